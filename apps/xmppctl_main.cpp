@@ -1,0 +1,2 @@
+// xmppctl: the operator's tool.
+int main() { return 0; }

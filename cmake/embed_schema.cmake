@@ -1,0 +1,13 @@
+# Writes schema_embedded.cpp: every schema/<backend>/*.sql as (backend, version, sql), in order.
+file(GLOB files RELATIVE ${SCHEMA_DIR} ${SCHEMA_DIR}/*/*.sql)
+list(SORT files)
+set(body "// Generated from schema/ by cmake/embed_schema.cmake. Do not edit.\n#include <vector>\n#include \"storage/migrations.hpp\"\nnamespace xmppd {\nconst std::vector<Migration>& embedded_migrations() {\n  static const std::vector<Migration> all = {\n")
+foreach(f ${files})
+  get_filename_component(backend ${f} DIRECTORY)
+  get_filename_component(version ${f} NAME_WE)
+  file(READ ${SCHEMA_DIR}/${f} sql)
+  string(APPEND body "    {\"${backend}\", \"${version}\", R\"xmppd_sql(${sql})xmppd_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n}  // namespace xmppd\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

@@ -1,0 +1,140 @@
+// Repository interfaces for everything the core and its modules keep. Two backends implement
+// them and pass the same contract suite: SQLite (embedded default) and MariaDB (production).
+//
+// Every call returns an awaitable that resumes on the caller's executor; the blocking database
+// work runs on the backend's own threads, never on the I/O thread. Writes are group-committed:
+// an awaited write has returned only when its transaction is durable, so a XEP-0198 <a/> sent
+// after it never covers something that could still be lost.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "xmppd/awaitable.hpp"
+
+namespace xmppd {
+
+// A storage failure. `transient` (lost connection, deadlock, busy) means: retry later, answer
+// wait/resource-constraint; otherwise internal-server-error.
+class StorageError : public std::runtime_error {
+ public:
+  StorageError(const std::string& what, bool transient)
+      : std::runtime_error(what), transient_(transient) {}
+  bool transient() const { return transient_; }
+
+ private:
+  bool transient_;
+};
+
+struct ScramCredentials {
+  std::string salt;  // raw bytes
+  std::uint32_t iterations = 0;
+  std::string stored_key, server_key;  // raw bytes
+};
+
+struct Account {
+  std::string host, username;
+  ScramCredentials sha1, sha256;
+};
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+  // false when the account already exists.
+  virtual Task<bool> create(const Account& account) = 0;
+  virtual Task<std::optional<Account>> find(std::string host, std::string username) = 0;
+  // false when there is no such account.
+  virtual Task<bool> set_credentials(const Account& account) = 0;
+  // Removes the account and everything stored for it in the core tables (roster, offline,
+  // private, vcard, blocking); false when there was none.
+  virtual Task<bool> remove(std::string host, std::string username) = 0;
+  virtual Task<std::vector<std::string>> list(std::string host) = 0;
+};
+
+// RFC 6121 §2.1.2 subscription states, with the pending flags of Appendix A.
+enum class Subscription { none, to, from, both, remove };
+const char* to_string(Subscription s);
+std::optional<Subscription> subscription_from_string(std::string_view s);
+
+struct RosterItem {
+  std::string jid;  // bare, prepared
+  std::string name;
+  Subscription subscription = Subscription::none;
+  bool pending_out = false;   // ask='subscribe'
+  bool pending_in = false;    // an inbound subscribe not yet answered (stored, never shown)
+  bool preapproved = false;   // RFC 6121 §3.4
+  std::string pending_in_stanza;  // the stored inbound subscribe, re-delivered at login
+  std::vector<std::string> groups;
+  friend bool operator==(const RosterItem&, const RosterItem&) = default;
+};
+
+class RosterStore {
+ public:
+  virtual ~RosterStore() = default;
+  virtual Task<std::vector<RosterItem>> items(std::string host, std::string user) = 0;
+  virtual Task<std::optional<RosterItem>> item(std::string host, std::string user,
+                                               std::string jid) = 0;
+  // Inserts or replaces; returns the new roster version (XEP-0237: strictly increasing).
+  virtual Task<std::uint64_t> put(std::string host, std::string user, RosterItem item) = 0;
+  // Returns the new roster version; 0 when there was no such item.
+  virtual Task<std::uint64_t> remove(std::string host, std::string user, std::string jid) = 0;
+  virtual Task<std::uint64_t> version(std::string host, std::string user) = 0;
+};
+
+// XEP-0160: messages kept for an account while it has no available resource.
+struct OfflineMessage {
+  std::int64_t id = 0;
+  std::int64_t stamp_us = 0;  // time of arrival, microseconds since the epoch
+  std::string xml;            // the stanza as serialised (jabber:client)
+};
+
+class OfflineStore {
+ public:
+  virtual ~OfflineStore() = default;
+  // Returns the stored message id; throws StorageError when it could not be stored.
+  virtual Task<std::int64_t> push(std::string host, std::string user, std::int64_t stamp_us,
+                                  std::string xml) = 0;
+  virtual Task<std::vector<OfflineMessage>> list(std::string host, std::string user) = 0;
+  virtual Task<void> remove(std::string host, std::string user, std::vector<std::int64_t> ids) = 0;
+  virtual Task<std::int64_t> count(std::string host, std::string user) = 0;
+};
+
+// XML kept per account and namespace: XEP-0049 private storage, XEP-0054 vcard-temp.
+class XmlStore {
+ public:
+  virtual ~XmlStore() = default;
+  virtual Task<std::optional<std::string>> get(std::string host, std::string user,
+                                              std::string key) = 0;
+  virtual Task<void> set(std::string host, std::string user, std::string key, std::string xml) = 0;
+  virtual Task<void> remove(std::string host, std::string user, std::string key) = 0;
+};
+
+// XEP-0191 blocked JIDs.
+class BlockStore {
+ public:
+  virtual ~BlockStore() = default;
+  virtual Task<std::vector<std::string>> list(std::string host, std::string user) = 0;
+  virtual Task<void> add(std::string host, std::string user, std::vector<std::string> jids) = 0;
+  // Empty `jids` removes all.
+  virtual Task<void> remove(std::string host, std::string user, std::vector<std::string> jids) = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual AccountStore& accounts() = 0;
+  virtual RosterStore& roster() = 0;
+  virtual OfflineStore& offline() = 0;
+  virtual XmlStore& xml() = 0;
+  virtual BlockStore& blocks() = 0;
+  // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns
+  // the versions applied. Called at start and by `xmppctl migrate`.
+  virtual std::vector<std::string> migrate() = 0;
+  // Stops the backend's threads; pending writes are committed first.
+  virtual void stop() = 0;
+};
+
+}  // namespace xmppd

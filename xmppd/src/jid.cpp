@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the JID/PRECIS implementation.
+#include "xmppd/jid.hpp"

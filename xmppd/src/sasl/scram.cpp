@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the SCRAM implementation.
+#include "sasl/scram.hpp"

@@ -52,6 +52,7 @@ class Element {
   // Concatenated direct text children (for a text node, its own text).
   std::string text() const;
   const std::string& raw_text() const { return text_; }
+  void append_raw_text(std::string_view more) { text_.append(more); }  // text nodes only
   std::string child_text(std::string_view name, std::string_view ns) const;
 
   // Serialise. `parent_ns` is the default namespace in scope: jabber:client stanzas written

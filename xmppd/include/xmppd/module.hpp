@@ -1,0 +1,69 @@
+// The module SDK: what a module declares (name, XEPs, typed options) and the context it gets.
+// A module registers itself with XMPPD_REGISTER_MODULE; the configuration decides on which
+// hosts it runs. Every registration made through ModuleContext is undone when the module stops.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include "xmppd/events.hpp"
+#include "xmppd/iq.hpp"
+#include "xmppd/options.hpp"
+
+namespace xmppd {
+
+class Server;
+class ModuleContext;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+};
+
+struct ModuleInfo {
+  std::string name;
+  std::string summary;            // one line for docs and --list-modules
+  std::vector<std::string> xeps;  // "XEP-0199 1.0 complete", for the docs
+  std::vector<OptionSpec> options;
+  std::function<std::unique_ptr<Module>(ModuleContext&)> create;
+};
+
+// Registers a module at static-initialisation time (see XMPPD_REGISTER_MODULE).
+bool register_module(ModuleInfo (*describe)());
+const std::vector<ModuleInfo>& registered_modules();
+const ModuleInfo* find_module(const std::string& name);
+
+#define XMPPD_REGISTER_MODULE(describe_fn) \
+  [[maybe_unused]] static const bool xmppd_module_registered_ = ::xmppd::register_module(describe_fn)
+
+using StanzaHandler = std::function<Flow(StanzaEvent&)>;
+
+// Given to a module when it starts on a host. Registrations are removed when the module (and
+// with it this context) is destroyed.
+class ModuleContext {
+ public:
+  virtual ~ModuleContext() = default;
+  virtual const std::string& host() const = 0;
+  virtual const Options& options() const = 0;
+  virtual Server& server() = 0;
+
+  virtual void on_stanza(StanzaHook hook, int priority, StanzaHandler handler) = 0;
+  virtual void on_iq(IqType type, std::string ns, IqScope scope, IqHandler handler) = 0;
+  // Service discovery (XEP-0030) of the host: features and identities this module adds.
+  virtual void add_feature(std::string feature) = 0;
+  virtual void add_identity(std::string category, std::string type, std::string name) = 0;
+  // An account-level feature (disco#info to a bare JID), e.g. PEP.
+  virtual void add_account_feature(std::string feature) = 0;
+
+  template <class Event>
+  void on(int priority, std::function<void(Event&)> handler) {
+    subscribe(typeid(Event), priority, [h = std::move(handler)](void* e) { h(*static_cast<Event*>(e)); });
+  }
+
+ protected:
+  virtual void subscribe(const std::type_info& event, int priority, std::function<void(void*)> fn) = 0;
+};
+
+}  // namespace xmppd

@@ -1,0 +1,57 @@
+// What the server offers modules: routing, the session table, storage, time and background work.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include "xmppd/awaitable.hpp"
+#include "xmppd/element.hpp"
+#include "xmppd/jid.hpp"
+#include "xmppd/stanza_error.hpp"
+
+namespace xmppd {
+
+class Session;
+class Storage;
+
+class Server {
+ public:
+  virtual ~Server() = default;
+
+  // Routes a stanza with 'from' and 'to' set, as if a trusted local entity sent it.
+  // `origin`: the local session the stanza came from, when there is one.
+  virtual void route(Element stanza, Session* origin = nullptr) = 0;
+  // Delivers to a local account by the RFC 6121 §8.5 rules, running only the incoming hooks of
+  // priority below `below_priority` (so a module can deliver after it has done its own part).
+  virtual void deliver(Element stanza, int below_priority, Session* origin = nullptr) = 0;
+  // Bounces `stanza` with `error` to its sender (never for an error stanza).
+  virtual void bounce(const Element& stanza, const StanzaError& error) = 0;
+
+  virtual Session* session(const Jid& full) = 0;
+  virtual std::vector<Session*> sessions(const Jid& bare) = 0;
+  virtual bool serves_host(const std::string& domain) const = 0;
+
+  virtual Storage& storage() = 0;
+
+  // Runs a coroutine in the background; an exception is logged with an error id.
+  virtual void spawn(Task<void> task, const char* what) = 0;
+  // Wall-clock microseconds since the epoch (injected in tests).
+  virtual std::int64_t now_us() const = 0;
+  // A fresh unguessable id (for stanza ids, resources).
+  virtual std::string random_id() = 0;
+  // Emits a typed event (see events.hpp) to the handlers of the modules running on `host`.
+  template <class Event>
+  void emit(const std::string& host, Event& event) {
+    emit_erased(host, typeid(Event), &event);
+  }
+  // Writes a stanza to one session, through the DeliverToSession hooks (XEP-0352 may hold it).
+  virtual void send_to_session(Session& session, const Element& stanza) = 0;
+
+ protected:
+  virtual void emit_erased(const std::string& host, const std::type_info& type, void* event) = 0;
+};
+
+}  // namespace xmppd

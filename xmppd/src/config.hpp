@@ -1,0 +1,87 @@
+// The configuration file (TOML, toml++): one file, strictly validated; unknown keys and bad
+// values stop the start with the path of the key (e.g. hosts."example.org".modules.offline.max).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "xmppd/options.hpp"
+
+namespace xmppd {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ListenerConfig {
+  std::string type;     // "c2s" (STARTTLS), "c2s_tls" (XEP-0368 direct TLS), "component", "http"
+  std::string address;  // e.g. "127.0.0.1", "::", "0.0.0.0"
+  std::uint16_t port = 0;  // 0: any free port (tests); the bound port is logged
+  std::string tls = "required";  // c2s: "required" | "optional" | "none" (none: loopback only)
+  bool channel_binding = true;   // offer SCRAM-*-PLUS where xmppd terminates TLS
+};
+
+struct HostConfig {
+  std::string name;
+  bool anonymous = false;  // the visitor host: SASL ANONYMOUS only
+  std::vector<std::string> modules;
+  std::map<std::string, Options> module_options;
+};
+
+struct ComponentConfig {
+  std::string domain;
+  std::string secret;  // read from secret_file, never written in the configuration itself
+};
+
+struct Limits {
+  std::uint64_t stanza_bytes = 256 * 1024;
+  std::uint64_t stanza_bytes_anonymous = 64 * 1024;
+  std::uint64_t preauth_stanza_bytes = 16 * 1024;
+  std::chrono::milliseconds auth_timeout{30'000};
+  std::chrono::milliseconds ping_interval{300'000};  // XEP-0199 to idle clients
+  std::chrono::milliseconds ping_timeout{60'000};
+  int max_connections = 18'000;
+  int max_preauth_per_ip = 64;
+  int sasl_attempts = 3;  // RFC 6120 §6.4.5
+  int anonymous_logins_per_ip_per_minute = 30;
+  int anonymous_logins_per_minute = 3'000;
+  int stanzas_per_second = 200;        // token bucket per session, burst = 2x
+  int stanzas_per_second_anonymous = 20;
+  int roster_max_items = 2'000;
+  std::chrono::milliseconds smacks_resume_timeout{300'000};
+  int smacks_max_unacked = 1'000;
+};
+
+struct StorageSettings {
+  std::string backend = "sqlite";
+  std::string sqlite_path;
+  std::string mariadb_host = "127.0.0.1", mariadb_socket, mariadb_user, mariadb_password,
+              mariadb_database = "xmppd";
+  unsigned mariadb_port = 3306;
+};
+
+struct Config {
+  std::string path;       // the file it was read from
+  std::string log_level = "info";
+  std::string data_dir;   // absolute
+  std::uint32_t scram_iterations = 10'000;
+  std::string tls_certificate, tls_key;  // absolute paths
+  StorageSettings storage;
+  Limits limits;
+  std::vector<ListenerConfig> listeners;
+  std::vector<HostConfig> hosts;
+  std::vector<ComponentConfig> components;
+
+  const HostConfig* host(const std::string& name) const;
+};
+
+Config load_config(const std::string& path);
+// Validates one module's options table against its declared specs.
+Options validate_module_options(const std::string& where, const std::vector<OptionSpec>& specs,
+                                const std::map<std::string, std::string>& given);
+
+}  // namespace xmppd

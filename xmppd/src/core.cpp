@@ -1,0 +1,515 @@
+// The router, the session table and the default delivery rules (RFC 6120 §8, §10; RFC 6121 §8).
+#include "core.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "xml/stream_parser.hpp"
+#include "xmppd/log.hpp"
+#include "xmppd/namespaces.hpp"
+#include "xmppd/storage.hpp"
+
+namespace xmppd {
+
+StanzaKind stanza_kind(const Element& stanza) {
+  if (stanza.name() == "message") return StanzaKind::message;
+  if (stanza.name() == "presence") return StanzaKind::presence;
+  return StanzaKind::iq;
+}
+
+Target target_of(const Jid& to) {
+  if (to.local().empty()) return Target::host;
+  return to.is_bare() ? Target::bare : Target::full;
+}
+
+std::vector<HookEntry>& Host::hooks_for(StanzaHook key) {
+  for (auto& [k, v] : hooks)
+    if (k == key) return v;
+  hooks.emplace_back(key, std::vector<HookEntry>{});
+  return hooks.back().second;
+}
+
+namespace {
+
+// What a module gets: registrations go into its host and are removed when it is destroyed.
+class ModuleContextImpl final : public ModuleContext {
+ public:
+  ModuleContextImpl(Core& core, Host& host, Options options)
+      : core_(core), host_(host), options_(std::move(options)) {}
+  ~ModuleContextImpl() override {
+    module_.reset();  // the module goes first: its destructor may still use the context
+    for (auto& [key, entries] : host_.hooks)
+      std::erase_if(entries, [&](const HookEntry& e) { return mine(e.id); });
+    for (auto& [type, entries] : host_.events)
+      std::erase_if(entries, [&](const EventEntry& e) { return mine(e.id); });
+    std::erase_if(host_.iq_handlers, [&](const auto& kv) { return mine(kv.second.first); });
+    for (const auto& f : features_) std::erase(host_.features, f);
+    for (const auto& f : account_features_) std::erase(host_.account_features, f);
+  }
+
+  void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
+
+  const std::string& host() const override { return host_.config.name; }
+  const Options& options() const override { return options_; }
+  Server& server() override { return core_; }
+
+  void on_stanza(StanzaHook hook, int priority, StanzaHandler handler) override {
+    auto& list = host_.hooks_for(hook);
+    HookEntry e{track(), priority, std::move(handler)};
+    // Higher priority first; equal priorities keep registration order.
+    auto pos = std::find_if(list.begin(), list.end(), [&](const HookEntry& x) { return x.priority < priority; });
+    list.insert(pos, std::move(e));
+  }
+  void on_iq(IqType type, std::string ns, IqScope scope, IqHandler handler) override {
+    IqKey key{type, std::move(ns), scope};
+    if (host_.iq_handlers.count(key))
+      throw std::runtime_error("two modules handle IQ namespace " + key.ns + " on " + host_.config.name);
+    host_.iq_handlers[key] = {track(), std::move(handler)};
+  }
+  void add_feature(std::string feature) override {
+    features_.push_back(feature);
+    host_.features.push_back(std::move(feature));
+  }
+  void add_account_feature(std::string feature) override {
+    account_features_.push_back(feature);
+    host_.account_features.push_back(std::move(feature));
+  }
+  void add_identity(std::string category, std::string type, std::string name) override {
+    host_.identities.push_back({std::move(category), std::move(type), std::move(name)});
+  }
+
+ protected:
+  void subscribe(const std::type_info& event, int priority, std::function<void(void*)> fn) override {
+    auto& list = host_.events[std::type_index(event)];
+    auto pos = std::find_if(list.begin(), list.end(), [&](const EventEntry& x) { return x.priority < priority; });
+    list.insert(pos, EventEntry{track(), priority, std::move(fn)});
+  }
+
+ private:
+  std::uint64_t track() {
+    std::uint64_t id = core_.next_registration_id();
+    ids_.push_back(id);
+    return id;
+  }
+  bool mine(std::uint64_t id) const { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); }
+
+  Core& core_;
+  Host& host_;
+  Options options_;
+  std::unique_ptr<Module> module_;
+  std::vector<std::uint64_t> ids_;
+  std::vector<std::string> features_, account_features_;
+};
+
+}  // namespace
+
+Core::Core(asio::io_context& io, const Config& config, Storage& storage)
+    : io_(io), config_(config), storage_(storage) {
+  for (const auto& hc : config.hosts) {
+    auto h = std::make_unique<Host>();
+    h->config = hc;
+    hosts_[hc.name] = std::move(h);
+  }
+}
+
+Core::~Core() { stop_modules(); }
+
+void Core::start_modules() {
+  for (auto& [name, host] : hosts_) {
+    // RFC 6120 §7, XEP-0030: what every host answers itself.
+    host->identities.push_back({"server", "im", "xmppd"});
+    host->features.push_back(ns::kDiscoInfo);
+    host->features.push_back(ns::kDiscoItems);
+    for (const auto& mod : host->config.modules) {
+      const ModuleInfo* info = find_module(mod);
+      auto ctx = std::make_unique<ModuleContextImpl>(*this, *host, host->config.module_options.at(mod));
+      try {
+        ctx->set_module(info->create(*ctx));
+      } catch (const std::exception& e) {
+        throw std::runtime_error("hosts.\"" + name + "\".modules." + mod + ": cannot start: " + e.what());
+      }
+      host->modules.push_back(std::move(ctx));
+      log::debug("core", "module ", mod, " started on ", name);
+    }
+  }
+}
+
+void Core::stop_modules() {
+  for (auto& [name, host] : hosts_) {
+    while (!host->modules.empty()) host->modules.pop_back();  // reverse order of start
+  }
+}
+
+Host* Core::host(const std::string& name) {
+  auto it = hosts_.find(name);
+  return it == hosts_.end() ? nullptr : it->second.get();
+}
+
+bool Core::serves_host(const std::string& domain) const { return hosts_.count(domain) != 0; }
+
+std::int64_t Core::now_us() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Core::random_id() {
+  unsigned char raw[12];
+  RAND_bytes(raw, sizeof raw);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+void Core::spawn(Task<void> task, const char* what) {
+  asio::co_spawn(io_, std::move(task), [what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("core", "background task '", what, "' failed: ", ex.what());
+    }
+  });
+}
+
+void Core::emit_erased(const std::string& host_name, const std::type_info& type, void* event) {
+  Host* h = host(host_name);
+  if (!h) return;
+  auto it = h->events.find(std::type_index(type));
+  if (it == h->events.end()) return;
+  auto handlers = it->second;  // a handler may register or unregister others
+  for (auto& e : handlers) e.handler(event);
+}
+
+Session* Core::session(const Jid& full) {
+  auto it = sessions_.find(full.bare_str());
+  if (it == sessions_.end()) return nullptr;
+  for (Session* s : it->second)
+    if (s->jid().resource() == full.resource()) return s;
+  return nullptr;
+}
+
+std::vector<Session*> Core::sessions(const Jid& bare) {
+  auto it = sessions_.find(bare.bare_str());
+  return it == sessions_.end() ? std::vector<Session*>{} : it->second;
+}
+
+Session* Core::bind(Session& s) {
+  auto& list = sessions_[s.jid().bare_str()];
+  Session* replaced = nullptr;
+  for (Session* other : list)
+    if (other->jid().resource() == s.jid().resource()) replaced = other;
+  if (replaced) std::erase(list, replaced), --session_count_;
+  list.push_back(&s);
+  ++session_count_;
+  SessionBound ev{s};
+  emit(s.jid().domain(), ev);
+  return replaced;
+}
+
+void Core::unbind(Session& s, const std::string& condition) {
+  auto it = sessions_.find(s.jid().bare_str());
+  if (it == sessions_.end()) return;
+  auto& list = it->second;
+  auto pos = std::find(list.begin(), list.end(), &s);
+  if (pos == list.end()) return;
+  list.erase(pos);
+  --session_count_;
+  if (list.empty()) sessions_.erase(it);
+  SessionClosed ev{s, condition};
+  emit(s.jid().domain(), ev);
+}
+
+void Core::send_to_session(Session& s, const Element& stanza) {
+  DeliverToSession ev{s, stanza};
+  emit(s.jid().domain(), ev);
+  if (!ev.held) s.send(stanza);
+}
+
+void Core::add_stream_features(const std::string& host_name, Session* session, bool authenticated,
+                               Element& features) {
+  StreamFeatures ev{session, host_name, authenticated, features};
+  emit(host_name, ev);
+}
+
+void Core::register_component(const std::string& domain, ComponentLink* link) { components_[domain] = link; }
+
+void Core::unregister_component(const std::string& domain, ComponentLink* link) {
+  auto it = components_.find(domain);
+  if (it != components_.end() && it->second == link) components_.erase(it);
+}
+
+void Core::expect_reply(const std::string& id, std::function<void(const Element&)> on_reply) {
+  pending_iqs_[id] = std::move(on_reply);
+}
+
+void Core::bounce(const Element& stanza, const StanzaError& error) {
+  if (is_error_stanza(stanza)) return;  // RFC 6120 §8.3.1
+  if (stanza.name() == "iq" && stanza.attr("type") == "result") return;
+  if (!stanza.has_attr("from")) return;
+  route(make_error_reply(stanza, error));
+}
+
+void Core::route_from_client(Element stanza, Session& origin) {
+  auto to = Jid::parse(stanza.attr("to"));
+  Jid from = origin.jid();
+  Jid target = to ? *to : from.bare();
+  StanzaKind kind = stanza_kind(stanza);
+  // RFC 6120 §10.3: no 'to' means the account itself. Outgoing hooks see the effective target.
+  StanzaEvent ev{stanza, from, target, &origin};
+  if (Host* h = host(from.domain())) {
+    if (run_hooks(*h, StanzaHook{kind, Hop::outgoing, target_of(target)}, ev, INT32_MAX) == Flow::stop) return;
+  }
+  if (!to) {
+    // RFC 6120 §10.3.1-3: message → the account's bare JID; presence → broadcast (the
+    // presence module does it in its outgoing hook); IQ → the server on the account's behalf.
+    if (kind == StanzaKind::presence) return;
+    if (kind == StanzaKind::iq) {
+      if (Host* h = host(from.domain())) dispatch_iq(*h, std::move(stanza), from, from.bare(), Target::bare, &origin);
+      return;
+    }
+    stanza.set_attr("to", from.bare_str());
+  }
+  route(std::move(stanza), &origin);
+}
+
+void Core::route(Element stanza, Session* origin) {
+  auto to = Jid::parse(stanza.attr("to"));
+  if (!to) {
+    bounce(stanza, StanzaError::jid_malformed());
+    return;
+  }
+  if (serves_host(to->domain())) {
+    deliver_local(std::move(stanza), INT32_MAX, origin);
+    return;
+  }
+  auto comp = components_.find(to->domain());
+  if (comp != components_.end()) {
+    comp->second->send(stanza);
+    return;
+  }
+  // Federation (s2s) is off: DESIGN.md, "Hosts". RFC 6120 §8.3.3.15.
+  bounce(stanza, StanzaError::remote_server_not_found());
+}
+
+void Core::deliver(Element stanza, int below_priority, Session* origin) {
+  deliver_local(std::move(stanza), below_priority, origin);
+}
+
+void Core::redeliver_unacked(const std::string& xml, const Jid& session_jid) {
+  auto stanza = parse_element(xml);
+  if (!stanza || stanza->name() != "message") return;
+  std::string_view type = stanza->attr("type");
+  if (type == "error" || type == "groupchat" || type == "headline") return;
+  // Carbon copies and the like were copies of something delivered elsewhere.
+  if (stanza->child("sent", ns::kCarbons) || stanza->child("received", ns::kCarbons)) return;
+  stanza->set_attr("to", session_jid.bare_str());
+  deliver_local(std::move(*stanza), INT32_MAX, nullptr);
+}
+
+Flow Core::run_hooks(Host& h, StanzaHook key, StanzaEvent& ev, int below_priority) {
+  for (auto& [k, entries] : h.hooks) {
+    if (!(k == key)) continue;
+    auto copy = entries;  // handlers may register others
+    for (auto& e : copy) {
+      if (e.priority >= below_priority) continue;
+      if (e.handler(ev) == Flow::stop) return Flow::stop;
+    }
+  }
+  return Flow::next;
+}
+
+void Core::deliver_local(Element stanza, int below_priority, Session* origin) {
+  auto to = Jid::parse(stanza.attr("to"));
+  auto from = Jid::parse(stanza.attr("from"));
+  if (!to || !from) return;
+  Host* h = host(to->domain());
+  if (!h) return;
+  StanzaKind kind = stanza_kind(stanza);
+  Target target = target_of(*to);
+  StanzaEvent ev{stanza, *from, *to, origin};
+  if (run_hooks(*h, StanzaHook{kind, Hop::incoming, target}, ev, below_priority) == Flow::stop) return;
+  deliver_default(*h, kind, target, stanza, *from, *to, origin);
+}
+
+void Core::deliver_message_to_bare(Element& stanza, const Jid& to) {
+  // RFC 6121 §8.5.2.1.1: to the available resources with the highest non-negative priority
+  // (all of them with that priority: this server's choice among the two the RFC allows).
+  std::string_view type = stanza.attr("type");
+  std::vector<Session*> best;
+  int top = -1;
+  for (Session* s : sessions(to)) {
+    if (!s->available || s->priority < 0) continue;
+    if (type == "headline") {  // §8.5.2.1.1: headline to all non-negative resources
+      best.push_back(s);
+      continue;
+    }
+    if (s->priority > top) best.clear(), top = s->priority;
+    if (s->priority == top) best.push_back(s);
+  }
+  if (best.empty()) {
+    // §8.5.2.2: no available resource. Offline storage (XEP-0160) hooks before this; here
+    // only what nobody took: errors and headlines are dropped, the rest bounced.
+    if (type == "error" || type == "headline") return;
+    bounce(stanza, StanzaError::service_unavailable());
+    return;
+  }
+  for (Session* s : best) send_to_session(*s, stanza);
+}
+
+void Core::deliver_default(Host& h, StanzaKind kind, Target target, Element& stanza, const Jid& from,
+                           const Jid& to, Session* origin) {
+  std::string_view type = stanza.attr("type");
+  if (kind == StanzaKind::iq) {
+    if (type == "result" || type == "error") {
+      if (target == Target::full) {
+        if (Session* s = session(to)) send_to_session(*s, stanza);
+        return;
+      }
+      auto it = pending_iqs_.find(std::string(stanza.attr("id")));
+      if (it != pending_iqs_.end()) {
+        auto cb = std::move(it->second);
+        pending_iqs_.erase(it);
+        cb(stanza);
+      }
+      return;  // §8.5.1 / §8.5.2.1.3: results to the server or a bare JID are not delivered
+    }
+    if (target == Target::full) {
+      if (Session* s = session(to)) {
+        send_to_session(*s, stanza);
+        return;
+      }
+      bounce(stanza, StanzaError::service_unavailable());  // RFC 6121 §8.5.3.2.3
+      return;
+    }
+    dispatch_iq(h, std::move(stanza), from, to, target, origin);
+    return;
+  }
+  if (kind == StanzaKind::message) {
+    if (target == Target::host) return;  // §8.5.1: no handler took it
+    if (target == Target::full) {
+      if (Session* s = session(to)) {
+        send_to_session(*s, stanza);
+        return;
+      }
+      // §8.5.3.2.1: no such resource: groupchat bounced, error dropped, the rest as bare.
+      if (type == "groupchat") return bounce(stanza, StanzaError::service_unavailable());
+      if (type == "error") return;
+    }
+    if (type == "groupchat") return bounce(stanza, StanzaError::service_unavailable());
+    deliver_message_to_bare(stanza, to.bare());
+    return;
+  }
+  // Presence that no module took: directed presence to a full JID is delivered; presence to a
+  // bare JID goes to the available resources (RFC 6121 §8.5.2.1.2, without subscriptions).
+  if (target == Target::full) {
+    if (Session* s = session(to)) send_to_session(*s, stanza);
+    return;
+  }
+  if (target == Target::bare) {
+    for (Session* s : sessions(to))
+      if (s->available) send_to_session(*s, stanza);
+  }
+}
+
+void Core::disco_info(Host& h, const Element& iq, const Jid& to, Element& q) {
+  if (to.local().empty()) {
+    for (const auto& id : h.identities) {
+      auto& e = q.add_child("identity", ns::kDiscoInfo);
+      e.set_attr("category", id.category).set_attr("type", id.type);
+      if (!id.name.empty()) e.set_attr("name", id.name);
+    }
+    std::vector<std::string> f = h.features;
+    std::sort(f.begin(), f.end());
+    f.erase(std::unique(f.begin(), f.end()), f.end());
+    for (const auto& name : f) q.add_child("feature", ns::kDiscoInfo).set_attr("var", name);
+  } else {
+    // XEP-0030 §3.1 / RFC 6121: an account answers as category account.
+    q.add_child("identity", ns::kDiscoInfo).set_attr("category", "account").set_attr("type", "registered");
+    std::vector<std::string> f = h.account_features;
+    f.push_back(ns::kDiscoInfo);
+    std::sort(f.begin(), f.end());
+    f.erase(std::unique(f.begin(), f.end()), f.end());
+    for (const auto& name : f) q.add_child("feature", ns::kDiscoInfo).set_attr("var", name);
+  }
+}
+
+void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin) {
+  std::string_view type_attr = stanza.attr("type");
+  IqType type = type_attr == "get" ? IqType::get : IqType::set;
+  const Element* payload = stanza.first_child_element();
+  if (!payload) return bounce(stanza, StanzaError::bad_request());
+
+  // XEP-0030 disco#info/#items of the host and of accounts are answered from the registry.
+  if (type == IqType::get && (payload->ns() == ns::kDiscoInfo || payload->ns() == ns::kDiscoItems) &&
+      payload->attr("node").empty()) {
+    Element reply("iq", ns::kClient);
+    reply.set_attr("type", "result").set_attr("id", std::string(stanza.attr("id")));
+    reply.set_attr("from", to.str()).set_attr("to", from.str());
+    Element& q = reply.add_child("query", payload->ns());
+    if (payload->ns() == ns::kDiscoInfo) {
+      disco_info(h, stanza, to, q);
+    } else if (to.local().empty()) {
+      for (const auto& [domain, link] : components_)
+        q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
+      for (const auto& [name, other] : hosts_)
+        if (name != h.config.name && name.size() > h.config.name.size() &&
+            name.ends_with("." + h.config.name))
+          q.add_child("item", ns::kDiscoItems).set_attr("jid", name);
+    }
+    route(std::move(reply));
+    return;
+  }
+
+  // Account scope first for a bare JID; the sender's own account falls back to the host
+  // (RFC 6120 §10.3.3: the server answers on the account's behalf).
+  const IqHandler* handler = nullptr;
+  if (target == Target::bare) {
+    auto it = h.iq_handlers.find(IqKey{type, payload->ns(), IqScope::account});
+    if (it != h.iq_handlers.end()) handler = &it->second.second;
+    if (!handler && from.bare() == to.bare()) {
+      auto it2 = h.iq_handlers.find(IqKey{type, payload->ns(), IqScope::host});
+      if (it2 != h.iq_handlers.end()) handler = &it2->second.second;
+    }
+  } else {
+    auto it = h.iq_handlers.find(IqKey{type, payload->ns(), IqScope::host});
+    if (it != h.iq_handlers.end()) handler = &it->second.second;
+  }
+  if (!handler) return bounce(stanza, StanzaError::service_unavailable());  // RFC 6120 §8.4
+
+  IqHandler fn = *handler;  // a copy: the module may stop while the coroutine runs
+  spawn(
+      [](Core& core, IqHandler fn, Element stanza, Jid from, Jid to, IqType type, Session* origin) -> Task<void> {
+        const Element& payload = *stanza.first_child_element();
+        IqRequest req{stanza, payload, type, from, to, origin};
+        IqResult result = IqResult(StanzaError::internal_server_error());
+        try {
+          result = co_await fn(req);
+        } catch (const StorageError& e) {
+          log::error("core", "storage failure handling ", payload.ns(), ": ", e.what());
+          result = e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error();
+        } catch (const std::exception& e) {
+          std::string error_id = core.random_id().substr(0, 8);
+          log::error("core", "error ", error_id, " handling IQ ", payload.ns(), ": ", e.what());
+          result = StanzaError::internal_server_error();
+        }
+        if (result.error()) {
+          core.bounce(stanza, *result.error());
+          co_return;
+        }
+        Element reply("iq", ns::kClient);
+        reply.set_attr("type", "result").set_attr("id", std::string(stanza.attr("id")));
+        reply.set_attr("from", to.str()).set_attr("to", from.str());
+        if (result.payload()) reply.add(*result.payload());
+        core.route(std::move(reply));
+      }(*this, std::move(fn), std::move(stanza), from, to, type, origin),
+      "iq handler");
+}
+
+}  // namespace xmppd

@@ -1,0 +1,144 @@
+// The router and session table (RFC 6120 §8, §10; RFC 6121 §8): hosts with their modules'
+// hooks and IQ handlers, the sessions bound on them, and the delivery rules.
+//
+// Everything here runs on the one I/O thread, so no state needs a lock: a stanza is routed by
+// route() (from any local entity) or by route_from_client() (which stamps 'from' and runs the
+// outgoing hooks first). Local delivery runs the incoming hooks of the target's host by
+// priority; when none stops it, the RFC 6121 §8.5 rules below deliver, bounce or drop it.
+// Components (XEP-0114) register their domain and receive what is addressed to it.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+#include "config.hpp"
+#include "xmppd/asio.hpp"
+#include "xmppd/events.hpp"
+#include "xmppd/iq.hpp"
+#include "xmppd/module.hpp"
+#include "xmppd/server.hpp"
+#include "xmppd/session.hpp"
+
+namespace xmppd {
+
+class Storage;
+class Core;
+
+struct HookEntry {
+  std::uint64_t id;
+  int priority;
+  StanzaHandler handler;
+};
+struct EventEntry {
+  std::uint64_t id;
+  int priority;
+  std::function<void(void*)> handler;
+};
+struct IqKey {
+  IqType type;
+  std::string ns;
+  IqScope scope;
+  friend bool operator<(const IqKey& a, const IqKey& b) {
+    return std::tie(a.type, a.ns, a.scope) < std::tie(b.type, b.ns, b.scope);
+  }
+};
+
+// One virtual host: its configuration, its modules and what they registered.
+struct Host {
+  HostConfig config;
+  std::vector<std::pair<StanzaHook, std::vector<HookEntry>>> hooks;
+  std::unordered_map<std::type_index, std::vector<EventEntry>> events;
+  std::map<IqKey, std::pair<std::uint64_t, IqHandler>> iq_handlers;
+  std::vector<std::string> features, account_features;
+  struct Identity {
+    std::string category, type, name;
+  };
+  std::vector<Identity> identities;
+  std::vector<std::unique_ptr<ModuleContext>> modules;
+
+  std::vector<HookEntry>& hooks_for(StanzaHook key);
+};
+
+// A component connection (XEP-0114) as the router sees it.
+class ComponentLink {
+ public:
+  virtual ~ComponentLink() = default;
+  virtual void send(const Element& stanza) = 0;
+};
+
+class Core : public Server {
+ public:
+  Core(asio::io_context& io, const Config& config, Storage& storage);
+  ~Core() override;
+
+  // Starts the configured modules on every host; throws on a module's start failure.
+  void start_modules();
+  void stop_modules();
+
+  // Server (the module SDK)
+  void route(Element stanza, Session* origin = nullptr) override;
+  void deliver(Element stanza, int below_priority, Session* origin = nullptr) override;
+  void bounce(const Element& stanza, const StanzaError& error) override;
+  Session* session(const Jid& full) override;
+  std::vector<Session*> sessions(const Jid& bare) override;
+  bool serves_host(const std::string& domain) const override;
+  Storage& storage() override { return storage_; }
+  void spawn(Task<void> task, const char* what) override;
+  std::int64_t now_us() const override;
+  std::string random_id() override;
+  void send_to_session(Session& session, const Element& stanza) override;
+
+  // For the streams
+  const Config& config() const { return config_; }
+  Host* host(const std::string& name);
+  asio::io_context& io() { return io_; }
+  // A stanza from a bound client session: 'from' already stamped, 'to' validated.
+  void route_from_client(Element stanza, Session& origin);
+  // Binds `session` to its JID; returns the session it replaced (RFC 6120 §7.7.2.2), if any.
+  Session* bind(Session& session);
+  void unbind(Session& session, const std::string& condition);
+  std::size_t session_count() const { return session_count_; }
+  // Stream features of a host for a bound or authenticated session.
+  void add_stream_features(const std::string& host, Session* session, bool authenticated, Element& features);
+  void register_component(const std::string& domain, ComponentLink* link);
+  void unregister_component(const std::string& domain, ComponentLink* link);
+  bool has_component(const std::string& domain) const { return components_.count(domain) != 0; }
+  // XEP-0198 §5: a stanza a session never acknowledged, when the session ends for good.
+  void redeliver_unacked(const std::string& xml, const Jid& session_jid);
+  // Pending server-originated IQs (XEP-0199 pings): the reply goes to `on_reply`.
+  void expect_reply(const std::string& id, std::function<void(const Element&)> on_reply);
+
+  // Registration plumbing used by ModuleContext
+  std::uint64_t next_registration_id() { return ++registration_seq_; }
+
+ protected:
+  void emit_erased(const std::string& host, const std::type_info& type, void* event) override;
+
+ private:
+  void deliver_local(Element stanza, int below_priority, Session* origin);
+  Flow run_hooks(Host& host, StanzaHook key, StanzaEvent& ev, int below_priority);
+  void deliver_default(Host& host, StanzaKind kind, Target target, Element& stanza,
+                       const Jid& from, const Jid& to, Session* origin);
+  void dispatch_iq(Host& host, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin);
+  void deliver_message_to_bare(Element& stanza, const Jid& to);
+  void disco_info(Host& host, const Element& iq, const Jid& to, Element& reply_query);
+
+  asio::io_context& io_;
+  const Config& config_;
+  Storage& storage_;
+  std::map<std::string, std::unique_ptr<Host>> hosts_;
+  std::unordered_map<std::string, std::vector<Session*>> sessions_;  // bare JID -> sessions
+  std::size_t session_count_ = 0;
+  std::map<std::string, ComponentLink*> components_;
+  std::unordered_map<std::string, std::function<void(const Element&)>> pending_iqs_;
+  std::uint64_t registration_seq_ = 0;
+};
+
+StanzaKind stanza_kind(const Element& stanza);  // message/presence/iq by name
+Target target_of(const Jid& to);
+
+}  // namespace xmppd

@@ -1,0 +1,740 @@
+// Client-to-server connections: TCP, STARTTLS and direct TLS, SASL, binding, XEP-0198
+// (RFC 6120 §4-§8, §11; XEP-0368; XEP-0198; XEP-0440). See c2s_connection.hpp for the states.
+#include "net/c2s_connection.hpp"
+
+#include <openssl/rand.h>
+
+#include <cmath>
+
+#include "core.hpp"
+#include "net/limiter.hpp"
+#include "net/sm_registry.hpp"
+#include "net/tls.hpp"
+#include "xmppd/log.hpp"
+#include "xmppd/namespaces.hpp"
+#include "xmppd/storage.hpp"
+
+namespace xmppd {
+
+namespace {
+std::atomic<std::uint64_t> g_next_id{1};
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), int(bytes));
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+Element sasl_element(const char* name, const std::string& data) {
+  Element e(name, ns::kSasl);
+  // RFC 6120 §6.4.6: success with additional data carries it base64; "=" for empty data is
+  // only for challenges/responses that must be distinguished from no data.
+  if (!data.empty()) e.add_text(sasl::base64_encode(data));
+  return e;
+}
+
+bool is_stanza_name(const std::string& n) { return n == "message" || n == "presence" || n == "iq"; }
+}  // namespace
+
+C2sConnection::C2sConnection(Core& core, asio::ip::tcp::socket socket, const ListenerConfig& listener,
+                             asio::ssl::context* tls, ConnectionLimiter& limiter, asio::thread_pool& cpu)
+    : core_(core),
+      socket_(std::move(socket)),
+      listener_(listener),
+      tls_ctx_(tls),
+      limiter_(limiter),
+      cpu_(cpu),
+      parser_(ParserLimits{}, StreamParser::Callbacks{}),
+      id_(g_next_id++),
+      auth_timer_(core.io()),
+      idle_timer_(core.io()) {
+  error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) peer_ip_ = ep.address().to_string();
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // stanzas are small and latency-bound
+  ParserLimits pre;
+  pre.max_stanza_bytes = core.config().limits.preauth_stanza_bytes;
+  parser_.set_limits(pre);
+  tokens_ = core.config().limits.stanzas_per_second;
+  tokens_at_ = std::chrono::steady_clock::now();
+}
+
+C2sConnection::~C2sConnection() = default;
+
+void C2sConnection::start() {
+  // The parser's callbacks capture `this`; the connection outlives the parser (a member).
+  parser_ = StreamParser(parser_.limits(),
+                         StreamParser::Callbacks{
+                             [this](const Element& h, const std::string& ns) { on_stream_open(h, ns); },
+                             [this](Element&& e) { inbox_.push_back(std::move(e)); },
+                             [this] {
+                               // RFC 6120 §4.4: the peer closed its stream; close ours too.
+                               if (state_ != State::closing) close_stream("", "");
+                             }});
+  asio::co_spawn(core_.io(), run(), [self = shared_from_this()](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("c2s", "connection ", self->id_, " failed: ", ex.what());
+    }
+    self->shutdown();
+  });
+}
+
+Task<std::size_t> C2sConnection::read_some(error_code& ec) {
+  auto token = asio::redirect_error(asio::use_awaitable, ec);
+  if (tls_) co_return co_await tls_->async_read_some(asio::buffer(buffer_), token);
+  co_return co_await socket_.async_read_some(asio::buffer(buffer_), token);
+}
+
+Task<void> C2sConnection::run() {
+  auto self = shared_from_this();
+  const Limits& limits = core_.config().limits;
+  last_read_ = std::chrono::steady_clock::now();
+  auth_timer_.expires_after(limits.auth_timeout);
+  auth_timer_.async_wait([self](error_code ec) {
+    // RFC 6120 §4.9.3.4: a stream that does not authenticate in time is closed.
+    if (ec || self->state_ == State::bound || self->state_ == State::closing) return;
+    if (!self->header_received_ && self->tls_ && !SSL_is_init_finished(self->tls_->native_handle()))
+      return self->shutdown();
+    self->close_stream("connection-timeout", "");
+  });
+
+  error_code ec;
+  if (listener_.type == "c2s_tls") {
+    // XEP-0368: TLS from the first byte.
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
+    co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      shutdown();
+      co_return;
+    }
+  }
+
+  bool clean = false;
+  for (;;) {
+    std::size_t n = co_await read_some(ec);
+    if (ec) break;
+    last_read_ = std::chrono::steady_clock::now();
+    ping_outstanding_ = false;
+    ParseError pe = parser_.feed(buffer_.data(), n);
+    while (!inbox_.empty() && state_ != State::closing) {
+      Element e = std::move(inbox_.front());
+      inbox_.pop_front();
+      co_await handle(std::move(e));
+      if (tls_requested_) break;
+    }
+    if (pe != ParseError::none && state_ != State::closing) close_stream(stream_error_name(pe), parser_.error_text());
+    if (state_ == State::closing) {
+      clean = close_condition_.empty();
+      break;
+    }
+    if (tls_requested_) {
+      // RFC 6120 §5.4.3.3: bytes after <starttls/> are discarded (no plaintext injection).
+      inbox_.clear();
+      tls_requested_ = false;
+      while (writing_ || !out_.empty()) {
+        asio::steady_timer wait(core_.io(), std::chrono::milliseconds(1));
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
+      co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      parser_.reset();
+      header_received_ = false;
+    }
+  }
+  // A closing stream keeps reading nothing more; the flush closes the socket. Wait for it,
+  // bounded, so the session ends after its last stanza went out.
+  if (state_ == State::closing) {
+    for (int i = 0; i < 500 && (writing_ || !out_.empty()) && socket_.is_open(); ++i) {
+      asio::steady_timer wait(core_.io(), std::chrono::milliseconds(10));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  shutdown();
+  auth_timer_.cancel();
+  idle_timer_.cancel();
+  if (!authenticated_ || state_ != State::bound) limiter_.preauth_done(peer_ip_);
+  limiter_.closed();
+  if (session_ && session_->link() == this) {
+    session_->attach(nullptr);
+    if (clean || !close_condition_.empty())
+      session_->end(close_condition_);  // XEP-0198: a closed stream is not resumable
+    else
+      session_->link_lost("");
+  }
+  session_.reset();
+  (void)clean;
+}
+
+void C2sConnection::write(std::string data) {
+  if (closed_) return;
+  out_ += data;
+  if (!flush_posted_ && !writing_) {
+    flush_posted_ = true;
+    // Coalesce: everything queued in this turn of the event loop goes out in one write.
+    asio::post(core_.io(), [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->flush();
+    });
+  }
+}
+
+void C2sConnection::flush() {
+  if (writing_ || out_.empty() || !socket_.is_open()) return;
+  if (tls_requested_ == false && tls_ && !SSL_is_init_finished(tls_->native_handle())) return;
+  writing_ = true;
+  inflight_.swap(out_);
+  out_.clear();
+  auto done = [self = shared_from_this()](error_code ec, std::size_t) {
+    self->writing_ = false;
+    self->inflight_.clear();
+    if (self->inflight_.capacity() > 16384) std::string().swap(self->inflight_);
+    if (ec) {
+      self->shutdown();
+      return;
+    }
+    if (!self->out_.empty()) return self->flush();
+    if (self->state_ == State::closing) self->shutdown();
+  };
+  if (tls_)
+    asio::async_write(*tls_, asio::buffer(inflight_), done);
+  else
+    asio::async_write(socket_, asio::buffer(inflight_), done);
+}
+
+void C2sConnection::shutdown() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  auth_timer_.cancel();
+  idle_timer_.cancel();
+}
+
+void C2sConnection::send_header() {
+  stream_id_ = random_hex(16);
+  std::string h = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                  "xmlns:stream='http://etherx.jabber.org/streams' id='" + stream_id_ + "'";
+  if (!host_name_.empty()) {
+    h += " from='";
+    append_escaped(h, host_name_, true);
+    h += "'";
+  }
+  h += " version='1.0' xml:lang='en'>";
+  write(std::move(h));
+  header_sent_ = true;
+}
+
+void C2sConnection::close_stream(std::string_view condition, std::string_view text) {
+  if (state_ == State::closing || closed_) return;
+  if (!header_sent_) send_header();  // RFC 6120 §4.9.1.3: an error needs an open stream
+  std::string x;
+  if (!condition.empty()) {
+    x = "<stream:error><" + std::string(condition) + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>";
+    if (!text.empty()) {
+      x += "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>";
+      append_escaped(x, text, false);
+      x += "</text>";
+    }
+    x += "</stream:error>";
+    log::debug("c2s", "connection ", id_, " closed with ", condition);
+  }
+  x += "</stream:stream>";
+  write(std::move(x));
+  state_ = State::closing;
+  close_condition_ = std::string(condition);
+  parser_.stop();
+  // The flush closes the socket; a peer that never reads gets cut off after a grace period.
+  idle_timer_.expires_after(std::chrono::seconds(5));
+  idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec) self->shutdown();
+  });
+  // When the reader is not running (e.g. a session closed by another), wake the flush.
+  if (session_ && session_->link() == this && close_condition_ == "conflict") {
+    auto s = session_;
+    s->attach(nullptr);
+    s->end("conflict");
+  }
+}
+
+void C2sConnection::on_stream_open(const Element& header, const std::string& content_ns) {
+  header_received_ = true;
+  restart_pending_ = false;
+  auto to = precis::prepare_domainpart(header.attr("to"));
+  if (content_ns != ns::kClient) return close_stream("invalid-namespace", "");
+  if (!to || !core_.serves_host(*to)) return close_stream("host-unknown", "");  // §4.9.3.6
+  if (!host_name_.empty() && *to != host_name_) return close_stream("host-unknown", "");
+  host_name_ = *to;
+  anonymous_host_ = core_.host(host_name_)->config.anonymous;
+  // RFC 6120 §4.7.5: only version 1.0 streams have features.
+  std::string_view version = header.attr("version");
+  if (version.empty() || version[0] < '1') {
+    send_header();
+    return close_stream("unsupported-version", "");
+  }
+  send_header();
+  send_features();
+}
+
+std::vector<std::string> C2sConnection::offered_mechanisms() const {
+  if (anonymous_host_) return {"ANONYMOUS"};  // XEP-0175: the visitor host
+  std::vector<std::string> m;
+  if (secure() && listener_.channel_binding && !tls::binding_types(tls_->native_handle()).empty())
+    m = {"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS"};
+  m.push_back("SCRAM-SHA-256");
+  m.push_back("SCRAM-SHA-1");
+  if (secure()) m.push_back("PLAIN");  // never in the clear
+  return m;
+}
+
+void C2sConnection::send_features() {
+  Element f("features", ns::kStream);
+  bool tls_possible = tls_ctx_ && !secure() && listener_.tls != "none";
+  if (!authenticated_) {
+    if (tls_possible) {
+      Element& st = f.add_child("starttls", ns::kTls);
+      if (listener_.tls == "required") st.add_child("required", ns::kTls);
+    }
+    // RFC 6120 §5.3.1: with TLS mandatory, nothing else is offered before it.
+    if (!(tls_possible && listener_.tls == "required")) {
+      Element& mechs = f.add_child("mechanisms", ns::kSasl);
+      for (const auto& m : offered_mechanisms()) mechs.add_child("mechanism", ns::kSasl).add_text(m);
+      if (secure() && !anonymous_host_ && listener_.channel_binding) {
+        // XEP-0440: the channel-binding types this connection supports.
+        Element& cb = f.add_child("sasl-channel-binding", ns::kChannelBinding);
+        for (const auto& t : tls::binding_types(tls_->native_handle()))
+          cb.add_child("channel-binding", ns::kChannelBinding).set_attr("type", t);
+      }
+    }
+  } else {
+    f.add_child("bind", ns::kBind);
+    // RFC 6121 / draft-cridland-xmpp-session: advertised as optional for older clients.
+    f.add_child("session", ns::kSession).add_child("optional", ns::kSession);
+    f.add_child("sm", ns::kStreamManagement);
+    core_.add_stream_features(host_name_, nullptr, true, f);
+  }
+  // The features element is written with the stream: prefix (RFC 6120 §4.3.2).
+  std::string body;
+  for (const auto& c : f.children()) c.append_to(body, ns::kClient);
+  write("<stream:features>" + body + "</stream:features>");
+}
+
+Task<void> C2sConnection::handle(Element e) {
+  if (!header_received_) co_return;  // elements of a stream being restarted
+  const std::string& n = e.ns();
+  if (n == ns::kTls) {
+    if (e.name() == "starttls") handle_starttls(e);
+    else close_stream("unsupported-stanza-type", "");
+    co_return;
+  }
+  if (n == ns::kSasl) {
+    co_await handle_sasl(e);
+    co_return;
+  }
+  if (!secure() && listener_.tls == "required") co_return close_stream("policy-violation", "TLS is required");
+  if (n == ns::kStreamManagement) {
+    if (!authenticated_) co_return close_stream("not-authorized", "");
+    handle_sm(e);
+    co_return;
+  }
+  if (!authenticated_) co_return close_stream("not-authorized", "");  // RFC 6120 §4.9.3.12
+  if (is_stanza_name(e.name()) && n != ns::kClient) co_return close_stream("invalid-namespace", "");
+  if (state_ == State::bind) {
+    const Element* bind = e.name() == "iq" && e.attr("type") == "set" ? e.child("bind", ns::kBind) : nullptr;
+    if (bind) co_return handle_bind(e);
+    if (e.name() == "iq" && e.child("session", ns::kSession)) {
+      // Session establishment before bind: out of order (RFC 3921 §3); refuse it politely.
+      Element r = make_error_reply(e, StanzaError{"wait", "unexpected-request", {}, {}});
+      co_return write(r.to_string(ns::kClient));
+    }
+    co_return close_stream("not-authorized", "bind a resource first");
+  }
+  if (state_ != State::bound) co_return;
+  if (is_stanza_name(e.name())) {
+    co_await handle_stanza(std::move(e));
+    co_return;
+  }
+  NonzaReceived ev{*session_, e};
+  core_.emit(host_name_, ev);
+  if (!ev.handled) close_stream("unsupported-stanza-type", "");  // RFC 6120 §4.9.3.24
+}
+
+void C2sConnection::handle_starttls(const Element&) {
+  if (secure() || !tls_ctx_ || listener_.tls == "none" || authenticated_) {
+    // RFC 6120 §5.4.2.2: failure, then close.
+    write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+    state_ = State::closing;
+    close_condition_ = "failure";
+    return;
+  }
+  write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  tls_requested_ = true;
+}
+
+Task<void> C2sConnection::handle_sasl(const Element& e) {
+  if (authenticated_) co_return close_stream("policy-violation", "already authenticated");
+  if (!secure() && listener_.tls == "required") co_return close_stream("policy-violation", "TLS is required");
+  if (e.name() == "abort") {
+    scram_.reset();
+    sasl_mechanism_.clear();
+    co_return sasl_failure(sasl::Failure::aborted);
+  }
+  std::string text = e.text();
+  std::optional<std::string> data;
+  if (text == "=") data = std::string();  // RFC 6120 §6.4.2: an empty response
+  else data = sasl::base64_decode(text);
+  if (!data) co_return sasl_failure(sasl::Failure::incorrect_encoding);
+
+  if (e.name() == "auth") {
+    std::string mech(e.attr("mechanism"));
+    auto offered = offered_mechanisms();
+    if (std::find(offered.begin(), offered.end(), mech) == offered.end()) {
+      write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><invalid-mechanism/></failure>");
+      co_return;
+    }
+    sasl_mechanism_ = mech;
+    if (mech == "ANONYMOUS") co_return sasl_anonymous();
+    if (mech == "PLAIN") {
+      if (text.empty()) co_return write("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+      co_return co_await sasl_plain(*data);
+    }
+    scram_.reset();
+    if (text.empty()) {  // no initial response: an empty challenge asks for it (§6.4.2)
+      co_return write("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    }
+    co_return co_await sasl_scram_step(*data, true);
+  }
+  if (e.name() == "response") {
+    if (sasl_mechanism_.empty()) co_return sasl_failure(sasl::Failure::malformed_request);
+    if (sasl_mechanism_ == "PLAIN") co_return co_await sasl_plain(*data);
+    if (sasl_mechanism_ == "ANONYMOUS") co_return sasl_anonymous();
+    co_return co_await sasl_scram_step(*data, scram_ == nullptr);
+  }
+  sasl_failure(sasl::Failure::malformed_request);
+}
+
+Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first) {
+  auto self = shared_from_this();
+  if (first) {
+    sasl::ScramServer::Options opt;
+    bool plus = sasl_mechanism_.ends_with("-PLUS");
+    opt.hash = sasl_mechanism_.starts_with("SCRAM-SHA-256") ? sasl::Hash::sha256 : sasl::Hash::sha1;
+    opt.plus = plus;
+    auto offered = offered_mechanisms();
+    opt.plus_advertised = std::find(offered.begin(), offered.end(), "SCRAM-SHA-256-PLUS") != offered.end();
+    if (secure()) {
+      SSL* ssl = tls_->native_handle();
+      opt.binding_data = [ssl](std::string_view type) -> std::optional<std::string> {
+        auto types = tls::binding_types(ssl);
+        if (std::find(types.begin(), types.end(), type) == types.end()) return std::nullopt;
+        return tls::binding_data(ssl, type);
+      };
+    }
+    scram_ = std::make_unique<sasl::ScramServer>(opt);
+    auto r = scram_->client_first(message);
+    if (auto* f = std::get_if<sasl::Failure>(&r)) co_return sasl_failure(*f);
+    std::string username = std::get<std::string>(r);
+    auto local = precis::prepare_localpart(username);
+    std::optional<sasl::ScramKeys> keys;
+    if (local) {
+      std::optional<Account> account;
+      try {
+        account = co_await core_.storage().accounts().find(host_name_, *local);
+      } catch (const StorageError& e) {
+        log::warn("c2s", "account lookup failed: ", e.what());
+        co_return sasl_failure(sasl::Failure::temporary_auth_failure);
+      }
+      if (closed_) co_return;
+      if (account) {
+        const ScramCredentials& c = opt.hash == sasl::Hash::sha256 ? account->sha256 : account->sha1;
+        if (c.iterations) keys = sasl::ScramKeys{c.salt, c.iterations, c.stored_key, c.server_key};
+      }
+    }
+    authenticated_user_ = local.value_or("");
+    write(sasl_element("challenge", scram_->server_first(keys)).to_string());
+    co_return;
+  }
+  auto r = scram_->client_final(message);
+  if (auto* f = std::get_if<sasl::Failure>(&r)) co_return sasl_failure(*f);
+  if (!scram_->authzid().empty() && scram_->authzid() != authenticated_user_ + "@" + host_name_)
+    co_return sasl_failure(sasl::Failure::invalid_authzid);
+  sasl_success(std::get<std::string>(r), authenticated_user_);
+}
+
+Task<void> C2sConnection::sasl_plain(const std::string& message) {
+  auto self = shared_from_this();
+  auto msg = sasl::parse_plain(message);
+  if (!msg) co_return sasl_failure(sasl::Failure::malformed_request);
+  auto local = precis::prepare_localpart(msg->authcid);
+  auto password = precis::saslprep(msg->password);
+  if (!local || !password) co_return sasl_failure(sasl::Failure::not_authorized);
+  if (!msg->authzid.empty() && msg->authzid != *local + "@" + host_name_)
+    co_return sasl_failure(sasl::Failure::invalid_authzid);
+  std::optional<Account> account;
+  try {
+    account = co_await core_.storage().accounts().find(host_name_, *local);
+  } catch (const StorageError& e) {
+    log::warn("c2s", "account lookup failed: ", e.what());
+    co_return sasl_failure(sasl::Failure::temporary_auth_failure);
+  }
+  bool ok = false;
+  if (account && account->sha256.iterations) {
+    sasl::ScramKeys keys{account->sha256.salt, account->sha256.iterations, account->sha256.stored_key,
+                         account->sha256.server_key};
+    // PBKDF2 runs on the CPU pool: one login must not stall every other session.
+    ok = co_await asio::co_spawn(
+        cpu_,
+        [keys, pw = *password]() -> Task<bool> { co_return sasl::verify_password(sasl::Hash::sha256, pw, keys); },
+        asio::use_awaitable);
+  }
+  if (closed_) co_return;
+  if (!ok) co_return sasl_failure(sasl::Failure::not_authorized);
+  sasl_success("", *local);
+}
+
+void C2sConnection::sasl_anonymous() {
+  if (!anonymous_host_) return sasl_failure(sasl::Failure::not_authorized);
+  if (!limiter_.try_anonymous_login(peer_ip_))
+    return close_stream("policy-violation", "too many anonymous logins; try again later");
+  sasl_success("", random_hex(16));  // XEP-0175: an unguessable, throwaway localpart
+}
+
+void C2sConnection::sasl_failure(sasl::Failure f) {
+  scram_.reset();
+  sasl_mechanism_.clear();
+  write(std::string("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><") + sasl::failure_name(f) + "/></failure>");
+  // RFC 6120 §6.4.5: a few retries, then the stream ends.
+  if (f != sasl::Failure::aborted && ++sasl_attempts_ >= core_.config().limits.sasl_attempts)
+    close_stream("policy-violation", "too many failed authentication attempts");
+}
+
+void C2sConnection::sasl_success(std::string additional, std::string username) {
+  write(sasl_element("success", additional).to_string());
+  authenticated_ = true;
+  authenticated_user_ = std::move(username);
+  scram_.reset();
+  state_ = State::bind;
+  // RFC 6120 §6.4.6: the client restarts the stream; stanzas after auth get the full budget.
+  inbox_.clear();
+  parser_.reset();
+  ParserLimits lim;
+  const Limits& l = core_.config().limits;
+  lim.max_stanza_bytes = anonymous_host_ ? l.stanza_bytes_anonymous : l.stanza_bytes;
+  parser_.set_limits(lim);
+  header_received_ = false;
+  tokens_ = anonymous_host_ ? l.stanzas_per_second_anonymous : l.stanzas_per_second;
+  log::debug("c2s", "connection ", id_, " authenticated");
+}
+
+void C2sConnection::handle_bind(const Element& iq) {
+  const Element* bind = iq.child("bind", ns::kBind);
+  std::string wanted = bind->child_text("resource", ns::kBind);
+  std::string resource;
+  if (wanted.empty()) {
+    resource = random_hex(8);  // RFC 6120 §7.6: the server generates one
+  } else {
+    auto prepared = precis::prepare_resourcepart(wanted);
+    if (!prepared) {
+      write(make_error_reply(iq, StanzaError::bad_request("resource not allowed")).to_string(ns::kClient));
+      return;  // RFC 6120 §7.7.2.1
+    }
+    resource = *prepared;
+  }
+  auto jid = Jid::from_parts(authenticated_user_, host_name_, resource);
+  if (!jid) {
+    write(make_error_reply(iq, StanzaError::bad_request()).to_string(ns::kClient));
+    return;
+  }
+  session_ = std::make_shared<ClientSession>(core_, *jid, anonymous_host_, id_);
+  session_->attach(this);
+  state_ = State::bound;
+  limiter_.preauth_done(peer_ip_);
+  auth_timer_.cancel();
+  Element reply("iq", ns::kClient);
+  reply.set_attr("type", "result").set_attr("id", std::string(iq.attr("id")));
+  reply.add_child("bind", ns::kBind).add_child("jid", ns::kBind).add_text(jid->str());
+  write(reply.to_string(ns::kClient));
+  // RFC 6120 §7.7.2.2: a new session with the same resource replaces the old one.
+  if (Session* old = core_.bind(*session_)) old->close("conflict", "replaced by a new connection");
+  arm_idle_timer();
+}
+
+void C2sConnection::arm_idle_timer() {
+  const Limits& l = core_.config().limits;
+  auto tick = std::min(l.ping_interval, l.ping_timeout);
+  idle_timer_.expires_after(tick);
+  idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec || self->state_ != State::bound) return;
+    const Limits& l = self->core_.config().limits;
+    auto idle = std::chrono::steady_clock::now() - self->last_read_;
+    if (self->ping_outstanding_ && idle >= l.ping_interval + l.ping_timeout) {
+      self->close_stream("connection-timeout", "");  // XEP-0199 §4.1: the client is gone
+      return;
+    }
+    if (!self->ping_outstanding_ && idle >= l.ping_interval) {
+      std::string id = "ping-" + random_hex(6);
+      self->write("<iq type='get' id='" + id + "' from='" + self->host_name_ +
+                  "'><ping xmlns='urn:xmpp:ping'/></iq>");
+      self->ping_outstanding_ = true;
+    }
+    self->arm_idle_timer();
+  });
+}
+
+void C2sConnection::handle_sm(const Element& e) {
+  auto failed = [&](const char* condition) {
+    write(std::string("<failed xmlns='urn:xmpp:sm:3'><") + condition +
+          " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+  };
+  if (e.name() == "enable") {
+    if (state_ != State::bound || session_->sm().enabled) return failed("unexpected-request");
+    auto& sm = session_->sm();
+    sm.enabled = true;
+    std::string_view resume = e.attr("resume");
+    std::string reply = "<enabled xmlns='urn:xmpp:sm:3'";
+    if (resume == "true" || resume == "1") {
+      sm.resumable = true;
+      sm.resume_id = random_hex(16);  // 128 bits: unguessable
+      SmRegistry::instance().add(sm.resume_id, session_);
+      reply += " id='" + sm.resume_id + "' resume='true' max='" +
+               std::to_string(core_.config().limits.smacks_resume_timeout.count() / 1000) + "'";
+    }
+    write(reply + "/>");
+    return;
+  }
+  if (e.name() == "r") {
+    if (state_ != State::bound || !session_->sm().enabled) return failed("unexpected-request");
+    session_->answer_ack_request();
+    return;
+  }
+  if (e.name() == "a") {
+    if (state_ != State::bound || !session_->sm().enabled) return;
+    std::uint32_t h = 0;
+    try {
+      h = std::uint32_t(std::stoul(std::string(e.attr("h"))));
+    } catch (const std::exception&) {
+      return close_stream("bad-format", "invalid h");
+    }
+    if (!session_->acknowledge(h)) {
+      // XEP-0198 §4: an h higher than what was sent ends the stream.
+      return close_stream("undefined-condition", "handled-count-too-high");
+    }
+    return;
+  }
+  if (e.name() == "resume") {
+    if (state_ != State::bind) return failed("unexpected-request");
+    auto old = SmRegistry::instance().find(std::string(e.attr("previd")));
+    if (!old || old->ended() || old->jid().local() != authenticated_user_ || old->jid().domain() != host_name_) {
+      write("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+      return;
+    }
+    std::uint32_t h = 0;
+    try {
+      h = std::uint32_t(std::stoul(std::string(e.attr("h"))));
+    } catch (const std::exception&) {
+      return close_stream("bad-format", "invalid h");
+    }
+    if (Link* prev = old->link()) {
+      old->attach(nullptr);
+      prev->close_stream("conflict", "resumed elsewhere");
+    }
+    session_ = old;
+    session_->attach(this);
+    state_ = State::bound;
+    limiter_.preauth_done(peer_ip_);
+    auth_timer_.cancel();
+    if (!session_->acknowledge(h)) return close_stream("undefined-condition", "handled-count-too-high");
+    write("<resumed xmlns='urn:xmpp:sm:3' previd='" + session_->sm().resume_id + "' h='" +
+          std::to_string(session_->sm().handled_in) + "'/>");
+    session_->resend_unacked();
+    arm_idle_timer();
+    return;
+  }
+  close_stream("unsupported-stanza-type", "");
+}
+
+Task<void> C2sConnection::handle_stanza(Element stanza) {
+  auto self = shared_from_this();
+  const Jid& me = session_->jid();
+  // RFC 6120 §8.1.2.1: a 'from' that is not the session's own JID closes the stream.
+  if (const std::string* from = stanza.find_attr("from")) {
+    auto parsed = Jid::parse(*from);
+    if (!parsed || !(*parsed == me || *parsed == me.bare())) co_return close_stream("invalid-from", "");
+  }
+  stanza.set_attr("from", me.str());
+  if (const std::string* to = stanza.find_attr("to")) {
+    auto parsed = Jid::parse(*to);
+    if (!parsed) {
+      if (session_->sm().enabled) ++session_->sm().handled_in;
+      co_return session_->send(make_error_reply(stanza, StanzaError::jid_malformed()));
+    }
+    stanza.set_attr("to", parsed->str());  // route on the prepared form
+  }
+  std::string_view type = stanza.attr("type");
+  if (stanza.name() == "iq") {
+    // RFC 6120 §8.2.3: id required; get/set carry exactly one payload, result at most one.
+    std::size_t children = stanza.element_count();
+    bool ok = !stanza.attr("id").empty() &&
+              (((type == "get" || type == "set") && children == 1) || (type == "result" && children <= 1) ||
+               type == "error");
+    if (!ok) {
+      if (session_->sm().enabled) ++session_->sm().handled_in;
+      if (type != "error") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
+      co_return;
+    }
+    if (type == "result" && stanza.attr("id").starts_with("ping-") &&
+        (stanza.attr("to").empty() || stanza.attr("to") == host_name_)) {
+      if (session_->sm().enabled) ++session_->sm().handled_in;
+      co_return;  // the answer to our keepalive (XEP-0199 §4.1)
+    }
+    if (type == "set" && stanza.child("session", ns::kSession)) {
+      // RFC 3921 §3 session establishment: nothing left to do (RFC 6121 dropped it).
+      if (session_->sm().enabled) ++session_->sm().handled_in;
+      Element r("iq", ns::kClient);
+      r.set_attr("type", "result").set_attr("id", std::string(stanza.attr("id")));
+      co_return session_->send(r);
+    }
+  } else if (stanza.name() == "presence") {
+    static const std::array<std::string_view, 8> kTypes = {"",         "unavailable", "subscribe", "subscribed",
+                                                          "unsubscribe", "unsubscribed", "probe", "error"};
+    if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
+      if (session_->sm().enabled) ++session_->sm().handled_in;
+      co_return session_->send(make_error_reply(stanza, StanzaError::bad_request("unknown presence type")));
+    }
+  }
+  // The mod_limits idea: a token bucket per session; delayed, not dropped.
+  const Limits& l = core_.config().limits;
+  double rate = anonymous_host_ ? l.stanzas_per_second_anonymous : l.stanzas_per_second;
+  auto now = std::chrono::steady_clock::now();
+  tokens_ = std::min(2 * rate, tokens_ + rate * std::chrono::duration<double>(now - tokens_at_).count());
+  tokens_at_ = now;
+  if (tokens_ < 1) {
+    asio::steady_timer wait(core_.io(), std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                            std::chrono::duration<double>((1 - tokens_) / rate)));
+    error_code ec;
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    tokens_ = 1;
+    tokens_at_ = std::chrono::steady_clock::now();
+    if (closed_ || state_ != State::bound) co_return;
+  }
+  tokens_ -= 1;
+  if (session_->sm().enabled) ++session_->sm().handled_in;
+  try {
+    core_.route_from_client(std::move(stanza), *session_);
+  } catch (const std::exception& e) {
+    std::string error_id = random_hex(4);
+    log::error("c2s", "error ", error_id, " routing a stanza: ", e.what());
+  }
+}
+
+}  // namespace xmppd

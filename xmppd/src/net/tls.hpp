@@ -1,0 +1,30 @@
+// TLS for c2s (RFC 6120 §5, XEP-0368) and the channel bindings SCRAM-*-PLUS uses
+// (RFC 9266 tls-exporter, RFC 5929 tls-server-end-point; advertised per XEP-0440).
+#pragma once
+#include <openssl/ssl.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xmppd/asio.hpp"
+
+namespace xmppd::tls {
+
+// A server context: TLS 1.2 and 1.3 only, the certificate chain and key from PEM files.
+// Throws std::runtime_error naming the file on failure.
+std::unique_ptr<asio::ssl::context> make_server_context(const std::string& certificate_file,
+                                                        const std::string& key_file);
+
+// Channel binding types this TLS connection can offer (RFC 9266 §2: tls-exporter needs TLS 1.3
+// or extended master secret; RFC 5929 §4: tls-server-end-point needs a certificate signature
+// with a hash, so not Ed25519/Ed448).
+std::vector<std::string> binding_types(SSL* ssl);
+std::optional<std::string> binding_data(SSL* ssl, std::string_view type);
+
+// Writes a self-signed certificate and key (EC P-256) for `domains` (first one as CN, all as
+// subjectAltName, including wildcard for subdomains). For first runs and tests.
+void write_self_signed(const std::string& certificate_file, const std::string& key_file,
+                       const std::vector<std::string>& domains);
+
+}  // namespace xmppd::tls

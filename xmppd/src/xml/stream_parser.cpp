@@ -1,0 +1,311 @@
+// Incremental XML stream parser on expat (RFC 6120 §4, §11; see shared/reference/bad-input.md).
+#include "xml/stream_parser.hpp"
+
+#include <expat.h>
+
+#include <vector>
+
+#include "xmppd/namespaces.hpp"
+
+namespace xmppd {
+
+const char* stream_error_name(ParseError e) {
+  switch (e) {
+    case ParseError::none: return "";
+    case ParseError::restricted_xml: return "restricted-xml";
+    case ParseError::not_well_formed: return "not-well-formed";
+    case ParseError::bad_namespace_prefix: return "bad-namespace-prefix";
+    case ParseError::invalid_namespace: return "invalid-namespace";
+    case ParseError::policy_violation: return "policy-violation";
+  }
+  return "not-well-formed";
+}
+
+namespace {
+constexpr char kSep = '\xff';  // cannot occur in UTF-8, so never in a namespace URI
+
+// "uri\xfflocal" → (uri, local); "local" → ("", local).
+std::pair<std::string, std::string> split_name(const char* expanded) {
+  std::string_view s(expanded);
+  auto pos = s.find(kSep);
+  if (pos == std::string_view::npos) return {std::string(), std::string(s)};
+  return {std::string(s.substr(0, pos)), std::string(s.substr(pos + 1))};
+}
+}  // namespace
+
+struct StreamParser::Impl {
+  StreamParser& owner;
+  Callbacks cb;
+  bool framed;
+  XML_Parser parser = nullptr;
+  ParseError error = ParseError::none;
+  int depth = 0;                 // 0 outside the stream element; stanzas open at depth 1 (framed)
+  int stanza_depth_base = 1;     // depth at which a stanza starts
+  std::vector<Element*> stack;   // open elements of the stanza being built
+  Element stanza;                // the stanza being built
+  std::string content_ns;        // default namespace declared on the stream element
+  std::int64_t stanza_start = -1;    // byte index where the current stanza began
+  std::int64_t consumed = 0;         // bytes fed so far
+  std::int64_t last_callback = 0;    // consumed at the last callback
+  int ns_decls_this_element = 0;
+  bool stopped = false;
+
+  Impl(StreamParser& o, Callbacks c, bool f) : owner(o), cb(std::move(c)), framed(f) {
+    stanza_depth_base = framed ? 1 : 0;
+    create();
+  }
+  ~Impl() {
+    if (parser) XML_ParserFree(parser);
+  }
+
+  void create() {
+    if (parser) {
+      XML_ParserReset(parser, "UTF-8");
+    } else {
+      parser = XML_ParserCreateNS("UTF-8", kSep);
+    }
+    XML_SetUserData(parser, this);
+    XML_SetParamEntityParsing(parser, XML_PARAM_ENTITY_PARSING_NEVER);
+#ifdef XMPPD_HAVE_REPARSE_DEFERRAL
+    // A stream protocol cannot wait for more bytes to report a token that is complete:
+    // the budget in check_progress() bounds the re-parse cost instead.
+    XML_SetReparseDeferralEnabled(parser, XML_FALSE);
+#endif
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 4)
+    XML_SetBillionLaughsAttackProtectionMaximumAmplification(parser, 2.0f);
+#endif
+    XML_SetElementHandler(parser, &on_start, &on_end);
+    XML_SetCharacterDataHandler(parser, &on_text);
+    XML_SetStartNamespaceDeclHandler(parser, &on_ns_decl);
+    XML_SetCommentHandler(parser, &on_forbidden_comment);
+    XML_SetProcessingInstructionHandler(parser, &on_forbidden_pi);
+    XML_SetStartDoctypeDeclHandler(parser, &on_forbidden_doctype);
+    XML_SetEntityDeclHandler(parser, &on_forbidden_entity);
+    XML_SetSkippedEntityHandler(parser, &on_skipped_entity);
+    depth = 0;
+    stack.clear();
+    stanza = Element();
+    stanza_start = -1;
+    content_ns.clear();
+    ns_decls_this_element = 0;
+  }
+
+  static Impl& self(void* ud) { return *static_cast<Impl*>(ud); }
+
+  void fail(ParseError e, std::string text = {}) {
+    if (error == ParseError::none) {
+      error = e;
+      owner.error_text_ = std::move(text);
+    }
+    XML_StopParser(parser, XML_FALSE);
+  }
+
+  // Runs at every callback: the stanza byte budget and the unreported-bytes budget.
+  bool check_progress() {
+    if (error != ParseError::none || stopped) return false;
+    std::int64_t index = XML_GetCurrentByteIndex(parser);
+    if (stanza_start >= 0 && index - stanza_start > std::int64_t(owner.limits_.max_stanza_bytes)) {
+      fail(ParseError::policy_violation, "stanza too large");
+      return false;
+    }
+    last_callback = consumed;
+    return true;
+  }
+
+  static void XMLCALL on_ns_decl(void* ud, const XML_Char* prefix, const XML_Char* uri) {
+    Impl& s = self(ud);
+    if (!s.check_progress()) return;
+    if (++s.ns_decls_this_element > s.owner.limits_.max_namespace_declarations)
+      return s.fail(ParseError::policy_violation, "too many namespace declarations");
+    if (s.depth == 0 && prefix == nullptr && uri) s.content_ns = uri;
+  }
+
+  static void XMLCALL on_start(void* ud, const XML_Char* name, const XML_Char** attrs) {
+    Impl& s = self(ud);
+    if (!s.check_progress()) return;
+    s.ns_decls_this_element = 0;
+    const ParserLimits& lim = s.owner.limits_;
+    int attr_count = 0;
+    for (const XML_Char** a = attrs; *a; a += 2) {
+      if (++attr_count > lim.max_attributes) return s.fail(ParseError::policy_violation, "too many attributes");
+      if (std::char_traits<char>::length(a[0]) > lim.max_name_bytes)
+        return s.fail(ParseError::policy_violation, "attribute name too long");
+    }
+    if (std::char_traits<char>::length(name) > lim.max_name_bytes)
+      return s.fail(ParseError::policy_violation, "element name too long");
+
+    auto [ns, local] = split_name(name);
+    if (s.framed && s.depth == 0) {
+      // RFC 6120 §4.8.1: the stream element is <stream> in the streams namespace.
+      if (local != "stream" || ns != ns::kStream) return s.fail(ParseError::invalid_namespace);
+      Element header(local, ns);
+      copy_attributes(header, attrs);
+      ++s.depth;
+      if (s.cb.stream_open) s.cb.stream_open(header, s.content_ns);
+      return;
+    }
+    int level = s.depth - s.stanza_depth_base;  // 0 for the stanza element itself
+    if (level >= lim.max_depth) return s.fail(ParseError::policy_violation, "nesting too deep");
+    ++s.depth;
+    if (level == 0) {
+      s.stanza = Element(std::move(local), std::move(ns));
+      copy_attributes(s.stanza, attrs);
+      s.stack.assign(1, &s.stanza);
+      s.stanza_start = XML_GetCurrentByteIndex(s.parser);
+    } else {
+      Element& child = s.stack.back()->add_child(std::move(local), std::move(ns));
+      copy_attributes(child, attrs);
+      s.stack.push_back(&child);
+    }
+  }
+
+  static void copy_attributes(Element& e, const XML_Char** attrs) {
+    for (const XML_Char** a = attrs; *a; a += 2) {
+      std::string_view key(a[0]);
+      auto pos = key.find(kSep);
+      if (pos == std::string_view::npos) {
+        e.set_attr(key, a[1]);
+      } else if (key.substr(0, pos) == ns::kXml) {
+        e.set_attr("xml:" + std::string(key.substr(pos + 1)), a[1]);
+      } else {
+        e.set_attr(key, a[1]);
+      }
+    }
+  }
+
+  static void XMLCALL on_end(void* ud, const XML_Char*) {
+    Impl& s = self(ud);
+    if (!s.check_progress()) return;
+    --s.depth;
+    if (s.framed && s.depth == 0) {
+      if (s.cb.stream_close) s.cb.stream_close();
+      return;
+    }
+    if (s.stack.empty()) return;
+    s.stack.pop_back();
+    if (s.stack.empty()) {
+      s.stanza_start = -1;
+      Element done = std::move(s.stanza);
+      s.stanza = Element();
+      if (s.cb.stanza) s.cb.stanza(std::move(done));
+    }
+  }
+
+  static void XMLCALL on_text(void* ud, const XML_Char* text, int len) {
+    Impl& s = self(ud);
+    if (!s.check_progress()) return;
+    if (s.stack.empty()) return;  // whitespace between stanzas (RFC 6120 §4.6.1 keepalives)
+    Element& parent = *s.stack.back();
+    auto& kids = parent.children();
+    if (!kids.empty() && kids.back().is_text()) {
+      kids.back().append_raw_text(std::string_view(text, len));
+    } else {
+      parent.add_text(std::string(text, len));
+    }
+  }
+
+  // RFC 6120 §11.1: comments, PIs, DTDs and entity declarations close the stream.
+  static void XMLCALL on_forbidden_comment(void* ud, const XML_Char*) {
+    self(ud).fail(ParseError::restricted_xml);
+  }
+  static void XMLCALL on_forbidden_pi(void* ud, const XML_Char*, const XML_Char*) {
+    self(ud).fail(ParseError::restricted_xml);
+  }
+  static void XMLCALL on_forbidden_doctype(void* ud, const XML_Char*, const XML_Char*,
+                                           const XML_Char*, int) {
+    self(ud).fail(ParseError::restricted_xml);
+  }
+  static void XMLCALL on_forbidden_entity(void* ud, const XML_Char*, int, const XML_Char*, int,
+                                          const XML_Char*, const XML_Char*, const XML_Char*,
+                                          const XML_Char*) {
+    self(ud).fail(ParseError::restricted_xml);
+  }
+  static void XMLCALL on_skipped_entity(void* ud, const XML_Char*, int) {
+    self(ud).fail(ParseError::restricted_xml);
+  }
+
+  ParseError map_expat_error() {
+    switch (XML_GetErrorCode(parser)) {
+      case XML_ERROR_UNDEFINED_ENTITY:
+      case XML_ERROR_RECURSIVE_ENTITY_REF:
+      case XML_ERROR_EXTERNAL_ENTITY_HANDLING:
+      case XML_ERROR_ENTITY_DECLARED_IN_PE:
+      case XML_ERROR_NOT_STANDALONE:
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 4)
+      case XML_ERROR_AMPLIFICATION_LIMIT_BREACH:
+#endif
+        return ParseError::restricted_xml;
+      case XML_ERROR_UNBOUND_PREFIX:
+        // An unbound prefix on the stream element itself (RFC 6120 §4.9.3.2).
+        return depth == 0 && framed ? ParseError::bad_namespace_prefix : ParseError::not_well_formed;
+      default:
+        return ParseError::not_well_formed;
+    }
+  }
+};
+
+StreamParser::StreamParser(ParserLimits limits, Callbacks callbacks, bool stream_framed)
+    : limits_(limits) {
+  impl_ = std::make_unique<Impl>(*this, std::move(callbacks), stream_framed);
+}
+
+StreamParser::~StreamParser() = default;
+
+void StreamParser::reset() {
+  impl_->create();
+  impl_->error = ParseError::none;
+  impl_->stopped = false;
+  impl_->last_callback = impl_->consumed;
+  impl_->consumed = 0;
+  impl_->last_callback = 0;
+  error_text_.clear();
+}
+
+void StreamParser::stop() {
+  impl_->stopped = true;
+  XML_StopParser(impl_->parser, XML_FALSE);
+}
+
+ParseError StreamParser::feed(const char* data, std::size_t size) {
+  Impl& s = *impl_;
+  if (s.error != ParseError::none) return s.error;
+  if (s.stopped) return ParseError::none;
+  s.consumed += std::int64_t(size);
+  XML_Status status = XML_Parse(s.parser, data, int(size), XML_FALSE);
+  if (s.error != ParseError::none) return s.error;
+  if (s.stopped) return ParseError::none;
+  if (status == XML_STATUS_ERROR) {
+    s.error = s.map_expat_error();
+    error_text_ = XML_ErrorString(XML_GetErrorCode(s.parser));
+    return s.error;
+  }
+  // Bytes held back by expat without a callback: a token still being read.
+  if (s.consumed - s.last_callback > std::int64_t(limits_.max_unreported_bytes)) {
+    s.error = ParseError::policy_violation;
+    error_text_ = "token too large";
+    return s.error;
+  }
+  if (s.stanza_start >= 0 && s.consumed - s.stanza_start > std::int64_t(limits_.max_stanza_bytes)) {
+    s.error = ParseError::policy_violation;
+    error_text_ = "stanza too large";
+    return s.error;
+  }
+  return ParseError::none;
+}
+
+std::optional<Element> parse_element(std::string_view xml) {
+  std::optional<Element> out;
+  int count = 0;
+  StreamParser::Callbacks cb;
+  cb.stanza = [&](Element&& e) {
+    if (count++ == 0) out = std::move(e);
+  };
+  ParserLimits limits;
+  limits.max_stanza_bytes = xml.size() + 1;
+  limits.max_unreported_bytes = xml.size() + 1;
+  StreamParser parser(limits, std::move(cb), /*stream_framed=*/false);
+  if (parser.feed(xml.data(), xml.size()) != ParseError::none || count != 1) return std::nullopt;
+  return out;
+}
+
+}  // namespace xmppd

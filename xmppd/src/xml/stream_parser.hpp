@@ -1,0 +1,76 @@
+// Incremental XML stream parser on expat (RFC 6120 §4, §11): restricted XML, budgets per stanza,
+// namespaces expanded, stanzas delivered as trees the moment their end tag is read.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "xmppd/element.hpp"
+
+namespace xmppd {
+
+struct ParserLimits {
+  std::size_t max_stanza_bytes = 256 * 1024;  // RFC 6120 §13.12: policy-violation beyond it
+  int max_depth = 32;                         // counted from the stanza (depth 1)
+  int max_attributes = 64;
+  std::size_t max_name_bytes = 1024;
+  int max_namespace_declarations = 16;
+  // Bytes that may arrive without any parser callback: bounds expat's re-parse of a token
+  // split across reads (CVE-2023-52425) and the size of a single token.
+  std::size_t max_unreported_bytes = 16 * 1024;
+};
+
+// Stream error conditions the parser detects (RFC 6120 §4.9.3).
+enum class ParseError {
+  none,
+  restricted_xml,        // DTD, comment, PI, entity declaration or reference
+  not_well_formed,
+  bad_namespace_prefix,  // unbound prefix on the stream element
+  invalid_namespace,     // stream element not <stream xmlns='http://etherx.jabber.org/streams'>
+  policy_violation,      // a budget was exceeded
+};
+const char* stream_error_name(ParseError e);
+
+class StreamParser {
+ public:
+  struct Callbacks {
+    // The stream header: its name/namespace checked, attributes as given, and the default
+    // namespace it declares (the content namespace, e.g. jabber:client).
+    std::function<void(const Element& header, const std::string& content_ns)> stream_open;
+    std::function<void(Element&& stanza)> stanza;
+    std::function<void()> stream_close;
+  };
+
+  // `stream_framed`: true for TCP streams (stanzas inside <stream:stream>); false for RFC 7395
+  // WebSocket framing, where every top-level element is delivered whole.
+  StreamParser(ParserLimits limits, Callbacks callbacks, bool stream_framed = true);
+  ~StreamParser();
+  StreamParser(const StreamParser&) = delete;
+  StreamParser& operator=(const StreamParser&) = delete;
+
+  // Feeds bytes. Returns ParseError::none, or the stream error to close with. Callbacks may
+  // run during the call; a callback may call stop() (e.g. after the stream must restart).
+  ParseError feed(const char* data, std::size_t size);
+  // RFC 6120 §4.3.3: after STARTTLS or SASL success, a new stream begins from a fresh parser.
+  void reset();
+  // Stops delivering from the current feed() (the rest of the buffer is discarded).
+  void stop();
+  void set_limits(const ParserLimits& limits) { limits_ = limits; }
+  const ParserLimits& limits() const { return limits_; }
+  std::string_view error_text() const { return error_text_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  ParserLimits limits_;
+  std::string error_text_;
+};
+
+// Parses one complete element from text (stored stanzas); nullopt when it is not one.
+std::optional<Element> parse_element(std::string_view xml);
+
+}  // namespace xmppd

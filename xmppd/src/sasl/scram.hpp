@@ -24,12 +24,15 @@ struct ScramKeys {
 };
 
 // Derives the stored keys from a password that is already SASLprep'ed. Costs PBKDF2: call it
-// off the I/O threads.
+// off the I/O threads. Uses exactly `iterations` (the caller's policy, e.g. 4096 or more);
+// throws std::invalid_argument when it is 0 or above INT_MAX.
 ScramKeys derive_keys(Hash hash, std::string_view prepared_password, std::string_view salt,
                       std::uint32_t iterations);
-// A fresh random salt of 16 bytes.
+// A fresh random salt of 16 bytes. Throws std::runtime_error if the RNG fails.
 std::string random_salt();
-// True when `prepared_password` matches `keys` (for SASL PLAIN). Costs PBKDF2.
+// True when `prepared_password` matches `keys` (for SASL PLAIN). Costs PBKDF2. Stored keys
+// with fewer than 4096 iterations are still honoured; unusable ones (0 iterations, wrong key
+// sizes) never match.
 bool verify_password(Hash hash, std::string_view prepared_password, const ScramKeys& keys);
 
 // Failure conditions of RFC 6120 §6.5 used by the mechanisms.
@@ -56,16 +59,21 @@ class ScramServer {
     std::function<std::optional<std::string>(std::string_view type)> binding_data;
     // Nonce source (injected in tests); default: 24 random bytes, base64.
     std::function<std::string()> nonce;
+    // The iteration count new accounts get; an unknown user is shown this one, so that the
+    // exchange looks like a real account's.
+    std::uint32_t default_iterations = 4096;
   };
 
   explicit ScramServer(Options options);
 
   // Step 1: the client-first-message. Returns the SASLprep'ed username (authcid) to look up.
+  // Every failure ends the exchange; later calls fail with malformed_request.
   std::variant<Failure, std::string> client_first(std::string_view message);
   // The authzid the client asked for (empty when none).
   const std::string& authzid() const { return authzid_; }
   // Step 2: the server-first-message. With nullopt (unknown user) a plausible fake is made
   // so the exchange goes on and fails at the proof, as RFC 5802 §5.1 suggests.
+  // Returns "" when called out of order or when the RNG fails: answer temporary-auth-failure.
   std::string server_first(const std::optional<ScramKeys>& keys);
   // Step 3: verifies the client-final-message; on success returns the server-final-message
   // ("v=..."), which goes into <success/>.
@@ -75,6 +83,7 @@ class ScramServer {
   Options opt_;
   std::string authzid_, username_, client_first_bare_, gs2_header_, nonce_, server_first_;
   std::string cb_type_;
+  std::string cb_data_;  // the channel binding data fetched at client_first() (-PLUS only)
   ScramKeys keys_;
   bool user_known_ = false;
   int step_ = 0;

@@ -200,6 +200,12 @@ std::vector<Session*> Core::sessions(const Jid& bare) {
   return it == sessions_.end() ? std::vector<Session*>{} : it->second;
 }
 
+std::vector<Session*> Core::all_sessions() const {
+  std::vector<Session*> out;
+  for (const auto& [bare, list] : sessions_) out.insert(out.end(), list.begin(), list.end());
+  return out;
+}
+
 Session* Core::bind(Session& s) {
   auto& list = sessions_[s.jid().bare_str()];
   Session* replaced = nullptr;

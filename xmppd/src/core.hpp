@@ -102,6 +102,7 @@ class Core : public Server {
   Session* bind(Session& session);
   void unbind(Session& session, const std::string& condition);
   std::size_t session_count() const { return session_count_; }
+  std::vector<Session*> all_sessions() const;
   // Stream features of a host for a bound or authenticated session.
   void add_stream_features(const std::string& host, Session* session, bool authenticated, Element& features);
   void register_component(const std::string& domain, ComponentLink* link);

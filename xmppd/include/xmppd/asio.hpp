@@ -5,6 +5,8 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include "xmppd/awaitable.hpp"
+
 namespace xmppd {
 namespace asio = boost::asio;
 using boost::system::error_code;

@@ -27,6 +27,8 @@ struct ModuleInfo {
   std::string summary;            // one line for docs and --list-modules
   std::vector<std::string> xeps;  // "XEP-0199 1.0 complete", for the docs
   std::vector<OptionSpec> options;
+  // Where `xmppctl init` enables it: "accounts" (D), "visitors" (guest.D), "service" (chat.D).
+  std::vector<std::string> default_hosts = {"accounts"};
   std::function<std::unique_ptr<Module>(ModuleContext&)> create;
 };
 

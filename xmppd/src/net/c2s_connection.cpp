@@ -69,8 +69,7 @@ C2sConnection::~C2sConnection() = default;
 
 void C2sConnection::start() {
   // The parser's callbacks capture `this`; the connection outlives the parser (a member).
-  parser_ = StreamParser(parser_.limits(),
-                         StreamParser::Callbacks{
+  parser_.set_callbacks(StreamParser::Callbacks{
                              [this](const Element& h, const std::string& ns) { on_stream_open(h, ns); },
                              [this](Element&& e) { inbox_.push_back(std::move(e)); },
                              [this] {
@@ -440,6 +439,7 @@ Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first
         return tls::binding_data(ssl, type);
       };
     }
+    opt.default_iterations = core_.config().scram_iterations;
     scram_ = std::make_unique<sasl::ScramServer>(opt);
     auto r = scram_->client_first(message);
     if (auto* f = std::get_if<sasl::Failure>(&r)) co_return sasl_failure(*f);
@@ -461,7 +461,9 @@ Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first
       }
     }
     authenticated_user_ = local.value_or("");
-    write(sasl_element("challenge", scram_->server_first(keys)).to_string());
+    std::string server_first = scram_->server_first(keys);
+    if (server_first.empty()) co_return sasl_failure(sasl::Failure::temporary_auth_failure);
+    write(sasl_element("challenge", server_first).to_string());
     co_return;
   }
   auto r = scram_->client_final(message);

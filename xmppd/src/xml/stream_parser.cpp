@@ -1,6 +1,9 @@
 // Incremental XML stream parser on expat (RFC 6120 §4, §11; see shared/reference/bad-input.md).
 #include "xml/stream_parser.hpp"
 
+#ifdef XMPPD_HAVE_AMPLIFICATION_LIMIT
+#define XML_DTD  // declares the amplification limit (the library is built with it)
+#endif
 #include <expat.h>
 
 #include <vector>
@@ -71,7 +74,8 @@ struct StreamParser::Impl {
     // the budget in check_progress() bounds the re-parse cost instead.
     XML_SetReparseDeferralEnabled(parser, XML_FALSE);
 #endif
-#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 4)
+#ifdef XMPPD_HAVE_AMPLIFICATION_LIMIT
+    // A belt: DTDs are refused at their first byte, so nothing can be amplified anyway.
     XML_SetBillionLaughsAttackProtectionMaximumAmplification(parser, 2.0f);
 #endif
     XML_SetElementHandler(parser, &on_start, &on_end);
@@ -231,7 +235,7 @@ struct StreamParser::Impl {
       case XML_ERROR_EXTERNAL_ENTITY_HANDLING:
       case XML_ERROR_ENTITY_DECLARED_IN_PE:
       case XML_ERROR_NOT_STANDALONE:
-#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 4)
+#ifdef XMPPD_HAVE_AMPLIFICATION_LIMIT
       case XML_ERROR_AMPLIFICATION_LIMIT_BREACH:
 #endif
         return ParseError::restricted_xml;
@@ -250,6 +254,8 @@ StreamParser::StreamParser(ParserLimits limits, Callbacks callbacks, bool stream
 }
 
 StreamParser::~StreamParser() = default;
+
+void StreamParser::set_callbacks(Callbacks callbacks) { impl_->cb = std::move(callbacks); }
 
 void StreamParser::reset() {
   impl_->create();

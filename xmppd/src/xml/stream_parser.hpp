@@ -60,6 +60,7 @@ class StreamParser {
   // Stops delivering from the current feed() (the rest of the buffer is discarded).
   void stop();
   void set_limits(const ParserLimits& limits) { limits_ = limits; }
+  void set_callbacks(Callbacks callbacks);
   const ParserLimits& limits() const { return limits_; }
   std::string_view error_text() const { return error_text_; }
 

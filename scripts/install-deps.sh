@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian 12 packages xmppd builds and tests with (idempotent; apt runs only when
+# something is missing). Usage: scripts/install-deps.sh [build|test]
+set -eu
+mode=${1:-build}
+packages="cmake ninja-build g++ pkg-config ccache
+  libboost1.74-dev libboost-test1.74-dev libssl-dev libexpat1-dev libsqlite3-dev libmariadb-dev
+  libicu-dev libtomlplusplus-dev nlohmann-json3-dev"
+if [ "$mode" = test ]; then
+  packages="$packages python3 python3-slixmpp python3-precis-i18n libstrophe-dev mariadb-server
+    mariadb-client procps"
+fi
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+# Keep apt from starting servers (mariadb) on their standard ports while installing.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq $missing >/dev/null

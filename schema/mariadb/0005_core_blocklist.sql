@@ -1,0 +1,8 @@
+-- XEP-0191 blocked JIDs.
+CREATE TABLE IF NOT EXISTS blocklist (
+  host VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  user VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  jid VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  created_us BIGINT NOT NULL,
+  PRIMARY KEY (host, user, jid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -1,0 +1,73 @@
+// The stores of xmppd/storage.hpp written once over storage::Connection; the SQL that differs
+// between SQLite and MariaDB (upserts) comes from a Dialect.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/db.hpp"
+#include "storage/engine.hpp"
+#include "xmppd/storage.hpp"
+
+namespace xmppd::storage {
+
+struct Dialect {
+  const char* backend;  // "sqlite" | "mariadb": the schema/<backend>/ folder
+  // Inserts an account; changes 0 rows when it exists.
+  const char* account_insert;
+  // Inserts or replaces a roster item (created_us kept on replace).
+  const char* roster_upsert;
+  // Creates the user's roster version at 1 or raises it by one.
+  const char* roster_version_bump;
+  const char* xml_upsert;
+  // Inserts a blocked JID; nothing when it is there.
+  const char* block_insert;
+};
+
+extern const Dialect kSqliteDialect;
+extern const Dialect kMariadbDialect;
+
+// Applies, in version order, the embedded migrations of `dialect.backend` not yet recorded in
+// schema_version, each in a transaction where the backend allows it (SQLite: yes; MariaDB: DDL
+// commits implicitly, so its migrations are written to be run again). Returns the versions
+// applied. Throws std::runtime_error naming the migration that failed.
+std::vector<std::string> run_migrations(Connection& c, const Dialect& dialect);
+
+class SqlStorage final : public Storage {
+ public:
+  using ConnectionFactory = std::function<std::unique_ptr<Connection>()>;
+
+  SqlStorage(const Dialect& dialect, ConnectionFactory migration_connection,
+             std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
+             Engine::Options options);
+  ~SqlStorage() override;
+
+  AccountStore& accounts() override;
+  RosterStore& roster() override;
+  OfflineStore& offline() override;
+  XmlStore& xml() override;
+  BlockStore& blocks() override;
+  std::vector<std::string> migrate() override;
+  void stop() override;
+
+  EngineStats stats() const { return engine_.stats(); }
+
+ private:
+  class Accounts;
+  class Roster;
+  class Offline;
+  class Xml;
+  class Blocks;
+
+  const Dialect& dialect_;
+  ConnectionFactory migration_connection_;
+  Engine engine_;
+  std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<Roster> roster_;
+  std::unique_ptr<Offline> offline_;
+  std::unique_ptr<Xml> xml_;
+  std::unique_ptr<Blocks> blocks_;
+};
+
+}  // namespace xmppd::storage

@@ -1,0 +1,805 @@
+// The storage contract suite: every STORAGE_TEST runs once on SQLite (a temporary file) and once
+// on MariaDB (the server named by XMPPD_TEST_MARIADB), as suites sqlite/ and mariadb/.
+//
+// XMPPD_TEST_MARIADB="host=127.0.0.1;port=3306;user=root;database=xmppd_test" (also socket=...,
+// password=...; or the password in XMPPD_TEST_MARIADB_PASSWORD). tests/mariadb/
+// start-test-server.sh starts a throwaway server and prints that line. The database named is
+// dropped and created again by every MariaDB test. Without XMPPD_TEST_MARIADB the MariaDB tests
+// FAIL, unless XMPPD_TEST_NO_MARIADB=1 says to skip them (quick local loops only).
+#define BOOST_TEST_MODULE storage
+#include <boost/test/unit_test.hpp>
+
+#include <mysql.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "storage/storage_factory.hpp"
+#include "xmppd/asio.hpp"
+
+using namespace std::chrono_literals;
+namespace utf = boost::unit_test;
+using xmppd::Account;
+using xmppd::OfflineMessage;
+using xmppd::RosterItem;
+using xmppd::Storage;
+using xmppd::StorageConfig;
+using xmppd::StorageError;
+using xmppd::Subscription;
+using xmppd::Task;
+namespace asio = xmppd::asio;
+
+namespace {
+
+const std::string kHost = "example.org";
+
+// --- MariaDB test server ------------------------------------------------------------------------
+
+bool mariadb_skipped_on_purpose() {
+  const char* no = std::getenv("XMPPD_TEST_NO_MARIADB");
+  return no && std::string(no) == "1";
+}
+
+struct MariadbWanted {
+  boost::test_tools::assertion_result operator()(utf::test_unit_id) const {
+    if (!mariadb_skipped_on_purpose()) return true;
+    boost::test_tools::assertion_result r(false);
+    r.message() << "XMPPD_TEST_NO_MARIADB=1";
+    return r;
+  }
+};
+
+struct MariadbEnv {
+  std::string host = "127.0.0.1", socket, user = "root", password, database = "xmppd_test";
+  unsigned port = 3306;
+};
+
+MariadbEnv mariadb_env() {
+  const char* spec = std::getenv("XMPPD_TEST_MARIADB");
+  if (!spec || !*spec) {
+    BOOST_FAIL(
+        "XMPPD_TEST_MARIADB is not set: start a server with tests/mariadb/start-test-server.sh "
+        "and export what it prints, or set XMPPD_TEST_NO_MARIADB=1 to skip the MariaDB tests");
+  }
+  MariadbEnv env;
+  std::string s = spec;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find(';', start);
+    if (end == std::string::npos) end = s.size();
+    std::string part = s.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == std::string::npos) BOOST_FAIL("XMPPD_TEST_MARIADB: '" + part + "' is not key=value");
+    std::string key = part.substr(0, eq), value = part.substr(eq + 1);
+    if (key == "host") env.host = value;
+    else if (key == "port") env.port = static_cast<unsigned>(std::stoul(value));
+    else if (key == "socket") env.socket = value;
+    else if (key == "user") env.user = value;
+    else if (key == "password") env.password = value;
+    else if (key == "database") env.database = value;
+    else BOOST_FAIL("XMPPD_TEST_MARIADB: unknown key '" + key + "'");
+  }
+  if (const char* pw = std::getenv("XMPPD_TEST_MARIADB_PASSWORD")) env.password = pw;
+  return env;
+}
+
+// A plain client connection for what the suite does behind the storage's back.
+class AdminConnection {
+ public:
+  explicit AdminConnection(const MariadbEnv& env, bool use_database = false) {
+    db_ = mysql_init(nullptr);
+    mysql_optionsv(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    unsigned timeout = 10;
+    mysql_optionsv(db_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_optionsv(db_, MYSQL_OPT_READ_TIMEOUT, &timeout);
+    const char* host = env.socket.empty() ? env.host.c_str() : nullptr;
+    const char* socket = env.socket.empty() ? nullptr : env.socket.c_str();
+    if (!mysql_real_connect(db_, host, env.user.c_str(), env.password.c_str(),
+                            use_database ? env.database.c_str() : nullptr, env.port, socket, 0)) {
+      std::string error = mysql_error(db_);
+      mysql_close(db_);
+      BOOST_FAIL("cannot connect to the MariaDB test server: " + error);
+    }
+  }
+  ~AdminConnection() { mysql_close(db_); }
+  void query(const std::string& sql) {
+    if (mysql_query(db_, sql.c_str()) != 0) BOOST_FAIL(sql + ": " + mysql_error(db_));
+    if (MYSQL_RES* r = mysql_store_result(db_)) mysql_free_result(r);
+  }
+  std::vector<std::string> column(const std::string& sql) {
+    if (mysql_query(db_, sql.c_str()) != 0) BOOST_FAIL(sql + ": " + mysql_error(db_));
+    std::vector<std::string> values;
+    if (MYSQL_RES* r = mysql_store_result(db_)) {
+      while (MYSQL_ROW row = mysql_fetch_row(r)) values.emplace_back(row[0] ? row[0] : "");
+      mysql_free_result(r);
+    }
+    return values;
+  }
+
+ private:
+  MYSQL* db_;
+};
+
+// Kills every connection to the test database except the caller's; returns how many.
+int kill_other_connections(const MariadbEnv& env) {
+  AdminConnection admin(env);
+  auto ids = admin.column(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '" + env.database +
+      "' AND ID <> CONNECTION_ID()");
+  for (const auto& id : ids) admin.query("KILL CONNECTION " + id);
+  return static_cast<int>(ids.size());
+}
+
+// --- the harness --------------------------------------------------------------------------------
+
+template <class T>
+Task<T> on_caller_thread(Task<T> task, std::thread::id io_thread) {
+  if constexpr (std::is_void_v<T>) {
+    co_await std::move(task);
+    BOOST_TEST((std::this_thread::get_id() == io_thread), "resumed off the caller's executor");
+  } else {
+    T result = co_await std::move(task);
+    BOOST_TEST((std::this_thread::get_id() == io_thread), "resumed off the caller's executor");
+    co_return result;
+  }
+}
+
+class Harness {
+ public:
+  explicit Harness(std::string backend, std::function<void(StorageConfig&)> tweak = {})
+      : backend_(std::move(backend)) {
+    config_.backend = backend_;
+    if (backend_ == "sqlite") {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "xmppd-storage-test-XXXXXX").string();
+      if (!mkdtemp(pattern.data())) BOOST_FAIL("mkdtemp failed");
+      dir_ = pattern;
+      config_.sqlite_path = (dir_ / "xmppd.db").string();
+    } else {
+      env_ = mariadb_env();
+      AdminConnection admin(env_);
+      admin.query("DROP DATABASE IF EXISTS `" + env_.database + "`");
+      admin.query("CREATE DATABASE `" + env_.database +
+                  "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+      config_.mariadb_host = env_.host;
+      config_.mariadb_port = env_.port;
+      config_.mariadb_socket = env_.socket;
+      config_.mariadb_user = env_.user;
+      config_.mariadb_password = env_.password;
+      config_.mariadb_database = env_.database;
+      config_.mariadb_connections = 3;
+    }
+    if (tweak) tweak(config_);
+    storage_ = xmppd::open_storage(config_);
+  }
+  ~Harness() {
+    storage_.reset();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  Storage& s() { return *storage_; }
+  asio::io_context& io() { return io_; }
+  const std::string& backend() const { return backend_; }
+  const MariadbEnv& env() const { return env_; }
+  StorageConfig& config() { return config_; }
+
+  // Runs one call to completion on this thread's io_context; rethrows what it threw.
+  template <class T>
+  T run(Task<T> task) {
+    std::exception_ptr error;
+    bool done = false;
+    std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> result;
+    auto spawned = on_caller_thread(std::move(task), std::this_thread::get_id());
+    if constexpr (std::is_void_v<T>) {
+      asio::co_spawn(io_, std::move(spawned), [&](std::exception_ptr e) {
+        error = e;
+        done = true;
+      });
+    } else {
+      asio::co_spawn(io_, std::move(spawned), [&](std::exception_ptr e, T r) {
+        error = e;
+        if (!e) result.emplace(std::move(r));
+        done = true;
+      });
+    }
+    drain();
+    if (!done) BOOST_FAIL("a storage call did not complete within 60 s");
+    if (error) std::rethrow_exception(error);
+    if constexpr (!std::is_void_v<T>) return std::move(*result);
+  }
+
+  // Runs the io_context until every spawned coroutine is done (bounded).
+  void drain() {
+    io_.restart();
+    io_.run_for(60s);
+  }
+
+  // Closes the storage (committing what is queued) and opens it again on the same database.
+  void reopen(std::function<void(StorageConfig&)> tweak = {}) {
+    storage_->stop();
+    storage_.reset();
+    if (tweak) tweak(config_);
+    storage_ = xmppd::open_storage(config_);
+  }
+
+ private:
+  std::string backend_;
+  StorageConfig config_;
+  MariadbEnv env_;
+  std::filesystem::path dir_;
+  asio::io_context io_;  // before storage_: it outlives the storage's last completions
+  std::unique_ptr<Storage> storage_;
+};
+
+Account make_account(const std::string& user, char seed = 'a') {
+  Account a;
+  a.host = kHost;
+  a.username = user;
+  a.sha1 = {std::string(16, seed), 4096, std::string(20, seed + 1), std::string(20, seed + 2)};
+  a.sha256 = {std::string(16, seed + 3), 4096, std::string(32, seed + 4),
+              std::string(32, seed + 5)};
+  return a;
+}
+
+bool same(const Account& a, const Account& b) {
+  auto eq = [](const xmppd::ScramCredentials& x, const xmppd::ScramCredentials& y) {
+    return x.salt == y.salt && x.iterations == y.iterations && x.stored_key == y.stored_key &&
+           x.server_key == y.server_key;
+  };
+  return a.host == b.host && a.username == b.username && eq(a.sha1, b.sha1) &&
+         eq(a.sha256, b.sha256);
+}
+
+RosterItem make_item(const std::string& jid, Subscription s = Subscription::none) {
+  RosterItem item;
+  item.jid = jid;
+  item.name = "Name of " + jid;
+  item.subscription = s;
+  item.groups = {"Friends", "Work"};
+  return item;
+}
+
+std::vector<std::string> versions_of(const std::string& backend) {
+  return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
+          "0005_core_blocklist"};
+}
+
+}  // namespace
+
+// Registers `name` in the suites sqlite/ and mariadb/, both running name_body(Harness&).
+#define STORAGE_TEST(name)                                                          \
+  static void name##_body(Harness& h);                                              \
+  BOOST_AUTO_TEST_SUITE(sqlite)                                                     \
+  BOOST_AUTO_TEST_CASE(name) {                                                      \
+    Harness h("sqlite");                                                            \
+    name##_body(h);                                                                 \
+  }                                                                                 \
+  BOOST_AUTO_TEST_SUITE_END()                                                       \
+  BOOST_AUTO_TEST_SUITE(mariadb)                                                    \
+  BOOST_AUTO_TEST_CASE(name, *utf::precondition(MariadbWanted{})) {                 \
+    Harness h("mariadb");                                                           \
+    name##_body(h);                                                                 \
+  }                                                                                 \
+  BOOST_AUTO_TEST_SUITE_END()                                                       \
+  static void name##_body(Harness& h)
+
+// --- accounts -----------------------------------------------------------------------------------
+
+STORAGE_TEST(account_create_find_and_refuse_duplicate) {
+  auto alice = make_account("alice");
+  BOOST_TEST(h.run(h.s().accounts().create(alice)));
+  BOOST_TEST(!h.run(h.s().accounts().create(make_account("alice", 'x'))));
+  auto found = h.run(h.s().accounts().find(kHost, "alice"));
+  BOOST_REQUIRE(found);
+  BOOST_TEST(same(*found, alice));  // the duplicate changed nothing
+  BOOST_TEST(!h.run(h.s().accounts().find(kHost, "bob")));
+  BOOST_TEST(!h.run(h.s().accounts().find("other.example", "alice")));
+  BOOST_TEST(!h.run(h.s().accounts().find(kHost, "Alice")));  // prepared names compare as bytes
+}
+
+STORAGE_TEST(account_set_credentials_replaces_them_and_reports_missing) {
+  BOOST_TEST(h.run(h.s().accounts().create(make_account("alice"))));
+  auto changed = make_account("alice", 'm');
+  changed.sha256.iterations = 10000;
+  BOOST_TEST(h.run(h.s().accounts().set_credentials(changed)));
+  BOOST_TEST(same(*h.run(h.s().accounts().find(kHost, "alice")), changed));
+  BOOST_TEST(h.run(h.s().accounts().set_credentials(changed)));  // unchanged values: still there
+  BOOST_TEST(!h.run(h.s().accounts().set_credentials(make_account("nobody"))));
+  BOOST_TEST(!h.run(h.s().accounts().find(kHost, "nobody")));
+}
+
+STORAGE_TEST(account_remove_deletes_roster_offline_xml_and_blocks) {
+  for (std::string user : {"alice", "bob"}) {
+    BOOST_TEST(h.run(h.s().accounts().create(make_account(user))));
+    h.run(h.s().roster().put(kHost, user, make_item("carol@example.net")));
+    h.run(h.s().offline().push(kHost, user, 1, "<message/>"));
+    h.run(h.s().xml().set(kHost, user, "vcard-temp", "<vCard xmlns='vcard-temp'/>"));
+    h.run(h.s().blocks().add(kHost, user, {"spam@example.net"}));
+  }
+  BOOST_TEST(h.run(h.s().accounts().remove(kHost, "alice")));
+  BOOST_TEST(!h.run(h.s().accounts().find(kHost, "alice")));
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "alice")).empty());
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == 0u);
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "alice")) == 0);
+  BOOST_TEST(!h.run(h.s().xml().get(kHost, "alice", "vcard-temp")));
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "alice")).empty());
+  // bob keeps everything
+  BOOST_TEST(h.run(h.s().accounts().find(kHost, "bob")).has_value());
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "bob")).size() == 1u);
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "bob")) == 1);
+  BOOST_TEST(h.run(h.s().xml().get(kHost, "bob", "vcard-temp")).has_value());
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "bob")).size() == 1u);
+  BOOST_TEST(!h.run(h.s().accounts().remove(kHost, "alice")));
+}
+
+STORAGE_TEST(account_list_is_per_host_and_sorted) {
+  for (std::string user : {"zenon", "adam", "marta"}) {
+    BOOST_TEST(h.run(h.s().accounts().create(make_account(user))));
+  }
+  auto other = make_account("ola");
+  other.host = "other.example";
+  BOOST_TEST(h.run(h.s().accounts().create(other)));
+  auto names = h.run(h.s().accounts().list(kHost));
+  BOOST_TEST(names == (std::vector<std::string>{"adam", "marta", "zenon"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(h.run(h.s().accounts().list("other.example")) == std::vector<std::string>{"ola"},
+             boost::test_tools::per_element());
+  BOOST_TEST(h.run(h.s().accounts().list("nowhere.example")).empty());
+}
+
+STORAGE_TEST(binary_credentials_survive_nul_and_high_bytes) {
+  auto a = make_account("binary");
+  a.sha1.salt = std::string("\0\x01\xff\x00\x80salt\0", 10);
+  a.sha1.stored_key = std::string(20, '\0');
+  a.sha256.salt = std::string("\xff\xfe\x00\x00\xc3\x28", 6);  // not UTF-8
+  a.sha256.server_key = std::string("\x00\x00\x00\x01", 4) + std::string(28, '\xee');
+  BOOST_TEST(h.run(h.s().accounts().create(a)));
+  auto found = h.run(h.s().accounts().find(kHost, "binary"));
+  BOOST_REQUIRE(found);
+  BOOST_TEST(found->sha1.salt.size() == 10u);
+  BOOST_TEST(same(*found, a));
+}
+
+// --- roster -------------------------------------------------------------------------------------
+
+STORAGE_TEST(roster_put_get_remove_and_version_increases) {
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == 0u);
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "alice")).empty());
+
+  auto bob = make_item("bob@example.org", Subscription::to);
+  bob.pending_in = true;
+  bob.pending_in_stanza = "<presence type='subscribe'/>";
+  auto v1 = h.run(h.s().roster().put(kHost, "alice", bob));
+  auto carol = make_item("carol@example.org", Subscription::both);
+  carol.groups = {};
+  carol.preapproved = true;
+  auto v2 = h.run(h.s().roster().put(kHost, "alice", carol));
+  BOOST_TEST(v1 > 0u);
+  BOOST_TEST(v2 > v1);
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == v2);
+
+  auto items = h.run(h.s().roster().items(kHost, "alice"));
+  BOOST_REQUIRE(items.size() == 2u);
+  BOOST_TEST((items[0] == bob));
+  BOOST_TEST((items[1] == carol));
+  auto one = h.run(h.s().roster().item(kHost, "alice", "carol@example.org"));
+  BOOST_REQUIRE(one);
+  BOOST_TEST((*one == carol));
+  BOOST_TEST(!h.run(h.s().roster().item(kHost, "alice", "dave@example.org")));
+  BOOST_TEST(!h.run(h.s().roster().item(kHost, "bob", "carol@example.org")));
+
+  bob.subscription = Subscription::both;
+  bob.pending_in = false;
+  bob.pending_in_stanza.clear();
+  bob.pending_out = true;
+  bob.name = "Bob B.";
+  bob.groups = {"A", "B", "C"};
+  auto v3 = h.run(h.s().roster().put(kHost, "alice", bob));  // replaces
+  BOOST_TEST(v3 > v2);
+  BOOST_TEST((*h.run(h.s().roster().item(kHost, "alice", "bob@example.org")) == bob));
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "alice")).size() == 2u);
+
+  auto v4 = h.run(h.s().roster().remove(kHost, "alice", "bob@example.org"));
+  BOOST_TEST(v4 > v3);
+  BOOST_TEST(h.run(h.s().roster().remove(kHost, "alice", "bob@example.org")) == 0u);
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == v4);  // no change, no new version
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "alice")).size() == 1u);
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "bob")) == 0u);  // per user
+}
+
+STORAGE_TEST(roster_refuses_subscription_remove_as_a_state) {
+  auto v = h.run(h.s().roster().put(kHost, "alice", make_item("bob@example.org")));
+  try {
+    h.run(h.s().roster().put(kHost, "alice", make_item("eve@example.org", Subscription::remove)));
+    BOOST_FAIL("subscription='remove' was stored");
+  } catch (const StorageError& e) {
+    BOOST_TEST(!e.transient());
+  }
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == v);
+  BOOST_TEST(!h.run(h.s().roster().item(kHost, "alice", "eve@example.org")));
+}
+
+// --- offline messages ---------------------------------------------------------------------------
+
+STORAGE_TEST(offline_push_list_in_order_remove_and_count) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(h.run(h.s().offline().push(kHost, "alice", 1000 + i,
+                                            "<message id='m" + std::to_string(i) + "'/>")));
+  }
+  h.run(h.s().offline().push(kHost, "bob", 5, "<message id='other'/>"));
+  BOOST_TEST(ids[0] < ids[1]);
+  BOOST_TEST(ids[1] < ids[2]);
+  auto list = h.run(h.s().offline().list(kHost, "alice"));
+  BOOST_REQUIRE(list.size() == 3u);
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(list[i].id == ids[i]);
+    BOOST_TEST(list[i].stamp_us == 1000 + i);
+    BOOST_TEST(list[i].xml == "<message id='m" + std::to_string(i) + "'/>");
+  }
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "alice")) == 3);
+
+  h.run(h.s().offline().remove(kHost, "alice", {ids[0], ids[2]}));
+  list = h.run(h.s().offline().list(kHost, "alice"));
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].id == ids[1]);
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "alice")) == 1);
+  // ids of another user are not removed through this one
+  auto bobs = h.run(h.s().offline().list(kHost, "bob"));
+  h.run(h.s().offline().remove(kHost, "alice", {bobs.at(0).id}));
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "bob")) == 1);
+  h.run(h.s().offline().remove(kHost, "alice", {}));
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "alice")) == 1);
+}
+
+STORAGE_TEST(offline_keeps_a_large_message_whole) {
+  std::string body(300000, 'x');
+  std::string xml = "<message><body>" + body + "</body></message>";
+  h.run(h.s().offline().push(kHost, "alice", 1, xml));
+  auto list = h.run(h.s().offline().list(kHost, "alice"));
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].xml.size() == xml.size());
+  BOOST_TEST((list[0].xml == xml));
+}
+
+// --- XML store ----------------------------------------------------------------------------------
+
+STORAGE_TEST(xml_get_set_overwrite_remove) {
+  BOOST_TEST(!h.run(h.s().xml().get(kHost, "alice", "storage:bookmarks")));
+  h.run(h.s().xml().set(kHost, "alice", "storage:bookmarks", "<storage xmlns='storage:bookmarks'/>"));
+  h.run(h.s().xml().set(kHost, "alice", "vcard-temp", "<vCard xmlns='vcard-temp'/>"));
+  BOOST_TEST(*h.run(h.s().xml().get(kHost, "alice", "storage:bookmarks")) ==
+             "<storage xmlns='storage:bookmarks'/>");
+  h.run(h.s().xml().set(kHost, "alice", "storage:bookmarks",
+                        "<storage xmlns='storage:bookmarks'><conference/></storage>"));
+  BOOST_TEST(*h.run(h.s().xml().get(kHost, "alice", "storage:bookmarks")) ==
+             "<storage xmlns='storage:bookmarks'><conference/></storage>");
+  BOOST_TEST(!h.run(h.s().xml().get(kHost, "bob", "storage:bookmarks")));
+  h.run(h.s().xml().remove(kHost, "alice", "storage:bookmarks"));
+  BOOST_TEST(!h.run(h.s().xml().get(kHost, "alice", "storage:bookmarks")));
+  BOOST_TEST(h.run(h.s().xml().get(kHost, "alice", "vcard-temp")).has_value());
+  h.run(h.s().xml().remove(kHost, "alice", "storage:bookmarks"));  // nothing there: no error
+}
+
+// --- blocking -----------------------------------------------------------------------------------
+
+STORAGE_TEST(blocks_add_list_remove_some_and_all) {
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "alice")).empty());
+  h.run(h.s().blocks().add(kHost, "alice", {"c@example.net", "a@example.net", "b@example.net"}));
+  h.run(h.s().blocks().add(kHost, "alice", {"a@example.net"}));  // already there
+  h.run(h.s().blocks().add(kHost, "bob", {"z@example.net"}));
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "alice")) ==
+                 (std::vector<std::string>{"a@example.net", "b@example.net", "c@example.net"}),
+             boost::test_tools::per_element());
+  h.run(h.s().blocks().remove(kHost, "alice", {"b@example.net", "nobody@example.net"}));
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "alice")) ==
+                 (std::vector<std::string>{"a@example.net", "c@example.net"}),
+             boost::test_tools::per_element());
+  h.run(h.s().blocks().remove(kHost, "alice", {}));
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "alice")).empty());
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, "bob")).size() == 1u);
+}
+
+// --- text ---------------------------------------------------------------------------------------
+
+STORAGE_TEST(polish_utf8_round_trips_everywhere) {
+  const std::string text = "Zażółć gęślą jaźń";
+  const std::string user = "łucja";
+  const std::string jid = "józef@łódź.example";
+  auto a = make_account(user);
+  BOOST_TEST(h.run(h.s().accounts().create(a)));
+  BOOST_TEST(h.run(h.s().accounts().find(kHost, user)).has_value());
+  BOOST_TEST(h.run(h.s().accounts().list(kHost)) == std::vector<std::string>{user},
+             boost::test_tools::per_element());
+
+  auto item = make_item(jid, Subscription::both);
+  item.name = text;
+  item.groups = {text, "Łódź", "Zespół \"A\" / [x]"};
+  h.run(h.s().roster().put(kHost, user, item));
+  BOOST_TEST((*h.run(h.s().roster().item(kHost, user, jid)) == item));
+
+  auto xml = "<message><body>" + text + "</body></message>";
+  h.run(h.s().offline().push(kHost, user, 1, xml));
+  BOOST_TEST(h.run(h.s().offline().list(kHost, user)).at(0).xml == xml);
+
+  h.run(h.s().xml().set(kHost, user, "vcard-temp", "<vCard><FN>" + text + "</FN></vCard>"));
+  BOOST_TEST(*h.run(h.s().xml().get(kHost, user, "vcard-temp")) ==
+             "<vCard><FN>" + text + "</FN></vCard>");
+
+  h.run(h.s().blocks().add(kHost, user, {jid}));
+  BOOST_TEST(h.run(h.s().blocks().list(kHost, user)) == std::vector<std::string>{jid},
+             boost::test_tools::per_element());
+}
+
+// --- concurrency and group commit ---------------------------------------------------------------
+
+STORAGE_TEST(concurrent_writes_all_resolve_and_are_durable) {
+  constexpr int kPushes = 200, kPuts = 50;
+  auto before = xmppd::storage_stats(h.s());
+  std::set<std::int64_t> ids;
+  std::set<std::uint64_t> versions;
+  int resolved = 0;
+  std::vector<std::string> errors;
+  auto on_done = [&](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      errors.push_back(x.what());
+    }
+  };
+  auto io_thread = std::this_thread::get_id();
+  for (int i = 0; i < kPushes; ++i) {
+    asio::co_spawn(
+        h.io(),
+        [&, i]() -> Task<void> {
+          auto id = co_await h.s().offline().push(kHost, "bulk", i,
+                                                  "<message id='" + std::to_string(i) + "'/>");
+          BOOST_TEST((std::this_thread::get_id() == io_thread));
+          ids.insert(id);
+          ++resolved;
+        },
+        on_done);
+  }
+  for (int i = 0; i < kPuts; ++i) {
+    asio::co_spawn(
+        h.io(),
+        [&, i]() -> Task<void> {
+          auto v = co_await h.s().roster().put(kHost, "bulk",
+                                               make_item("c" + std::to_string(i) + "@example.net"));
+          versions.insert(v);
+          ++resolved;
+        },
+        on_done);
+  }
+  h.drain();
+  BOOST_TEST(errors.empty(), (errors.empty() ? "" : errors.front()));
+  BOOST_TEST(resolved == kPushes + kPuts);
+  BOOST_TEST(ids.size() == static_cast<std::size_t>(kPushes));
+  // every put got its own version: 1..kPuts
+  BOOST_TEST(versions.size() == static_cast<std::size_t>(kPuts));
+  BOOST_TEST(*versions.rbegin() == static_cast<std::uint64_t>(kPuts));
+
+  auto after = xmppd::storage_stats(h.s());
+  auto jobs = after.write_jobs - before.write_jobs;
+  auto transactions = after.write_transactions - before.write_transactions;
+  BOOST_TEST(jobs == static_cast<std::uint64_t>(kPushes + kPuts));
+  BOOST_TEST_MESSAGE(h.backend() << ": " << jobs << " writes in " << transactions
+                                 << " transactions");
+  BOOST_TEST(transactions < jobs / 10);  // group commit, not a transaction per write
+
+  h.reopen();
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "bulk")) == kPushes);
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "bulk")).size() == static_cast<std::size_t>(kPuts));
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "bulk")) == static_cast<std::uint64_t>(kPuts));
+}
+
+STORAGE_TEST(a_failing_write_does_not_fail_its_batch_mates) {
+  int ok = 0, refused = 0, other = 0;
+  for (int i = 0; i < 20; ++i) {
+    bool bad = i % 5 == 2;
+    asio::co_spawn(
+        h.io(),
+        [&h, i, bad]() -> Task<std::uint64_t> {
+          co_return co_await h.s().roster().put(
+              kHost, "alice",
+              make_item("c" + std::to_string(i) + "@example.net",
+                        bad ? Subscription::remove : Subscription::none));
+        },
+        [&, bad](std::exception_ptr e, std::uint64_t) {
+          if (!e && !bad) {
+            ++ok;
+            return;
+          }
+          try {
+            if (e) std::rethrow_exception(e);
+            ++other;
+          } catch (const StorageError& x) {
+            (bad && !x.transient()) ? ++refused : ++other;
+          } catch (...) {
+            ++other;
+          }
+        });
+  }
+  h.drain();
+  BOOST_TEST(ok == 16);
+  BOOST_TEST(refused == 4);
+  BOOST_TEST(other == 0);
+  BOOST_TEST(h.run(h.s().roster().items(kHost, "alice")).size() == 16u);
+  BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == 16u);
+}
+
+STORAGE_TEST(calls_after_stop_fail_as_transient) {
+  h.s().stop();
+  try {
+    h.run(h.s().accounts().create(make_account("late")));
+    BOOST_FAIL("a write after stop succeeded");
+  } catch (const StorageError& e) {
+    BOOST_TEST(e.transient());
+  }
+  try {
+    h.run(h.s().accounts().list(kHost));
+    BOOST_FAIL("a read after stop succeeded");
+  } catch (const StorageError& e) {
+    BOOST_TEST(e.transient());
+  }
+  h.s().stop();  // idempotent
+}
+
+// --- migrations ---------------------------------------------------------------------------------
+
+STORAGE_TEST(migrate_applies_each_version_once) {
+  BOOST_TEST(h.s().migrate().empty());  // open_storage migrated already
+  h.reopen();
+  BOOST_TEST(h.s().migrate().empty());
+}
+
+STORAGE_TEST(migrate_on_an_empty_database_applies_all_then_nothing) {
+  // A second, empty database: the harness's one was migrated when it opened.
+  if (h.backend() == "sqlite") {
+    h.config().sqlite_path += ".fresh";
+  } else {
+    AdminConnection admin(h.env());
+    admin.query("DROP DATABASE IF EXISTS `" + h.env().database + "`");
+    admin.query("CREATE DATABASE `" + h.env().database + "` CHARACTER SET utf8mb4");
+  }
+  h.reopen([](StorageConfig& c) { c.migrate = false; });
+  auto applied = h.s().migrate();
+  BOOST_TEST(applied == versions_of(h.backend()), boost::test_tools::per_element());
+  BOOST_TEST(h.s().migrate().empty());
+  BOOST_TEST(h.run(h.s().accounts().create(make_account("alice"))));
+}
+
+// --- the MariaDB backend's own cases -------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(mariadb)
+
+BOOST_AUTO_TEST_CASE(reconnects_and_prepares_again_after_its_connections_are_killed,
+                     *utf::precondition(MariadbWanted{})) {
+  Harness h("mariadb");
+  BOOST_TEST(h.run(h.s().accounts().create(make_account("alice"))));
+  for (int i = 0; i < 4; ++i) BOOST_TEST(h.run(h.s().accounts().find(kHost, "alice")).has_value());
+  auto before = xmppd::storage_stats(h.s());
+
+  int killed = kill_other_connections(h.env());
+  BOOST_TEST(killed >= 3);  // the writer and both readers
+
+  BOOST_TEST(h.run(h.s().accounts().create(make_account("bob"))));
+  for (int i = 0; i < 4; ++i) BOOST_TEST(h.run(h.s().accounts().find(kHost, "bob")).has_value());
+  BOOST_TEST(h.run(h.s().accounts().list(kHost)) == (std::vector<std::string>{"alice", "bob"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(xmppd::storage_stats(h.s()).retries > before.retries);
+
+  // And once more, while writes are queued.
+  kill_other_connections(h.env());
+  int done = 0;
+  for (int i = 0; i < 10; ++i) {
+    asio::co_spawn(
+        h.io(),
+        [&h, i]() -> Task<std::int64_t> {
+          co_return co_await h.s().offline().push(kHost, "alice", i, "<message/>");
+        },
+        [&](std::exception_ptr e, std::int64_t) { done += e ? 0 : 1; });
+  }
+  h.drain();
+  BOOST_TEST(done == 10);
+  BOOST_TEST(h.run(h.s().offline().count(kHost, "alice")) == 10);
+}
+
+BOOST_AUTO_TEST_CASE(retries_a_write_after_a_lock_wait_timeout_then_gives_up_as_transient,
+                     *utf::precondition(MariadbWanted{})) {
+  Harness h("mariadb", [](StorageConfig& c) {
+    c.mariadb_lock_wait_timeout = 1s;
+    c.max_attempts = 3;
+  });
+  BOOST_TEST(h.run(h.s().accounts().create(make_account("carol"))));
+  const std::string lock_row =
+      "SELECT * FROM accounts WHERE host = 'example.org' AND username = 'carol' FOR UPDATE";
+
+  {  // held for 1.5 s: the first attempt times out after 1 s, the second gets the row
+    AdminConnection holder(h.env(), true);
+    holder.query("START TRANSACTION");
+    holder.query(lock_row);
+    std::thread release([&] {
+      std::this_thread::sleep_for(1500ms);
+      holder.query("COMMIT");
+    });
+    auto before = xmppd::storage_stats(h.s());
+    bool updated = false;
+    try {
+      updated = h.run(h.s().accounts().set_credentials(make_account("carol", 'q')));
+    } catch (...) {
+      release.join();
+      throw;
+    }
+    release.join();
+    BOOST_TEST(updated);
+    BOOST_TEST(xmppd::storage_stats(h.s()).retries > before.retries);
+  }
+  {  // held throughout: every attempt times out, and the caller learns it may retry later
+    AdminConnection holder(h.env(), true);
+    holder.query("START TRANSACTION");
+    holder.query(lock_row);
+    try {
+      h.run(h.s().accounts().set_credentials(make_account("carol", 'r')));
+      BOOST_FAIL("the write went through a held lock");
+    } catch (const StorageError& e) {
+      BOOST_TEST(e.transient());
+      BOOST_TEST_MESSAGE("gave up with: " << e.what());
+    }
+    holder.query("ROLLBACK");
+  }
+  BOOST_TEST(same(*h.run(h.s().accounts().find(kHost, "carol")), make_account("carol", 'q')));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// --- configuration and values -------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(open_storage_refuses_a_bad_configuration_precisely) {
+  auto message_of = [](StorageConfig c) -> std::string {
+    try {
+      xmppd::open_storage(c);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "(opened)";
+  };
+  StorageConfig c;
+  c.backend = "oracle";
+  BOOST_TEST(message_of(c).find("backend") != std::string::npos);
+  c.backend = "sqlite";
+  BOOST_TEST(message_of(c).find("sqlite_path") != std::string::npos);
+  c.sqlite_path = "/nonexistent-dir/xmppd.db";
+  BOOST_TEST(message_of(c).find("cannot open SQLite database '/nonexistent-dir/xmppd.db'") !=
+             std::string::npos);
+  c = {};
+  c.backend = "mariadb";
+  c.mariadb_host = "127.0.0.1";
+  c.mariadb_user = "root";
+  BOOST_TEST(message_of(c).find("mariadb_database") != std::string::npos);
+  c.mariadb_database = "xmppd_test";
+  c.mariadb_port = 1;  // nothing listens there
+  auto m = message_of(c);
+  BOOST_TEST(m.find("cannot connect to MariaDB at 127.0.0.1:1") != std::string::npos, m);
+}
+
+BOOST_AUTO_TEST_CASE(subscription_names_round_trip) {
+  for (auto s : {Subscription::none, Subscription::to, Subscription::from, Subscription::both,
+                 Subscription::remove}) {
+    BOOST_TEST((xmppd::subscription_from_string(xmppd::to_string(s)) == s));
+  }
+  BOOST_TEST(!xmppd::subscription_from_string("None"));
+  BOOST_TEST(!xmppd::subscription_from_string(""));
+}

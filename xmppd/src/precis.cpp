@@ -419,10 +419,10 @@ std::optional<U32> prepare(Profile profile, std::string_view in) {
   const auto decoded = decode_utf8(in);
   if (!decoded) return std::nullopt;
   U32 s = apply_mappings(profile, *decoded);
-  // A prepared part is stored and compared as is, so preparing it again must not change it;
-  // when the rules are not idempotent for a string (RFC 8264 §7) it is refused.
+  // A prepared part is stored and compared as is, so preparing it again must not change it; a
+  // string for which the rules are not idempotent is refused (precis_i18n does the same).
   if (apply_mappings(profile, s) != s) return std::nullopt;
-  if (s.empty()) return std::nullopt;  // RFC 8264 §7, RFC 7622 §3.3 and §3.4
+  if (s.empty()) return std::nullopt;  // RFC 7622 §3.1: no part is zero octets
   // Directionality rule of UsernameCaseMapped (RFC 8265 §3.3.1). The Bidi Rule constrains
   // strings with right-to-left characters; applied to every string it would refuse plain
   // usernames such as "1st" (condition 1), so it applies only when there is one.

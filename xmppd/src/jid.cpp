@@ -1,5 +1,4 @@
-// Jid: splitting, preparing and printing XMPP addresses (RFC 7622 §3.1); the preparation of
-// each part is in precis.cpp.
+// Jid: splitting and printing XMPP addresses (RFC 7622 §3.1); parts are prepared in precis.cpp.
 #include "xmppd/jid.hpp"
 
 namespace xmppd {

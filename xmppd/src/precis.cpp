@@ -1,5 +1,8 @@
-// JID part preparation on ICU: PRECIS (RFC 8264, RFC 8265) for localparts and resourceparts,
-// IDNA2008 via UTS #46 for domainparts (RFC 7622 §3.2-3.4), and SASLprep (RFC 4013).
+// JID part preparation (RFC 7622 §3.2-3.4; RFC 8264/8265, UTS #46) and SASLprep (RFC 4013) on ICU.
+//
+// Localparts use the PRECIS profile UsernameCaseMapped and resourceparts OpaqueString
+// (RFC 8265 §3.3, §4.2); domainparts go through UTS #46 nontransitional processing and must then
+// be IDNA2008 labels (RFC 5892); SASLprep is ICU's stringprep profile.
 //
 // No Unicode data is copied into this file. Every category of RFC 8264 §9 and RFC 5892 §2 is
 // computed from ICU's character properties, so the rules follow the Unicode version of the
@@ -335,8 +338,8 @@ bool bidi_rule_holds(const U32& s) {
   if (end == 0) return false;
   const UCharDirection last = dir(end - 1);
   if (rtl) {
-    if (last != U_RIGHT_TO_LEFT && last != U_RIGHT_TO_LEFT_ARABIC &&
-        last != U_EUROPEAN_NUMBER && last != U_ARABIC_NUMBER)
+    if (last != U_RIGHT_TO_LEFT && last != U_RIGHT_TO_LEFT_ARABIC && last != U_EUROPEAN_NUMBER &&
+        last != U_ARABIC_NUMBER)
       return false;
   } else if (last != U_LEFT_TO_RIGHT && last != U_EUROPEAN_NUMBER) {
     return false;
@@ -344,7 +347,9 @@ bool bidi_rule_holds(const U32& s) {
   bool seen_en = false, seen_an = false;
   for (std::size_t k = 0; k < s.size(); ++k) {
     switch (dir(k)) {
-      case U_EUROPEAN_NUMBER: seen_en = true; break;
+      case U_EUROPEAN_NUMBER:
+        seen_en = true;
+        break;
       case U_ARABIC_NUMBER:
         if (!rtl) return false;  // condition 5
         seen_an = true;
@@ -375,14 +380,17 @@ bool bidi_rule_holds(const U32& s) {
 enum class Profile { username_case_mapped, opaque_string };
 
 // RFC 8265 §3.3.1 width mapping: fullwidth and halfwidth characters (decomposition types
-// <wide> and <narrow>) become their decomposition mapping, which is one code point.
+// <wide> and <narrow>) become their decomposition mapping, which is one code point. Some
+// libraries (precis_i18n) take NFKC instead, which goes further for the halfwidth Hangul
+// letters: U+FFA1 is <narrow> U+3131, a compatibility jamo that NFKC turns into the conjoining
+// U+1100, so a halfwidth jamo sequence would compose into a syllable. The RFC's wording is kept:
+// such a sequence stays a run of compatibility jamo and is refused.
 void map_width(U32& s) {
   for (char32_t& cp : s) {
     const auto type = u_getIntPropertyValue(static_cast<UChar32>(cp), UCHAR_DECOMPOSITION_TYPE);
     if (type != U_DT_WIDE && type != U_DT_NARROW) continue;
     icu::UnicodeString mapping;
-    if (nfkc().getRawDecomposition(static_cast<UChar32>(cp), mapping) &&
-        mapping.countChar32() == 1)
+    if (nfkc().getRawDecomposition(static_cast<UChar32>(cp), mapping) && mapping.countChar32() == 1)
       cp = static_cast<char32_t>(mapping.char32At(0));
   }
 }
@@ -411,10 +419,10 @@ std::optional<U32> prepare(Profile profile, std::string_view in) {
   const auto decoded = decode_utf8(in);
   if (!decoded) return std::nullopt;
   U32 s = apply_mappings(profile, *decoded);
-  // A prepared part is stored and compared as is, so preparing it again must not change it;
-  // when the rules are not idempotent for a string (RFC 8264 §7) it is refused.
+  // A prepared part is stored and compared as is, so preparing it again must not change it; a
+  // string for which the rules are not idempotent is refused (precis_i18n does the same).
   if (apply_mappings(profile, s) != s) return std::nullopt;
-  if (s.empty()) return std::nullopt;  // RFC 8264 §7, RFC 7622 §3.3 and §3.4
+  if (s.empty()) return std::nullopt;  // RFC 7622 §3.1: no part is zero octets
   // Directionality rule of UsernameCaseMapped (RFC 8265 §3.3.1). The Bidi Rule constrains
   // strings with right-to-left characters; applied to every string it would refuse plain
   // usernames such as "1st" (condition 1), so it applies only when there is one.
@@ -463,7 +471,8 @@ std::optional<std::string> prepare_ip_literal(std::string_view text, bool& is_li
     if (!inet_ntop(AF_INET6, &addr, buf, sizeof buf)) return std::nullopt;
     return "[" + std::string(buf) + "]";
   }
-  if (!std::all_of(text.begin(), text.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); }))
+  if (!std::all_of(text.begin(), text.end(),
+                   [](char c) { return c == '.' || (c >= '0' && c <= '9'); }))
     return std::nullopt;
   // All digits and dots. No host name has an all-numeric top-level label (RFC 3696 §2), so
   // anything that is not a dotted quad ("127.1", "1.2.3.256") is refused rather than becoming a
@@ -479,10 +488,9 @@ std::optional<std::string> prepare_ip_literal(std::string_view text, bool& is_li
 // Options for UTS #46: nontransitional (ß and ς stay, as IDNA2008 has them), with the Bidi and
 // contextual rules of IDNA2008, and STD3 rules because RFC 7622 §3.2.1 allows only NR-LDH
 // labels and U-labels (RFC 5890), i.e. letters, digits and hyphens in ASCII.
-constexpr uint32_t kUts46Options = UIDNA_NONTRANSITIONAL_TO_UNICODE |
-                                   UIDNA_NONTRANSITIONAL_TO_ASCII | UIDNA_CHECK_BIDI |
-                                   UIDNA_CHECK_CONTEXTJ | UIDNA_CHECK_CONTEXTO |
-                                   UIDNA_USE_STD3_RULES;
+constexpr uint32_t kUts46Options =
+    UIDNA_NONTRANSITIONAL_TO_UNICODE | UIDNA_NONTRANSITIONAL_TO_ASCII | UIDNA_CHECK_BIDI |
+    UIDNA_CHECK_CONTEXTJ | UIDNA_CHECK_CONTEXTO | UIDNA_USE_STD3_RULES;
 
 const UIDNA* uts46() {
   static const UIDNA* instance = [] {
@@ -494,8 +502,8 @@ const UIDNA* uts46() {
   return instance;
 }
 
-using IdnaFunction = int32_t (*)(const UIDNA*, const UChar*, int32_t, UChar*, int32_t,
-                                 UIDNAInfo*, UErrorCode*);
+using IdnaFunction = int32_t (*)(const UIDNA*, const UChar*, int32_t, UChar*, int32_t, UIDNAInfo*,
+                                 UErrorCode*);
 
 // Runs one UTS #46 operation; nullopt only on an ICU failure, IDNA errors come back in `errors`.
 std::optional<icu::UnicodeString> run_idna(IdnaFunction fn, const icu::UnicodeString& in,
@@ -553,7 +561,9 @@ UStringPrepProfile* saslprep_profile() {
 // ---- Derived properties --------------------------------------------------------------------
 
 Derived precis_property(char32_t cp) {
-  // RFC 8264 §8, in the order given there.
+  // RFC 8264 §8, in the order given there. Unlike RFC 5892 §3 it does not consult Unstable,
+  // IgnorableProperties, IgnorableBlocks or LDH; compatibility characters are caught by
+  // HasCompat instead.
   if (auto e = exceptions(cp)) return *e;
   if (auto b = backward_compatible(cp)) return *b;
   if (is_unassigned(cp)) return Derived::unassigned;
@@ -588,12 +598,18 @@ Derived idna2008_property(char32_t cp) {
 
 std::string_view derived_name(Derived d) {
   switch (d) {
-    case Derived::pvalid: return "PVALID";
-    case Derived::free_pval: return "FREE_PVAL";
-    case Derived::contextj: return "CONTEXTJ";
-    case Derived::contexto: return "CONTEXTO";
-    case Derived::disallowed: return "DISALLOWED";
-    case Derived::unassigned: return "UNASSIGNED";
+    case Derived::pvalid:
+      return "PVALID";
+    case Derived::free_pval:
+      return "FREE_PVAL";
+    case Derived::contextj:
+      return "CONTEXTJ";
+    case Derived::contexto:
+      return "CONTEXTO";
+    case Derived::disallowed:
+      return "DISALLOWED";
+    case Derived::unassigned:
+      return "UNASSIGNED";
   }
   return "?";
 }
@@ -674,9 +690,9 @@ std::optional<std::string> saslprep(std::string_view in) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     UErrorCode status = U_ZERO_ERROR;
     UParseError parse_error;
-    const int32_t len = usprep_prepare(saslprep_profile(), src.getBuffer(), src.length(),
-                                       out.data(), static_cast<int32_t>(out.size()),
-                                       USPREP_DEFAULT, &parse_error, &status);
+    const int32_t len =
+        usprep_prepare(saslprep_profile(), src.getBuffer(), src.length(), out.data(),
+                       static_cast<int32_t>(out.size()), USPREP_DEFAULT, &parse_error, &status);
     if (status == U_BUFFER_OVERFLOW_ERROR) {
       out.resize(static_cast<std::size_t>(len));
       continue;

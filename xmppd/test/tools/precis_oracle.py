@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Oracle for xmppd's JID preparation (RFC 7622 §3.3, §3.4): compares precis_dump's output with
-Debian's precis_i18n (UsernameCaseMapped, OpaqueString, RFC 8264 derived property) and, when
-python3-idna is installed, the RFC 5892 derived property with its IDNA2008 tables.
+"""Oracle for xmppd's PRECIS preparation (RFC 7622 §3.3-3.4, RFC 8264/8265) against precis_i18n.
+
+Compares precis_dump's output with Debian's precis_i18n (UsernameCaseMapped, OpaqueString, the
+RFC 8264 derived property) and, when python3-idna is installed, the RFC 5892 derived property
+with that package's IDNA2008 tables.
 
 Usage: /usr/bin/python3 precis_oracle.py path/to/precis_dump
 

@@ -95,7 +95,12 @@ class Server:
         if os.path.exists(ports_file):
             os.unlink(ports_file)
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([XMPPD, "--config", self.config, "--ports-file", ports_file],
+        # Run under our own process name: other people's `pkill -x xmppd` on a shared machine
+        # must not stop a test's server (the name is the basename of the path executed).
+        exe = os.path.join(self.dir, "xmppd-itest")
+        if not os.path.exists(exe):
+            os.symlink(XMPPD, exe)
+        self.proc = subprocess.Popen([exe, "--config", self.config, "--ports-file", ports_file],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while not os.path.exists(ports_file):

@@ -10,6 +10,7 @@
 #include "net/limiter.hpp"
 #include "net/sm_registry.hpp"
 #include "net/tls.hpp"
+#include "offload.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/storage.hpp"
@@ -494,10 +495,8 @@ Task<void> C2sConnection::sasl_plain(const std::string& message) {
     sasl::ScramKeys keys{account->sha256.salt, account->sha256.iterations, account->sha256.stored_key,
                          account->sha256.server_key};
     // PBKDF2 runs on the CPU pool: one login must not stall every other session.
-    ok = co_await asio::co_spawn(
-        cpu_,
-        [keys, pw = *password]() -> Task<bool> { co_return sasl::verify_password(sasl::Hash::sha256, pw, keys); },
-        asio::use_awaitable);
+    auto verify = [keys, pw = *password] { return sasl::verify_password(sasl::Hash::sha256, pw, keys); };
+    ok = co_await offload(cpu_, std::move(verify));
   }
   if (closed_) co_return;
   if (!ok) co_return sasl_failure(sasl::Failure::not_authorized);

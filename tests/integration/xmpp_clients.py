@@ -30,8 +30,10 @@ class Client(slixmpp.ClientXMPP):
         self.presences = asyncio.Queue()
         self.started = asyncio.Event()
         self.auth_failed = asyncio.Event()
+        self.lost = asyncio.Event()
         self.add_event_handler("session_start", self._on_start)
         self.add_event_handler("failed_all_auth", lambda _: self.auth_failed.set())
+        self.add_event_handler("disconnected", lambda _: self.lost.set())
         self.add_event_handler("message", lambda m: self.messages.put_nowait(m))
         self.add_event_handler("presence", lambda p: self.presences.put_nowait(p))
 
@@ -39,11 +41,15 @@ class Client(slixmpp.ClientXMPP):
         self.started.set()
 
     async def login(self, port, host="127.0.0.1", send_presence=True, get_roster=False, direct_tls=False):
+        self.started.clear()
+        self.auth_failed.clear()
+        self.lost.clear()
         self.connect((host, port), force_starttls=not direct_tls, disable_starttls=direct_tls,
                      use_ssl=direct_tls)
-        done, _ = await asyncio.wait([asyncio.ensure_future(self.started.wait()),
-                                      asyncio.ensure_future(self.auth_failed.wait())],
-                                     timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        waits = [asyncio.ensure_future(e.wait()) for e in (self.started, self.auth_failed, self.lost)]
+        await asyncio.wait(waits, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        for w in waits:
+            w.cancel()
         if not self.started.is_set():
             raise AssertionError("login of %s failed" % self.boundjid.bare)
         if get_roster:

@@ -34,6 +34,8 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler("session_start", self._on_start)
         self.add_event_handler("failed_all_auth", lambda _: self.auth_failed.set())
         self.add_event_handler("disconnected", lambda _: self.lost.set())
+        self.stream_errors = []  # conditions of <stream:error/>s received (RFC 6120 §4.9)
+        self.add_event_handler("stream_error", lambda e: self.stream_errors.append(e["condition"]))
         self.add_event_handler("message", lambda m: self.messages.put_nowait(m))
         self.add_event_handler("presence", lambda p: self.presences.put_nowait(p))
 
@@ -65,8 +67,9 @@ class Client(slixmpp.ClientXMPP):
         return await asyncio.wait_for(self.presences.get(), timeout)
 
     async def close(self):
-        self.disconnect()
+        # disconnect() returns a future that ends with the disconnection (at once when the
+        # server already closed the stream); self.disconnected is renewed after each one.
         try:
-            await asyncio.wait_for(self.disconnected, 5)
+            await asyncio.wait_for(self.disconnect(), 5)
         except asyncio.TimeoutError:
             pass

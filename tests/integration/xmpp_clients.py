@@ -122,6 +122,7 @@ class Client(slixmpp.ClientXMPP):
     async def reconnect_and_resume(self, port, host="127.0.0.1"):
         """Connects again; slixmpp's XEP-0198 plugin sends <resume/> with the old id."""
         self.resumed.clear()
+        self.started.clear()
         self.lost.clear()
         self.connect((host, port))
         waits = [asyncio.ensure_future(e.wait()) for e in (self.resumed, self.started, self.lost)]
@@ -169,3 +170,28 @@ class Client(slixmpp.ClientXMPP):
             await asyncio.wait_for(self.disconnect(), 5)
         except asyncio.TimeoutError:
             pass
+
+
+def _roster_push(jid, subscription):
+    return lambda iq: (iq["roster"]["items"].get(jid) or {}).get("subscription") == subscription
+
+
+async def befriend(a, b):
+    """Mutual presence subscription (RFC 6121 §3.1) between two logged-in clients, done the way
+    users do it: a asks, b approves and asks back, a approves. Returns when both rosters have
+    subscription='both' and each has seen the other online."""
+    ja, jb = a.boundjid.bare, b.boundjid.bare
+    a.send_presence(pto=jb, ptype="subscribe")
+    await b.presences.get(lambda p: p["from"].bare == ja and p["type"] == "subscribe", describe="subscribe")
+    b.send_presence(pto=ja, ptype="subscribed")
+    b.send_presence(pto=ja, ptype="subscribe")
+    await a.presences.get(lambda p: p["from"].bare == jb and p["type"] == "subscribe", describe="subscribe")
+    a.send_presence(pto=jb, ptype="subscribed")
+    await a.roster_pushes.get(_roster_push(jb, "both"), describe="%s both" % jb)
+    await b.roster_pushes.get(_roster_push(ja, "both"), describe="%s both" % ja)
+    await a.presences.get(lambda p: p["from"] == b.boundjid and p["type"] != "unavailable", describe="online")
+    await b.presences.get(lambda p: p["from"] == a.boundjid and p["type"] != "unavailable", describe="online")
+    for c in (a, b):
+        c.presences.clear()
+        c.roster_pushes.clear()
+        c.stanzas.clear()

@@ -28,6 +28,7 @@ def test():
         bob_jid = server.adduser("bob", "bob-Pass-2")
         bob = Client(bob_jid + "/phone", "bob-Pass-2", plugins=("xep_0030", "xep_0199", "xep_0198"))
         run(bob.login(server.ports["c2s"]))
+        run(bob.sm_enabled.wait(), timeout=5)
         alice = Client(alice_jid, "alice-Pass-1")
         run(alice.login(server.ports["c2s"]))
 

@@ -82,9 +82,11 @@ class Client(slixmpp.ClientXMPP):
         self.auth_failed = asyncio.Event()
         self.lost = asyncio.Event()
         self.resumed = asyncio.Event()
+        self.sm_enabled = asyncio.Event()  # XEP-0198 <enabled/> received
         self.stream_errors = []  # conditions of <stream:error/>s received (RFC 6120 §4.9)
         self.add_event_handler("session_start", self._on_start)
         self.add_event_handler("session_resumed", lambda _: self.resumed.set())
+        self.add_event_handler("sm_enabled", lambda _: self.sm_enabled.set())
         self.add_event_handler("failed_all_auth", lambda _: self.auth_failed.set())
         self.add_event_handler("disconnected", lambda _: self.lost.set())
         self.add_event_handler("stream_error", lambda e: self.stream_errors.append(e["condition"]))

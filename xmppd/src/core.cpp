@@ -447,6 +447,10 @@ void Core::disco_info(Host& h, const Element& iq, const Jid& to, Element& q) {
 }
 
 void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin) {
+  // RFC 6120 §10.3.3: an IQ without 'to' is the account's; stamping it lets an error reply
+  // (built by swapping from and to) come from the account like a result does, instead of
+  // having no 'from' and being dropped by the router.
+  if (!stanza.has_attr("to")) stanza.set_attr("to", to.str());
   std::string_view type_attr = stanza.attr("type");
   IqType type = type_attr == "get" ? IqType::get : IqType::set;
   const Element* payload = stanza.first_child_element();

@@ -71,7 +71,6 @@ class StreamParser {
   std::string error_text_;
 };
 
-// Parses one complete element from text (stored stanzas); nullopt when it is not one.
-std::optional<Element> parse_element(std::string_view xml);
+// parse_element() (one element from stored text) is declared in xmppd/element.hpp for modules.
 
 }  // namespace xmppd

@@ -25,9 +25,18 @@ class FakeSession final : public Session {
   bool anonymous() const override { return anonymous_; }
   std::string_view transport() const override { return "test"; }
   std::uint64_t id() const override { return id_; }
+  // Counts XEP-0198 acknowledgement holds, so a test can see that a stanza was not acked
+  // before it was durable: `ack_holds_taken` ever, `*ack_holds_live` still held.
+  std::shared_ptr<void> defer_ack() override {
+    ++ack_holds_taken;
+    ++*ack_holds_live;
+    return std::shared_ptr<void>(nullptr, [live = ack_holds_live](void*) { --*live; });
+  }
 
   std::vector<Element> received;     // every stanza written to this client, in order
   std::optional<std::string> closed_with;
+  int ack_holds_taken = 0;
+  std::shared_ptr<int> ack_holds_live = std::make_shared<int>(0);
 
  private:
   Jid jid_;

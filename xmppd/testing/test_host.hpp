@@ -61,6 +61,9 @@ class TestHost {
   Core& core() { return *core_; }
   Storage& storage() { return *storage_; }
   asio::io_context& io() { return io_; }
+  // The temporary data directory; the SQLite database is test.sqlite in it (a test may open
+  // it beside the server, e.g. to make a write fail).
+  const std::string& data_dir() const { return dir_; }
 
   // Creates an account (SCRAM keys at 4096 iterations, to keep tests fast).
   void create_account(const std::string& bare_jid, const std::string& password = "secret");

@@ -259,7 +259,12 @@ void Core::bounce(const Element& stanza, const StanzaError& error) {
   if (is_error_stanza(stanza)) return;  // RFC 6120 §8.3.1
   if (stanza.name() == "iq" && stanza.attr("type") == "result") return;
   if (!stanza.has_attr("from")) return;
-  route(make_error_reply(stanza, error));
+  Element reply = make_error_reply(stanza, error);
+  // RFC 6120 §10.3.3: a stanza without 'to' (an IQ the server handles for the account) is
+  // answered from the account's bare JID, as results are; without a 'from' routing drops it.
+  if (!reply.has_attr("from"))
+    if (auto sender = Jid::parse(stanza.attr("from"))) reply.set_attr("from", sender->bare_str());
+  route(std::move(reply));
 }
 
 void Core::route_from_client(Element stanza, Session& origin, int below_priority) {

@@ -117,20 +117,18 @@ class CarbonsModule final : public Module {
     if (!eligible(ev.stanza, true)) return Flow::next;
     std::vector<Session*> direct = direct_recipients(ev.to);
     if (direct.empty()) return Flow::next;  // bounced (or dropped) by the core: nothing to copy
-    std::vector<Session*> others;
+    std::vector<Jid> others;
     for (Session* s : server_.sessions(ev.to.bare()))
       if (s != ev.origin && enabled(*s) && std::find(direct.begin(), direct.end(), s) == direct.end())
-        others.push_back(s);
+        others.push_back(s->jid());
     if (others.empty()) return Flow::next;
     Element original = ev.stanza;
     Jid account = ev.to.bare();
     server_.deliver(ev.stanza, kReceivedPriority, ev.origin);
-    // Delivery may have ended sessions (a write failing closes it): look them up again.
-    for (Session* s : others) {
-      Jid full = s->jid();
-      if (Session* still = server_.session(full); still == s)
+    // Delivery may have ended sessions (a failed write closes one): look them up again.
+    for (const Jid& full : others)
+      if (Session* s = server_.session(full); s && enabled(*s))
         server_.send_to_session(*s, wrap("received", original, account, full));
-    }
     return Flow::stop;
   }
 

@@ -3,14 +3,16 @@
 // delivered in order when the account next sends initial presence of non-negative priority.
 //
 // Storing: the incoming message hook takes the message, holds the sender's XEP-0198
-// acknowledgement (Session::defer_ack) and awaits the account look-up and the write; only a
-// durable write releases the hold, and every failure bounces (never a silent loss).
+// acknowledgement (Session::defer_ack) and queues it for the account; one writer per account
+// checks that the account exists and writes the queue in arrival order. Only a durable write
+// releases the hold, and every failure bounces (never a silent loss).
 // Delivering: an outgoing-presence hook above the presence module sees the initial presence
 // while the session is still unavailable and spawns the delivery, which runs after the
 // presence has been broadcast. Per account, one delivery runs at a time; it lists again when
 // messages were stored while it worked, and a write that completes after the account came
 // online starts a delivery itself, so nothing is left behind by the race between the two.
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,8 +84,17 @@ Disposition disposition(const Element& message) {
   return Disposition::store;
 }
 
+// A message waiting to be written, with the sender's acknowledgement hold.
+struct Pending {
+  Element message;
+  std::shared_ptr<void> ack_hold;
+};
+
 struct AccountState {
-  int writes_in_flight = 0;
+  // Written one at a time, in arrival order: concurrent writes could commit (and so be
+  // listed) out of order.
+  std::deque<Pending> to_write;
+  bool writing = false;
   std::uint64_t stored = 0;  // writes completed, to see whether a delivery must list again
   bool delivering = false;
 };
@@ -98,7 +109,7 @@ struct State {
   AccountState& account(const Jid& bare) { return accounts[bare.bare_str()]; }
   void forget_if_idle(const Jid& bare) {
     auto it = accounts.find(bare.bare_str());
-    if (it != accounts.end() && it->second.writes_in_flight == 0 && !it->second.delivering) accounts.erase(it);
+    if (it != accounts.end() && !it->second.writing && !it->second.delivering) accounts.erase(it);
   }
 
   // The resource a message to `bare` would go to now (RFC 6121 §8.5.2.1.1), or nullptr.
@@ -121,47 +132,58 @@ void start_delivery(const std::shared_ptr<State>& st, const Jid& full) {
   st->server.spawn(deliver_stored(st, full), "offline delivery");
 }
 
-Task<void> store(std::shared_ptr<State> st, Element message, Jid to, std::shared_ptr<void> ack_hold) {
-  Jid bare = to.bare();
+// Writes the account's waiting messages in order. Whether the account exists and how many
+// messages it has are read once per run (and again after a failure).
+Task<void> write_queue(std::shared_ptr<State> st, Jid bare) {
   OfflineStore& offline = st->server.storage().offline();
-  std::optional<StanzaError> error;
-  try {
-    auto account = co_await st->server.storage().accounts().find(bare.domain(), bare.local());
-    if (!account) {
-      error = StanzaError::service_unavailable();  // RFC 6121 §8.5.2.2: no such account
-    } else if (co_await offline.count(bare.domain(), bare.local()) >= st->max_messages) {
-      // XEP-0160 §2: the offline queue is full.
-      error = StanzaError{"cancel", "service-unavailable", "offline message storage is full", {}};
-    } else {
-      Element stored = message;
-      std::int64_t now = st->server.now_us();
-      stored.add_child("delay", ns::kDelay)
-          .set_attr("from", st->host)
-          .set_attr("stamp", xep0082_stamp(now))
-          .add_text("Offline Storage");
-      co_await offline.push(bare.domain(), bare.local(), now, stored.to_string());
+  std::optional<bool> exists;
+  std::optional<std::int64_t> count;
+  for (;;) {
+    if (st->account(bare).to_write.empty()) break;
+    Pending p = std::move(st->account(bare).to_write.front());
+    st->account(bare).to_write.pop_front();
+    std::optional<StanzaError> error;
+    try {
+      if (!exists) exists = (co_await st->server.storage().accounts().find(bare.domain(), bare.local())).has_value();
+      if (!count && *exists) count = co_await offline.count(bare.domain(), bare.local());
+      if (!*exists) {
+        error = StanzaError::service_unavailable();  // RFC 6121 §8.5.2.2: no such account
+      } else if (*count >= st->max_messages) {
+        // XEP-0160 §2: the offline queue is full.
+        error = StanzaError{"cancel", "service-unavailable", "offline message storage is full", {}};
+      } else {
+        Element stored = p.message;
+        std::int64_t now = st->server.now_us();
+        stored.add_child("delay", ns::kDelay)
+            .set_attr("from", st->host)
+            .set_attr("stamp", xep0082_stamp(now))
+            .add_text("Offline Storage");
+        co_await offline.push(bare.domain(), bare.local(), now, stored.to_string());
+        ++*count;
+      }
+    } catch (const StorageError& e) {
+      log::error("offline", "cannot store a message: ", e.what());
+      error = e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error();
+    } catch (const std::exception& e) {
+      log::error("offline", "cannot store a message: ", e.what());
+      error = StanzaError::internal_server_error();
     }
-  } catch (const StorageError& e) {
-    log::error("offline", "cannot store a message: ", e.what());
-    error = e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error();
-  } catch (const std::exception& e) {
-    log::error("offline", "cannot store a message: ", e.what());
-    error = StanzaError::internal_server_error();
+    if (error) {
+      exists.reset(), count.reset();
+      st->server.bounce(p.message, *error);
+    } else {
+      AccountState& acct = st->account(bare);
+      ++acct.stored;
+      // The account came online while the write was under way: its initial-presence delivery
+      // has run (or will list again); if none is running, this message must not wait for the
+      // next login.
+      if (!acct.delivering)
+        if (Session* s = st->best_available(bare)) start_delivery(st, s->jid());
+    }
+    // p.ack_hold is released here: the message is durable (or bounced).
   }
-  AccountState& acct = st->account(bare);
-  --acct.writes_in_flight;
-  if (error) {
-    st->server.bounce(message, *error);
-  } else {
-    ++acct.stored;
-    // The account came online while the write was under way: its initial-presence delivery
-    // has run (or will list again); if none is running, this message must not wait for the
-    // next login.
-    if (!acct.delivering)
-      if (Session* s = st->best_available(bare)) start_delivery(st, s->jid());
-  }
+  st->account(bare).writing = false;
   st->forget_if_idle(bare);
-  co_return;  // ack_hold is released with this frame: the write is durable (or bounced)
 }
 
 Task<void> deliver_stored(std::shared_ptr<State> st, Jid full) {
@@ -219,8 +241,13 @@ class OfflineModule final : public Module {
     }
     // XEP-0198: no <a/> may cover this message before it is durable.
     std::shared_ptr<void> hold = ev.origin ? ev.origin->defer_ack() : nullptr;
-    ++st_->account(ev.to.bare()).writes_in_flight;
-    st_->server.spawn(store(st_, ev.stanza, ev.to, std::move(hold)), "offline store");
+    Jid bare = ev.to.bare();
+    AccountState& acct = st_->account(bare);
+    acct.to_write.push_back(Pending{ev.stanza, std::move(hold)});
+    if (!acct.writing) {
+      acct.writing = true;
+      st_->server.spawn(write_queue(st_, bare), "offline store");
+    }
     return Flow::stop;
   }
 

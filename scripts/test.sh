@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs what is missing, builds xmppd and runs every test (ctest), including the storage
-# suite on a throwaway MariaDB server started here on a free loopback port.
+# suite and the integration scenarios on a throwaway MariaDB server started here on a free
+# loopback port. Extra arguments go to ctest (e.g. -L unit, -R roster).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 scripts/build.sh
-state=$(mktemp -d /tmp/xmppd-mariadb-XXXXXX)
-cleanup() { tests/mariadb/stop-test-server.sh "$state" >/dev/null 2>&1 || true; rm -rf "$state"; }
+XMPPD_MARIADB_STATE=$(mktemp -d /tmp/xmppd-mariadb-XXXXXX)
+export XMPPD_MARIADB_STATE
+cleanup() { tests/mariadb/stop-test-server.sh >/dev/null 2>&1 || true; rm -rf "$XMPPD_MARIADB_STATE"; }
 trap cleanup EXIT INT TERM
-eval "$(tests/mariadb/start-test-server.sh "$state")"
+eval "$(tests/mariadb/start-test-server.sh)"
 export XMPPD_TEST_MARIADB
 ctest --test-dir build --output-on-failure --timeout 600 -j 2 "$@"

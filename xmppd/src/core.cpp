@@ -433,7 +433,13 @@ void Core::deliver_default(Host& h, StanzaKind kind, Target target, Element& sta
   }
 }
 
-void Core::disco_info(Host& h, const Element& iq, const Jid& to, Element& q) {
+Element Core::disco_info(const std::string& host_name) {
+  Element q("query", ns::kDiscoInfo);
+  if (Host* h = host(host_name)) disco_info(*h, Jid::parse(host_name).value_or(Jid()), q);
+  return q;
+}
+
+void Core::disco_info(Host& h, const Jid& to, Element& q) {
   if (to.local().empty()) {
     for (const auto& id : h.identities) {
       auto& e = q.add_child("identity", ns::kDiscoInfo);
@@ -456,6 +462,10 @@ void Core::disco_info(Host& h, const Element& iq, const Jid& to, Element& q) {
 }
 
 void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin) {
+  // RFC 6120 §10.3.3: an IQ without 'to' is the account's; stamping it lets an error reply
+  // (built by swapping from and to) come from the account like a result does, instead of
+  // having no 'from' and being dropped by the router.
+  if (!stanza.has_attr("to")) stanza.set_attr("to", to.str());
   std::string_view type_attr = stanza.attr("type");
   IqType type = type_attr == "get" ? IqType::get : IqType::set;
   const Element* payload = stanza.first_child_element();
@@ -469,7 +479,7 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
     reply.set_attr("from", to.str()).set_attr("to", from.str());
     Element& q = reply.add_child("query", payload->ns());
     if (payload->ns() == ns::kDiscoInfo) {
-      disco_info(h, stanza, to, q);
+      disco_info(h, to, q);
     } else if (to.local().empty()) {
       for (const auto& [domain, link] : components_)
         q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
@@ -496,7 +506,13 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
     auto it = h.iq_handlers.find(IqKey{type, payload->ns(), IqScope::host});
     if (it != h.iq_handlers.end()) handler = &it->second.second;
   }
-  if (!handler) return bounce(stanza, StanzaError::service_unavailable());  // RFC 6120 §8.4
+  if (!handler) {
+    // XEP-0030 §7: a disco node that no module serves (the shortcut above answers without a
+    // node; XEP-0115 caps nodes are taken by a hook before this) does not exist.
+    if (type == IqType::get && (payload->ns() == ns::kDiscoInfo || payload->ns() == ns::kDiscoItems))
+      return bounce(stanza, StanzaError::item_not_found());
+    return bounce(stanza, StanzaError::service_unavailable());  // RFC 6120 §8.4
+  }
 
   IqHandler fn = *handler;  // a copy: the module may stop while the coroutine runs
   spawn(

@@ -87,6 +87,7 @@ class Core : public Server {
   Session* session(const Jid& full) override;
   std::vector<Session*> sessions(const Jid& bare) override;
   bool serves_host(const std::string& domain) const override;
+  Element disco_info(const std::string& host) override;
   Storage& storage() override { return storage_; }
   void spawn(Task<void> task, const char* what) override;
   std::int64_t now_us() const override;
@@ -127,7 +128,7 @@ class Core : public Server {
                        const Jid& from, const Jid& to, Session* origin);
   void dispatch_iq(Host& host, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin);
   void deliver_message_to_bare(Element& stanza, const Jid& to);
-  void disco_info(Host& host, const Element& iq, const Jid& to, Element& reply_query);
+  void disco_info(Host& host, const Jid& to, Element& reply_query);
 
   asio::io_context& io_;
   const Config& config_;

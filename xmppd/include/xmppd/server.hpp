@@ -37,6 +37,9 @@ class Server {
   virtual Session* session(const Jid& full) = 0;
   virtual std::vector<Session*> sessions(const Jid& bare) = 0;
   virtual bool serves_host(const std::string& domain) const = 0;
+  // The XEP-0030 disco#info <query/> a host answers itself (no node): the identities and
+  // features of the core and of the modules running on it. Empty query for an unknown host.
+  virtual Element disco_info(const std::string& host) = 0;
 
   virtual Storage& storage() = 0;
 

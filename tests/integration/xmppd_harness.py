@@ -1,0 +1,183 @@
+"""Starts a real xmppd for an integration test: a temporary directory made by `xmppctl init`,
+listeners on free loopback ports (port 0, read back from --ports-file), accounts made with
+`xmppctl adduser`. On failure the test prints the server log (Mosquitto's habit).
+
+Environment: XMPPD_BUILD_DIR (default: build/ beside the sources), XMPPD_BACKEND=sqlite|mariadb
+(mariadb uses XMPPD_TEST_MARIADB="host=…;port=…;user=…;database=…" as the storage test suite).
+"""
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD_DIR = os.environ.get("XMPPD_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+XMPPD = os.path.join(BUILD_DIR, "apps", "xmppd")
+XMPPCTL = os.path.join(BUILD_DIR, "apps", "xmppctl")
+DOMAIN = "localhost"
+GUEST = "guest.localhost"
+
+
+def _mariadb_settings():
+    spec = os.environ.get("XMPPD_TEST_MARIADB", "")
+    if not spec:
+        raise RuntimeError("XMPPD_BACKEND=mariadb needs XMPPD_TEST_MARIADB (see tests/mariadb/)")
+    return dict(kv.split("=", 1) for kv in spec.split(";") if "=" in kv)
+
+
+class Server:
+    """One xmppd process. Use as a context manager or call stop()."""
+
+    def __init__(self, extra_config="", backend=None, limits=None, channel_binding=True, log_level="info"):
+        self.dir = tempfile.mkdtemp(prefix="xmppd-it-")
+        self.backend = backend or os.environ.get("XMPPD_BACKEND", "sqlite")
+        self.proc = None
+        self.ports = {}
+        out = subprocess.run([XMPPCTL, "init", "--domain", DOMAIN, "--dir", self.dir, "--c2s-port", "0",
+                              "--tls-port", "0", "--component-port", "0", "--http-port", "0"],
+                             capture_output=True, text=True, check=True)
+        self.config = out.stdout.strip()
+        text = open(self.config).read()
+        text = text.replace('address = "0.0.0.0"', 'address = "127.0.0.1"')
+        text = text.replace('log_level = "info"', 'log_level = "%s"' % log_level)
+        if not channel_binding:
+            # Debian's slixmpp cannot do -PLUS on TLS 1.3 and would be refused by RFC 5802 §6.
+            text = text.replace('type = "c2s"\n', 'type = "c2s"\nchannel_binding = false\n', 1)
+        if self.backend == "mariadb":
+            db = _mariadb_settings()
+            name = "xmppd_it_" + uuid.uuid4().hex[:10]
+            self._mariadb_create(db, name)
+            pw = os.path.join(self.dir, "db.secret")
+            with open(pw, "w") as f:
+                f.write(db.get("password", "") + "\n")
+            storage = ('[storage]\nbackend = "mariadb"\nmariadb_host = "%s"\nmariadb_port = %s\n'
+                       'mariadb_user = "%s"\nmariadb_database = "%s"\n' %
+                       (db.get("host", "127.0.0.1"), db.get("port", "3306"), db.get("user", "root"), name))
+            if db.get("password"):
+                storage += 'mariadb_password_file = "db.secret"\n'
+            text = re.sub(r'\[storage\]\n(?:[^\[\n][^\n]*\n)*', storage + "\n", text)
+        if limits:
+            text += "\n[limits]\n" + "".join("%s = %s\n" % (k, v) for k, v in limits.items())
+        text += extra_config
+        with open(self.config, "w") as f:
+            f.write(text)
+        if self.backend == "mariadb":
+            subprocess.run([XMPPCTL, "--config", self.config, "migrate"], check=True, capture_output=True)
+        self.log_path = os.path.join(self.dir, "xmppd.log")
+        atexit.register(self.stop)
+
+    @staticmethod
+    def _mariadb_create(db, name):
+        args = ["mariadb", "-h", db.get("host", "127.0.0.1"), "-P", db.get("port", "3306"), "-u", db.get("user", "root")]
+        env = dict(os.environ)
+        if db.get("password"):
+            env["MYSQL_PWD"] = db["password"]
+        subprocess.run(args + ["-e", "CREATE DATABASE `%s` CHARACTER SET utf8mb4" % name], check=True, env=env)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.print_log()
+        self.stop()
+        return False
+
+    def start(self):
+        ports_file = os.path.join(self.dir, "ports")
+        if os.path.exists(ports_file):
+            os.unlink(ports_file)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([XMPPD, "--config", self.config, "--ports-file", ports_file],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while not os.path.exists(ports_file):
+            if self.proc.poll() is not None:
+                self.print_log()
+                raise RuntimeError("xmppd exited with %s" % self.proc.returncode)
+            if time.time() > deadline:
+                self.print_log()
+                raise RuntimeError("xmppd did not start in 20 s")
+            time.sleep(0.02)
+        self.ports = {}
+        for line in open(ports_file):
+            kind, _addr, port = line.split()
+            self.ports[kind] = int(port)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def adduser(self, user, password):
+        jid = user if "@" in user else "%s@%s" % (user, DOMAIN)
+        subprocess.run([XMPPCTL, "--config", self.config, "adduser", jid], input=password + "\n",
+                       text=True, check=True, capture_output=True)
+        return jid
+
+    def xmppctl(self, *args, input=None):
+        return subprocess.run([XMPPCTL, "--config", self.config] + list(args), input=input, text=True,
+                              capture_output=True)
+
+    def log_text(self):
+        try:
+            return open(self.log_path, errors="replace").read()
+        except OSError:
+            return ""
+
+    def print_log(self):
+        sys.stderr.write("----- xmppd log (%s) -----\n%s----- end of log -----\n" % (self.log_path, self.log_text()))
+
+    def connect_raw(self, kind="c2s", timeout=5):
+        s = socket.create_connection(("127.0.0.1", self.ports[kind]), timeout=timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+
+def main(test):
+    """Runs `test()`; prints 'N passed, N failed' and exits non-zero on failure."""
+    try:
+        test()
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    print("1 passed, 0 failed")

@@ -259,10 +259,15 @@ void Core::bounce(const Element& stanza, const StanzaError& error) {
   if (is_error_stanza(stanza)) return;  // RFC 6120 §8.3.1
   if (stanza.name() == "iq" && stanza.attr("type") == "result") return;
   if (!stanza.has_attr("from")) return;
-  route(make_error_reply(stanza, error));
+  Element reply = make_error_reply(stanza, error);
+  // RFC 6120 §10.3.3: a stanza without 'to' (an IQ the server handles for the account) is
+  // answered from the account's bare JID, as results are; without a 'from' routing drops it.
+  if (!reply.has_attr("from"))
+    if (auto sender = Jid::parse(stanza.attr("from"))) reply.set_attr("from", sender->bare_str());
+  route(std::move(reply));
 }
 
-void Core::route_from_client(Element stanza, Session& origin) {
+void Core::route_from_client(Element stanza, Session& origin, int below_priority) {
   auto to = Jid::parse(stanza.attr("to"));
   Jid from = origin.jid();
   Jid target = to ? *to : from.bare();
@@ -270,7 +275,7 @@ void Core::route_from_client(Element stanza, Session& origin) {
   // RFC 6120 §10.3: no 'to' means the account itself. Outgoing hooks see the effective target.
   StanzaEvent ev{stanza, from, target, &origin};
   if (Host* h = host(from.domain())) {
-    if (run_hooks(*h, StanzaHook{kind, Hop::outgoing, target_of(target)}, ev, INT32_MAX) == Flow::stop) return;
+    if (run_hooks(*h, StanzaHook{kind, Hop::outgoing, target_of(target)}, ev, below_priority) == Flow::stop) return;
   }
   if (!to) {
     // RFC 6120 §10.3.1-3: message → the account's bare JID; presence → broadcast (the
@@ -306,6 +311,10 @@ void Core::route(Element stanza, Session* origin) {
 
 void Core::deliver(Element stanza, int below_priority, Session* origin) {
   deliver_local(std::move(stanza), below_priority, origin);
+}
+
+void Core::resume_outgoing(Element stanza, Session& origin, int below_priority) {
+  route_from_client(std::move(stanza), origin, below_priority);
 }
 
 void Core::redeliver_unacked(const std::string& xml, const Jid& session_jid) {

@@ -82,6 +82,7 @@ class Core : public Server {
   // Server (the module SDK)
   void route(Element stanza, Session* origin = nullptr) override;
   void deliver(Element stanza, int below_priority, Session* origin = nullptr) override;
+  void resume_outgoing(Element stanza, Session& origin, int below_priority) override;
   void bounce(const Element& stanza, const StanzaError& error) override;
   Session* session(const Jid& full) override;
   std::vector<Session*> sessions(const Jid& bare) override;
@@ -98,7 +99,7 @@ class Core : public Server {
   Host* host(const std::string& name);
   asio::io_context& io() { return io_; }
   // A stanza from a bound client session: 'from' already stamped, 'to' validated.
-  void route_from_client(Element stanza, Session& origin);
+  void route_from_client(Element stanza, Session& origin, int below_priority = INT32_MAX);
   // Binds `session` to its JID; returns the session it replaced (RFC 6120 §7.7.2.2), if any.
   Session* bind(Session& session);
   void unbind(Session& session, const std::string& condition);

@@ -236,3 +236,15 @@ BOOST_AUTO_TEST_CASE(whitespace_keepalive_wakes_a_parked_parser_harmlessly) {
   BOOST_TEST(r.feed(" ") == ParseError::none);
   BOOST_TEST(r.parser.park());
 }
+
+BOOST_AUTO_TEST_CASE(element_in_no_namespace_keeps_it_on_a_round_trip) {
+  Recorder r;
+  r.feed(kHeader);
+  r.feed("<iq type='set' id='1'><query xmlns='jabber:iq:private'><x xmlns=''/></query></iq>");
+  BOOST_REQUIRE_EQUAL(r.stanzas.size(), 1u);
+  auto again = parse_element(r.stanzas[0].to_string(ns::kClient));
+  BOOST_REQUIRE(again);
+  const Element* q = again->child("query", "jabber:iq:private");
+  BOOST_REQUIRE(q);
+  BOOST_TEST(q->child("x", "") != nullptr);
+}

@@ -27,6 +27,10 @@ class Server {
   // Delivers to a local account by the RFC 6121 §8.5 rules, running only the incoming hooks of
   // priority below `below_priority` (so a module can deliver after it has done its own part).
   virtual void deliver(Element stanza, int below_priority, Session* origin = nullptr) = 0;
+  // Continues a stanza `origin`'s client sent, running only the outgoing hooks of priority
+  // below `below_priority` and then routing it (for a module that held it back while it
+  // awaited something, e.g. a blocklist being loaded).
+  virtual void resume_outgoing(Element stanza, Session& origin, int below_priority) = 0;
   // Bounces `stanza` with `error` to its sender (never for an error stanza).
   virtual void bounce(const Element& stanza, const StanzaError& error) = 0;
 

@@ -194,3 +194,57 @@ BOOST_AUTO_TEST_CASE(escaping_round_trips_text_and_attributes) {
   BOOST_TEST(parsed->attr("to") == "a'b\"<c>&");
   BOOST_TEST(parsed->child_text("body", ns::kClient) == "<&>\"'");
 }
+
+BOOST_AUTO_TEST_CASE(parked_parser_resumes_the_stream_after_replaying_its_header) {
+  Recorder r;
+  r.feed(kHeader + "<presence/>");
+  BOOST_REQUIRE(r.parser.park());
+  BOOST_TEST(r.parser.parked());
+  BOOST_TEST(r.feed("<message><body>after</body></message>") == ParseError::none);
+  BOOST_TEST(r.opens == 1);  // the replayed header is not reported again
+  BOOST_REQUIRE_EQUAL(r.stanzas.size(), 2u);
+  BOOST_TEST(r.stanzas[1].ns() == ns::kClient);
+  BOOST_TEST(r.stanzas[1].child_text("body", ns::kClient) == "after");
+  BOOST_TEST(r.feed("</stream:stream>") == ParseError::none);
+  BOOST_TEST(r.closes == 1);
+}
+
+BOOST_AUTO_TEST_CASE(parser_does_not_park_inside_a_stanza_or_a_partial_tag) {
+  Recorder r;
+  r.feed(kHeader + "<message><body>half");
+  BOOST_TEST(!r.parser.park());
+  r.feed("</body></message><pres");
+  BOOST_TEST(!r.parser.park());  // "<pres" is still inside expat
+  r.feed("ence/>");
+  BOOST_TEST(r.parser.park());
+  BOOST_TEST(r.stanzas.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(parked_parser_keeps_a_custom_stream_prefix) {
+  Recorder r;
+  r.feed("<s:stream xmlns='jabber:client' xmlns:s='http://etherx.jabber.org/streams' version='1.0'><presence/>");
+  BOOST_REQUIRE(r.parser.park());
+  BOOST_TEST(r.feed("<presence/></s:stream>") == ParseError::none);
+  BOOST_TEST(r.closes == 1);
+  BOOST_TEST(r.stanzas.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(whitespace_keepalive_wakes_a_parked_parser_harmlessly) {
+  Recorder r;
+  r.feed(kHeader);
+  BOOST_REQUIRE(r.parser.park());
+  BOOST_TEST(r.feed(" ") == ParseError::none);
+  BOOST_TEST(r.parser.park());
+}
+
+BOOST_AUTO_TEST_CASE(element_in_no_namespace_keeps_it_on_a_round_trip) {
+  Recorder r;
+  r.feed(kHeader);
+  r.feed("<iq type='set' id='1'><query xmlns='jabber:iq:private'><x xmlns=''/></query></iq>");
+  BOOST_REQUIRE_EQUAL(r.stanzas.size(), 1u);
+  auto again = parse_element(r.stanzas[0].to_string(ns::kClient));
+  BOOST_REQUIRE(again);
+  const Element* q = again->child("query", "jabber:iq:private");
+  BOOST_REQUIRE(q);
+  BOOST_TEST(q->child("x", "") != nullptr);
+}

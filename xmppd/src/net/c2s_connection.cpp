@@ -2,6 +2,7 @@
 // (RFC 6120 §4-§8, §11; XEP-0368; XEP-0198; XEP-0440). See c2s_connection.hpp for the states.
 #include "net/c2s_connection.hpp"
 
+#include <malloc.h>
 #include <openssl/rand.h>
 
 #include <cmath>
@@ -89,6 +90,16 @@ void C2sConnection::start() {
 }
 
 namespace {
+// Parked parsers free their memory into malloc's free lists; giving whole free pages back to
+// the system at most once a second turns that into a smaller RSS for idle servers.
+void release_parked_memory() {
+  static auto last = std::chrono::steady_clock::time_point();
+  auto now = std::chrono::steady_clock::now();
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
+  malloc_trim(0);
+}
+
 // Every connection reads into this one buffer and hands the bytes to its parser before it
 // awaits anything, so an idle connection holds no read buffer of its own (one I/O thread).
 char g_read_buffer[16384];
@@ -146,7 +157,11 @@ Task<void> C2sConnection::run() {
   for (;;) {
     std::size_t n = co_await read_some(ec);
     if (ec) break;
-    last_read_ = std::chrono::steady_clock::now();
+    auto now = std::chrono::steady_clock::now();
+    // A connection that was quiet before this read is likely quiet after it: park its parser
+    // once the read is handled (below). Busy connections keep theirs.
+    bool was_quiet = now - last_read_ > std::chrono::seconds(1);
+    last_read_ = now;
     ping_outstanding_ = false;
     ParseError pe = parser_.feed(g_read_buffer, n);
     while (!inbox_.empty() && state_ != State::closing) {
@@ -156,6 +171,7 @@ Task<void> C2sConnection::run() {
       if (tls_requested_) break;
     }
     if (pe != ParseError::none && state_ != State::closing) close_stream(stream_error_name(pe), parser_.error_text());
+    if (was_quiet && state_ == State::bound && inbox_.empty()) parser_.park();
     if (state_ == State::closing) {
       clean = close_condition_.empty();
       break;
@@ -602,7 +618,7 @@ void C2sConnection::handle_bind(const Element& iq) {
 
 void C2sConnection::arm_idle_timer() {
   const Limits& l = core_.config().limits;
-  auto tick = std::min(l.ping_interval, l.ping_timeout);
+  auto tick = std::min({l.ping_interval, l.ping_timeout, std::chrono::milliseconds(30'000)});
   idle_timer_.expires_after(tick);
   idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->state_ != State::bound) return;
@@ -612,6 +628,7 @@ void C2sConnection::arm_idle_timer() {
       self->close_stream("connection-timeout", "");  // XEP-0199 §4.1: the client is gone
       return;
     }
+    if (idle >= std::chrono::seconds(1) && self->parser_.park()) release_parked_memory();
     if (!self->ping_outstanding_ && idle >= l.ping_interval) {
       std::string id = "ping-" + random_hex(6);
       self->write("<iq type='get' id='" + id + "' from='" + self->host_name_ +

@@ -40,6 +40,14 @@ Element sasl_element(const char* name, const std::string& data) {
 }
 
 bool is_stanza_name(const std::string& n) { return n == "message" || n == "presence" || n == "iq"; }
+
+// A plain coroutine with by-value parameters, not a capturing lambda: GCC 12 with Boost 1.74's
+// co_spawn(executor, F, token) relocates the lambda's captures bitwise, so a short (SSO)
+// password string was freed through a dangling pointer and every PLAIN login with a password
+// under 16 bytes aborted the server ("free(): invalid pointer").
+Task<bool> verify_password_on_pool(sasl::ScramKeys keys, std::string password) {
+  co_return sasl::verify_password(sasl::Hash::sha256, password, keys);
+}
 }  // namespace
 
 C2sConnection::C2sConnection(Core& core, asio::ip::tcp::socket socket, const ListenerConfig& listener,
@@ -494,10 +502,7 @@ Task<void> C2sConnection::sasl_plain(const std::string& message) {
     sasl::ScramKeys keys{account->sha256.salt, account->sha256.iterations, account->sha256.stored_key,
                          account->sha256.server_key};
     // PBKDF2 runs on the CPU pool: one login must not stall every other session.
-    ok = co_await asio::co_spawn(
-        cpu_,
-        [keys, pw = *password]() -> Task<bool> { co_return sasl::verify_password(sasl::Hash::sha256, pw, keys); },
-        asio::use_awaitable);
+    ok = co_await asio::co_spawn(cpu_, verify_password_on_pool(keys, *password), asio::use_awaitable);
   }
   if (closed_) co_return;
   if (!ok) co_return sasl_failure(sasl::Failure::not_authorized);

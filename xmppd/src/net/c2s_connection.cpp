@@ -277,6 +277,9 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
 void C2sConnection::on_stream_open(const Element& header, const std::string& content_ns) {
   header_received_ = true;
   restart_pending_ = false;
+  // RFC 6120 §4.3.3: every stream the client opens (again after STARTTLS and SASL) gets a new
+  // response stream, so an error on the restarted header also needs our header first (§4.9.1.3).
+  header_sent_ = false;
   auto to = precis::prepare_domainpart(header.attr("to"));
   if (content_ns != ns::kClient) return close_stream("invalid-namespace", "");
   if (!to || !core_.serves_host(*to)) return close_stream("host-unknown", "");  // §4.9.3.6

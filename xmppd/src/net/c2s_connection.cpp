@@ -351,13 +351,18 @@ Task<void> C2sConnection::handle(Element e) {
     co_await handle_sasl(e);
     co_return;
   }
+  if (!authenticated_) {
+    // RFC 6120 §4.9.3.12: stanzas (and stream management) before authentication, before TLS
+    // too: the condition is about authentication, of which TLS is a step. Other first-level
+    // elements (dialback on c2s, <foo/>) are not supported in any state (§4.9.3.24).
+    if (is_stanza_name(e.name()) || n == ns::kStreamManagement) co_return close_stream("not-authorized", "");
+    co_return close_stream("unsupported-stanza-type", "");
+  }
   if (!secure() && listener_.tls == "required") co_return close_stream("policy-violation", "TLS is required");
   if (n == ns::kStreamManagement) {
-    if (!authenticated_) co_return close_stream("not-authorized", "");
     handle_sm(e);
     co_return;
   }
-  if (!authenticated_) co_return close_stream("not-authorized", "");  // RFC 6120 §4.9.3.12
   if (is_stanza_name(e.name()) && n != ns::kClient) co_return close_stream("invalid-namespace", "");
   if (state_ == State::bind) {
     const Element* bind = e.name() == "iq" && e.attr("type") == "set" ? e.child("bind", ns::kBind) : nullptr;

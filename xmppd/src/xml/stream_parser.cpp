@@ -148,6 +148,11 @@ struct StreamParser::Impl {
       if (s.cb.stream_open) s.cb.stream_open(header, s.content_ns);
       return;
     }
+    if (s.framed && s.depth == 1 && local == "stream" && ns == ns::kStream)
+      // A second stream header without a restart (RFC 6120 §4.3.3 allows one only after
+      // STARTTLS or SASL, and the parser is reset then): the stream element cannot nest.
+      // Refused at its start tag, not when its end tag never comes.
+      return s.fail(ParseError::not_well_formed, "stream header inside the stream");
     int level = s.depth - s.stanza_depth_base;  // 0 for the stanza element itself
     if (level >= lim.max_depth) return s.fail(ParseError::policy_violation, "nesting too deep");
     ++s.depth;

@@ -20,6 +20,7 @@ const char* stream_error_name(ParseError e) {
     case ParseError::bad_namespace_prefix: return "bad-namespace-prefix";
     case ParseError::invalid_namespace: return "invalid-namespace";
     case ParseError::policy_violation: return "policy-violation";
+    case ParseError::bad_format: return "bad-format";
   }
   return "not-well-formed";
 }
@@ -203,7 +204,14 @@ struct StreamParser::Impl {
   static void XMLCALL on_text(void* ud, const XML_Char* text, int len) {
     Impl& s = self(ud);
     if (!s.check_progress()) return;
-    if (s.stack.empty()) return;  // whitespace between stanzas (RFC 6120 §4.6.1 keepalives)
+    if (s.stack.empty()) {
+      // Between stanzas only whitespace is allowed (RFC 6120 §4.6.1 keepalives); other text
+      // is well-formed XML that is not XMPP (§4.9.3.1).
+      for (int i = 0; i < len; ++i)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+          return s.fail(ParseError::bad_format, "text between stanzas");
+      return;
+    }
     Element& parent = *s.stack.back();
     auto& kids = parent.children();
     if (!kids.empty() && kids.back().is_text()) {

@@ -120,7 +120,11 @@ Task<void> C2sConnection::run() {
     tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
     co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
+      // A failed or abandoned handshake still gives back its places in the connection
+      // budgets, or every such connection would hold one for good.
       shutdown();
+      limiter_.preauth_done(peer_ip_);
+      limiter_.closed();
       co_return;
     }
   }

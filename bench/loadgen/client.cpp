@@ -4,6 +4,8 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "sasl.hpp"
 
@@ -294,6 +296,8 @@ awaitable<void> Client::read_loop(ElementHandler handler, std::function<void(Cli
     std::string_view el;
     auto kind = scanner_.next(el);
     if (kind == StreamScanner::Event::element) {
+      static const bool debug = std::getenv("LOADGEN_DEBUG") != nullptr;
+      if (debug) std::fprintf(stderr, "[%d] << %.*s\n", index, static_cast<int>(el.size()), el.data());
       if (xml::name(el) == "iq") answer_server_iq(el);
       handler(*this, el);
       continue;

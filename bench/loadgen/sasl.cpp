@@ -129,9 +129,13 @@ ScramClient::ScramClient(Hash hash, std::string user, std::string password)
     : hash_(hash), user_(std::move(user)), password_(std::move(password)) {}
 
 std::string ScramClient::client_first() {
-  unsigned char raw[18];
-  RAND_bytes(raw, sizeof raw);
-  nonce_ = base64_encode(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  if (!fixed_nonce_.empty()) {
+    nonce_ = fixed_nonce_;
+  } else {
+    unsigned char raw[18];
+    RAND_bytes(raw, sizeof raw);
+    nonce_ = base64_encode(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  }
   client_first_bare_ = "n=" + user_ + ",r=" + nonce_;  // bench user names need no =2C/=3D escaping
   return "n,," + client_first_bare_;
 }

@@ -22,6 +22,7 @@ class ScramClient {
  public:
   ScramClient(Hash hash, std::string user, std::string password);
   std::string client_first();
+  void set_nonce(std::string nonce) { fixed_nonce_ = std::move(nonce); }  // for the RFC test vector
   // Returns the client-final message, or nothing when the server-first is malformed.
   std::optional<std::string> client_final(std::string_view server_first);
   bool verify_server_final(std::string_view server_final) const;
@@ -30,7 +31,7 @@ class ScramClient {
 
  private:
   Hash hash_;
-  std::string user_, password_, nonce_, client_first_bare_, server_signature_;
+  std::string user_, password_, nonce_, client_first_bare_, server_signature_, fixed_nonce_;
 };
 
 }  // namespace loadgen::sasl

@@ -215,3 +215,25 @@ BOOST_FIXTURE_TEST_CASE(xep0160_4_msgoffline_feature_is_advertised, Fixture) {
     found |= f->attr("var") == "msgoffline";
   BOOST_TEST(found);
 }
+
+BOOST_AUTO_TEST_CASE(xep0160_2_delivery_at_initial_presence_with_the_real_presence_module) {
+  TestHost host(std::vector<std::string>{"offline", "roster", "presence"});
+  host.create_account("alice@example.org");
+  host.create_account("bob@example.org");
+  auto& alice = host.connect("alice@example.org/desk");
+  host.send(alice, "<message to='bob@example.org' type='chat' id='r1'><body>one</body></message>");
+  host.send(alice, "<message to='bob@example.org' type='chat' id='r2'><body>two</body></message>");
+  auto& bob = host.connect("bob@example.org/phone");
+  host.send(bob, "<presence/>");
+  std::vector<std::string> ids;
+  for (const auto& e : host.take(bob))
+    if (e.name() == "message") ids.emplace_back(e.attr("id"));
+  BOOST_TEST(ids == (std::vector<std::string>{"r1", "r2"}));
+  BOOST_TEST(bob.available);
+  // Now available: the next message is delivered, not stored.
+  host.send(alice, "<message to='bob@example.org' type='chat' id='r3'><body>three</body></message>");
+  auto got = host.take(bob);
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(got[0].child("delay", ns::kDelay) == nullptr);
+  BOOST_TEST(stored_count(host, "bob") == 0);
+}

@@ -24,9 +24,10 @@ def bodies(client):
 def test():
     with h.Server(channel_binding=False) as server:
         a, b = server.adduser("alice", "alice-Pass-1"), server.adduser("bob", "bob-Pass-2")
-        alice = run(Client(a + "/biuro", "alice-Pass-1").login(server.ports["c2s"], get_roster=True))
-        desk = run(Client(b + "/desk", "bob-Pass-2").login(server.ports["c2s"], get_roster=True, priority=5))
-        phone = run(Client(b + "/phone", "bob-Pass-2").login(server.ports["c2s"], get_roster=True, priority=1))
+        port = server.ports["c2s"]
+        alice = run(Client(a + "/biuro", "alice-Pass-1", auto_approve=False).login(port, get_roster=True))
+        desk = run(Client(b + "/desk", "bob-Pass-2", auto_approve=False).login(port, get_roster=True, priority=5))
+        phone = run(Client(b + "/phone", "bob-Pass-2", auto_approve=False).login(port, get_roster=True, priority=1))
         run(befriend(alice, desk))
 
         def settle():

@@ -40,7 +40,8 @@ def test():
         alice.send_message(mto=desk.boundjid, mbody="do biurka", mtype="chat")
         settle()
         assert bodies(phone) == ["do telefonu"] and bodies(desk) == ["do biurka"], (bodies(phone), bodies(desk))
-        phone.messages.clear(), desk.messages.clear()
+        phone.messages.clear()
+        desk.messages.clear()
 
         # Bare JID: the highest priority only.
         alice.send_message(mto=b, mbody="do konta", mtype="chat")
@@ -60,7 +61,8 @@ def test():
         alice.send_message(mto=b, mbody="do obu", mtype="chat")
         settle()
         assert bodies(phone) == ["do obu"] and bodies(desk) == ["do obu"], (bodies(phone), bodies(desk))
-        phone.messages.clear(), desk.messages.clear()
+        phone.messages.clear()
+        desk.messages.clear()
         # A negative priority never receives bare-JID messages (§4.7.2.3).
         phone.send_presence(ppriority=-1)
         run(alice.next_presence(pred=lambda p: p["from"] == phone.boundjid and p["priority"] == -1))

@@ -1,6 +1,7 @@
 """slixmpp clients for the integration tests: connect, wait for an event, never hang
 (every wait is bounded)."""
 import asyncio
+import atexit
 import logging
 import ssl
 import xml.etree.ElementTree as ET
@@ -17,6 +18,17 @@ asyncio.set_event_loop(LOOP)
 
 def run(coro, timeout=15):
     return LOOP.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+@atexit.register
+def _cancel_pending():
+    # slixmpp leaves tasks behind (filters, waits); cancel them so that a failure's output is
+    # the failure, not a page of "Task was destroyed but it is pending".
+    pending = [t for t in asyncio.all_tasks(LOOP) if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        LOOP.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 class Inbox:

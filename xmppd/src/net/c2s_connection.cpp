@@ -708,7 +708,8 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
                type == "error");
     if (!ok) {
       if (session_->sm().enabled) ++session_->sm().handled_in;
-      if (type != "error") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
+      // §8.2.3: a response (result or error), however malformed, never gets a response.
+      if (type != "error" && type != "result") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
       co_return;
     }
     if (type == "result" && stanza.attr("id").starts_with("ping-") &&

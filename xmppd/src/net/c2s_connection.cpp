@@ -688,7 +688,12 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
   // RFC 6120 §8.1.2.1: a 'from' that is not the session's own JID closes the stream.
   if (const std::string* from = stanza.find_attr("from")) {
     auto parsed = Jid::parse(*from);
-    if (!parsed || !(*parsed == me || *parsed == me.bare())) co_return close_stream("invalid-from", "");
+    if (!parsed || !(*parsed == me || *parsed == me.bare())) {
+      // bad-input.md row 18: refused and noted (who, not what they claimed: it is unchecked input).
+      log::warn("c2s", "audit: session ", me.str(), " (connection ", id_, ") sent a stanza with a 'from' not its own;"
+                " closed with invalid-from");
+      co_return close_stream("invalid-from", "");
+    }
   }
   stanza.set_attr("from", me.str());
   if (const std::string* to = stanza.find_attr("to")) {

@@ -5,7 +5,7 @@
 import socket
 import threading
 
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 HEADER = rx.Raw.header_xml()  # "<?xml version='1.0'?><stream:stream … to='localhost' version='1.0'>"

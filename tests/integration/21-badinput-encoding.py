@@ -2,7 +2,7 @@
 # characters. RFC 6120 §4.9.3.13 <not-well-formed/> (and §4.9.3.2 <bad-namespace-prefix/> for an
 # unbound stream prefix), always before any routing: a message with a broken byte addressed to
 # a witness must never reach it (the Zoom / CVE-2022-25235 lesson).
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 BAD_UTF8 = {

@@ -6,7 +6,7 @@
 # hang (CVE-2023-52425 fix): a token split across reads must be answered when its last byte arrives.
 import time
 
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 STREAMS = rx.NS_STREAM

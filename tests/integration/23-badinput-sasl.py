@@ -7,7 +7,7 @@ import base64
 import re
 import time
 
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 SASL = rx.NS_SASL

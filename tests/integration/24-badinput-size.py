@@ -6,7 +6,7 @@
 import select
 import time
 
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 MIB = 1 << 20

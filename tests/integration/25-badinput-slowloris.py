@@ -6,7 +6,7 @@
 import base64
 import time
 
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 AUTH_TIMEOUT = 2.0

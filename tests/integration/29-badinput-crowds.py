@@ -7,7 +7,7 @@
 # come back when the connections go (also after failed TLS handshakes).
 import time
 
-import raw_xmpp as rx
+import raw_probe as rx
 import xmppd_harness as h
 
 AUTH_TIMEOUT = 2.0

@@ -508,13 +508,17 @@ class Probes:
         print("ok   %-40s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
 
 
-def run_probes(build, server_kwargs=None, witness_prefix="witness"):
-    """Starts a server, logs the witnesses in, and runs build(probes, server)."""
+def run_probes(build, server_kwargs=None, witness_prefix="witness", before_start=None):
+    """Starts a server, logs the witnesses in, and runs build(probes, server).
+    before_start(server) may still change the configuration file."""
     kwargs = dict(channel_binding=False, limits={"max_preauth_per_ip": 10000,
                                                  "anonymous_logins_per_ip_per_minute": 1000000,
                                                  "anonymous_logins_per_minute": 1000000})
     kwargs.update(server_kwargs or {})
-    with h.Server(**kwargs) as server:
+    server = h.Server(**kwargs)
+    if before_start:
+        before_start(server)
+    with server:
         w = Witnesses(server, prefix=witness_prefix)
         warm_up(server)
         p = Probes(server, w)

@@ -259,10 +259,15 @@ void Core::bounce(const Element& stanza, const StanzaError& error) {
   if (is_error_stanza(stanza)) return;  // RFC 6120 §8.3.1
   if (stanza.name() == "iq" && stanza.attr("type") == "result") return;
   if (!stanza.has_attr("from")) return;
-  route(make_error_reply(stanza, error));
+  Element reply = make_error_reply(stanza, error);
+  // RFC 6120 §10.3.3: a stanza without 'to' (an IQ the server handles for the account) is
+  // answered from the account's bare JID, as results are; without a 'from' routing drops it.
+  if (!reply.has_attr("from"))
+    if (auto sender = Jid::parse(stanza.attr("from"))) reply.set_attr("from", sender->bare_str());
+  route(std::move(reply));
 }
 
-void Core::route_from_client(Element stanza, Session& origin) {
+void Core::route_from_client(Element stanza, Session& origin, int below_priority) {
   auto to = Jid::parse(stanza.attr("to"));
   Jid from = origin.jid();
   Jid target = to ? *to : from.bare();
@@ -270,7 +275,7 @@ void Core::route_from_client(Element stanza, Session& origin) {
   // RFC 6120 §10.3: no 'to' means the account itself. Outgoing hooks see the effective target.
   StanzaEvent ev{stanza, from, target, &origin};
   if (Host* h = host(from.domain())) {
-    if (run_hooks(*h, StanzaHook{kind, Hop::outgoing, target_of(target)}, ev, INT32_MAX) == Flow::stop) return;
+    if (run_hooks(*h, StanzaHook{kind, Hop::outgoing, target_of(target)}, ev, below_priority) == Flow::stop) return;
   }
   if (!to) {
     // RFC 6120 §10.3.1-3: message → the account's bare JID; presence → broadcast (the
@@ -310,6 +315,10 @@ void Core::route(Element stanza, Session* origin) {
 
 void Core::deliver(Element stanza, int below_priority, Session* origin) {
   deliver_local(std::move(stanza), below_priority, origin);
+}
+
+void Core::resume_outgoing(Element stanza, Session& origin, int below_priority) {
+  route_from_client(std::move(stanza), origin, below_priority);
 }
 
 void Core::redeliver_unacked(const std::string& xml, const Jid& session_jid) {
@@ -428,7 +437,13 @@ void Core::deliver_default(Host& h, StanzaKind kind, Target target, Element& sta
   }
 }
 
-void Core::disco_info(Host& h, const Element& iq, const Jid& to, Element& q) {
+Element Core::disco_info(const std::string& host_name) {
+  Element q("query", ns::kDiscoInfo);
+  if (Host* h = host(host_name)) disco_info(*h, Jid::parse(host_name).value_or(Jid()), q);
+  return q;
+}
+
+void Core::disco_info(Host& h, const Jid& to, Element& q) {
   if (to.local().empty()) {
     for (const auto& id : h.identities) {
       auto& e = q.add_child("identity", ns::kDiscoInfo);
@@ -451,6 +466,10 @@ void Core::disco_info(Host& h, const Element& iq, const Jid& to, Element& q) {
 }
 
 void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin) {
+  // RFC 6120 §10.3.3: an IQ without 'to' is the account's; stamping it lets an error reply
+  // (built by swapping from and to) come from the account like a result does, instead of
+  // having no 'from' and being dropped by the router.
+  if (!stanza.has_attr("to")) stanza.set_attr("to", to.str());
   std::string_view type_attr = stanza.attr("type");
   IqType type = type_attr == "get" ? IqType::get : IqType::set;
   const Element* payload = stanza.first_child_element();
@@ -464,7 +483,7 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
     reply.set_attr("from", to.str()).set_attr("to", from.str());
     Element& q = reply.add_child("query", payload->ns());
     if (payload->ns() == ns::kDiscoInfo) {
-      disco_info(h, stanza, to, q);
+      disco_info(h, to, q);
     } else if (to.local().empty()) {
       for (const auto& [domain, link] : components_)
         q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
@@ -491,7 +510,13 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
     auto it = h.iq_handlers.find(IqKey{type, payload->ns(), IqScope::host});
     if (it != h.iq_handlers.end()) handler = &it->second.second;
   }
-  if (!handler) return bounce(stanza, StanzaError::service_unavailable());  // RFC 6120 §8.4
+  if (!handler) {
+    // XEP-0030 §7: a disco node that no module serves (the shortcut above answers without a
+    // node; XEP-0115 caps nodes are taken by a hook before this) does not exist.
+    if (type == IqType::get && (payload->ns() == ns::kDiscoInfo || payload->ns() == ns::kDiscoItems))
+      return bounce(stanza, StanzaError::item_not_found());
+    return bounce(stanza, StanzaError::service_unavailable());  // RFC 6120 §8.4
+  }
 
   IqHandler fn = *handler;  // a copy: the module may stop while the coroutine runs
   spawn(

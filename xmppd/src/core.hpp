@@ -82,10 +82,12 @@ class Core : public Server {
   // Server (the module SDK)
   void route(Element stanza, Session* origin = nullptr) override;
   void deliver(Element stanza, int below_priority, Session* origin = nullptr) override;
+  void resume_outgoing(Element stanza, Session& origin, int below_priority) override;
   void bounce(const Element& stanza, const StanzaError& error) override;
   Session* session(const Jid& full) override;
   std::vector<Session*> sessions(const Jid& bare) override;
   bool serves_host(const std::string& domain) const override;
+  Element disco_info(const std::string& host) override;
   Storage& storage() override { return storage_; }
   void spawn(Task<void> task, const char* what) override;
   std::int64_t now_us() const override;
@@ -97,7 +99,7 @@ class Core : public Server {
   Host* host(const std::string& name);
   asio::io_context& io() { return io_; }
   // A stanza from a bound client session: 'from' already stamped, 'to' validated.
-  void route_from_client(Element stanza, Session& origin);
+  void route_from_client(Element stanza, Session& origin, int below_priority = INT32_MAX);
   // Binds `session` to its JID; returns the session it replaced (RFC 6120 §7.7.2.2), if any.
   Session* bind(Session& session);
   void unbind(Session& session, const std::string& condition);
@@ -126,7 +128,7 @@ class Core : public Server {
                        const Jid& from, const Jid& to, Session* origin);
   void dispatch_iq(Host& host, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin);
   void deliver_message_to_bare(Element& stanza, const Jid& to);
-  void disco_info(Host& host, const Element& iq, const Jid& to, Element& reply_query);
+  void disco_info(Host& host, const Jid& to, Element& reply_query);
 
   asio::io_context& io_;
   const Config& config_;

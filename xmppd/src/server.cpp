@@ -3,6 +3,8 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
+
 #include "control.hpp"
 #include "core.hpp"
 #include "net/c2s_connection.hpp"
@@ -56,6 +58,9 @@ void XmppServer::check_file_limit() {
 }
 
 void XmppServer::start() {
+  // OpenSSL writes to sockets itself (TlsSocket) without MSG_NOSIGNAL: a peer that went away
+  // must give EPIPE, not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
   log::set_level(config_.log_level == "debug"  ? log::Level::debug
                  : config_.log_level == "warn" ? log::Level::warn
                  : config_.log_level == "error" ? log::Level::error

@@ -272,7 +272,7 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
-          "0005_core_blocklist"};
+          "0005_core_blocklist", "0006_core_roster_hidden"};
 }
 
 }  // namespace
@@ -428,6 +428,19 @@ STORAGE_TEST(roster_refuses_subscription_remove_as_a_state) {
   }
   BOOST_TEST(h.run(h.s().roster().version(kHost, "alice")) == v);
   BOOST_TEST(!h.run(h.s().roster().item(kHost, "alice", "eve@example.org")));
+}
+
+STORAGE_TEST(roster_keeps_the_hidden_flag_of_a_pending_in_placeholder) {
+  RosterItem eve;
+  eve.jid = "eve@example.org";
+  eve.pending_in = true;
+  eve.pending_in_stanza = "<presence type='subscribe'/>";
+  eve.hidden = true;
+  h.run(h.s().roster().put(kHost, "alice", eve));
+  BOOST_TEST((*h.run(h.s().roster().item(kHost, "alice", "eve@example.org")) == eve));
+  eve.hidden = false;  // the user added the contact
+  h.run(h.s().roster().put(kHost, "alice", eve));
+  BOOST_TEST(!h.run(h.s().roster().items(kHost, "alice")).at(0).hidden);
 }
 
 // --- offline messages ---------------------------------------------------------------------------

@@ -25,9 +25,18 @@ class FakeSession final : public Session {
   bool anonymous() const override { return anonymous_; }
   std::string_view transport() const override { return "test"; }
   std::uint64_t id() const override { return id_; }
+  // Counts XEP-0198 acknowledgement holds, so a test can see that a stanza was not acked
+  // before it was durable: `ack_holds_taken` ever, `*ack_holds_live` still held.
+  std::shared_ptr<void> defer_ack() override {
+    ++ack_holds_taken;
+    ++*ack_holds_live;
+    return std::shared_ptr<void>(nullptr, [live = ack_holds_live](void*) { --*live; });
+  }
 
   std::vector<Element> received;     // every stanza written to this client, in order
   std::optional<std::string> closed_with;
+  int ack_holds_taken = 0;
+  std::shared_ptr<int> ack_holds_live = std::make_shared<int>(0);
 
  private:
   Jid jid_;
@@ -52,6 +61,9 @@ class TestHost {
   Core& core() { return *core_; }
   Storage& storage() { return *storage_; }
   asio::io_context& io() { return io_; }
+  // The temporary data directory; the SQLite database is test.sqlite in it (a test may open
+  // it beside the server, e.g. to make a write fail).
+  const std::string& data_dir() const { return dir_; }
 
   // Creates an account (SCRAM keys at 4096 iterations, to keep tests fast).
   void create_account(const std::string& bare_jid, const std::string& password = "secret");

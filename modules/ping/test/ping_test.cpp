@@ -53,3 +53,12 @@ BOOST_AUTO_TEST_CASE(xep0030_ping_feature_is_advertised) {
   for (const Element* f : q->elements("feature", ns::kDiscoInfo)) found |= f->attr("var") == ns::kPing;
   BOOST_TEST(found);
 }
+
+BOOST_AUTO_TEST_CASE(rfc6120_10_3_3_error_to_an_iq_without_to_reaches_the_client_from_its_account) {
+  TestHost host({"ping"});
+  auto& alice = host.connect("alice@example.org/phone");
+  Element reply = host.iq(alice, "<iq type='get' id='p5'><query xmlns='urn:example:unknown'/></iq>");
+  BOOST_TEST(reply.attr("type") == "error");
+  BOOST_TEST(reply.attr("from") == "alice@example.org");
+  BOOST_TEST(reply.child("error", ns::kClient)->child("service-unavailable", ns::kStanzaErrors) != nullptr);
+}

@@ -5,6 +5,7 @@
 // attributes), so outbound XML is always rebuilt from the tree, never spliced from input.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,5 +69,9 @@ class Element {
 
 // XML escaping for text and attribute values.
 void append_escaped(std::string& out, std::string_view text, bool attribute);
+
+// Parses one complete element from text (what to_string() stored); nullopt when it is not one.
+// Restricted XML as on a stream (RFC 6120 §11): no DTD, comments, PIs or entity declarations.
+std::optional<Element> parse_element(std::string_view xml);
 
 }  // namespace xmppd

@@ -27,12 +27,19 @@ class Server {
   // Delivers to a local account by the RFC 6121 §8.5 rules, running only the incoming hooks of
   // priority below `below_priority` (so a module can deliver after it has done its own part).
   virtual void deliver(Element stanza, int below_priority, Session* origin = nullptr) = 0;
+  // Continues a stanza `origin`'s client sent, running only the outgoing hooks of priority
+  // below `below_priority` and then routing it (for a module that held it back while it
+  // awaited something, e.g. a blocklist being loaded).
+  virtual void resume_outgoing(Element stanza, Session& origin, int below_priority) = 0;
   // Bounces `stanza` with `error` to its sender (never for an error stanza).
   virtual void bounce(const Element& stanza, const StanzaError& error) = 0;
 
   virtual Session* session(const Jid& full) = 0;
   virtual std::vector<Session*> sessions(const Jid& bare) = 0;
   virtual bool serves_host(const std::string& domain) const = 0;
+  // The XEP-0030 disco#info <query/> a host answers itself (no node): the identities and
+  // features of the core and of the modules running on it. Empty query for an unknown host.
+  virtual Element disco_info(const std::string& host) = 0;
 
   virtual Storage& storage() = 0;
 

@@ -67,6 +67,9 @@ struct RosterItem {
   bool pending_in = false;    // an inbound subscribe not yet answered (stored, never shown)
   bool preapproved = false;   // RFC 6121 §3.4
   std::string pending_in_stanza;  // the stored inbound subscribe, re-delivered at login
+  // Kept only to hold a pending inbound subscribe from a contact the user never added
+  // (RFC 6121 §3.1.3): not part of the roster the user sees until answered or added.
+  bool hidden = false;
   std::vector<std::string> groups;
   friend bool operator==(const RosterItem&, const RosterItem&) = default;
 };

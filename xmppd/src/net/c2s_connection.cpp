@@ -2,6 +2,7 @@
 // (RFC 6120 §4-§8, §11; XEP-0368; XEP-0198; XEP-0440). See c2s_connection.hpp for the states.
 #include "net/c2s_connection.hpp"
 
+#include <malloc.h>
 #include <openssl/rand.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "net/limiter.hpp"
 #include "net/sm_registry.hpp"
 #include "net/tls.hpp"
+#include "offload.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/storage.hpp"
@@ -41,13 +43,6 @@ Element sasl_element(const char* name, const std::string& data) {
 
 bool is_stanza_name(const std::string& n) { return n == "message" || n == "presence" || n == "iq"; }
 
-// A plain coroutine with by-value parameters, not a capturing lambda: GCC 12 with Boost 1.74's
-// co_spawn(executor, F, token) relocates the lambda's captures bitwise, so a short (SSO)
-// password string was freed through a dangling pointer and every PLAIN login with a password
-// under 16 bytes aborted the server ("free(): invalid pointer").
-Task<bool> verify_password_on_pool(sasl::ScramKeys keys, std::string password) {
-  co_return sasl::verify_password(sasl::Hash::sha256, password, keys);
-}
 }  // namespace
 
 C2sConnection::C2sConnection(Core& core, asio::ip::tcp::socket socket, const ListenerConfig& listener,
@@ -95,10 +90,44 @@ void C2sConnection::start() {
   });
 }
 
+namespace {
+// Parked parsers free their memory into malloc's free lists; giving whole free pages back to
+// the system at most once a second turns that into a smaller RSS for idle servers.
+void release_parked_memory() {
+  static auto last = std::chrono::steady_clock::time_point();
+  auto now = std::chrono::steady_clock::now();
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
+  malloc_trim(0);
+}
+
+// Every connection reads into this one buffer and hands the bytes to its parser before it
+// awaits anything, so an idle connection holds no read buffer of its own (one I/O thread).
+char g_read_buffer[16384];
+}  // namespace
+
 Task<std::size_t> C2sConnection::read_some(error_code& ec) {
-  auto token = asio::redirect_error(asio::use_awaitable, ec);
-  if (tls_) co_return co_await tls_->async_read_some(asio::buffer(buffer_), token);
-  co_return co_await socket_.async_read_some(asio::buffer(buffer_), token);
+  for (;;) {
+    std::size_t n = 0;
+    bool would_block = false;
+    if (tls_) {
+      n = tls_->read_now(g_read_buffer, sizeof g_read_buffer, would_block, ec);
+    } else {
+      n = socket_.read_some(asio::buffer(g_read_buffer), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) would_block = true, ec.clear();
+    }
+    if (ec || n > 0) co_return n;
+    if (!would_block) {
+      ec = asio::error::eof;
+      co_return 0;
+    }
+    if (tls_) {
+      ec = co_await tls_->wait_readable();
+    } else {
+      co_await socket_.async_wait(asio::socket_base::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec) co_return 0;
+  }
 }
 
 Task<void> C2sConnection::run() {
@@ -109,16 +138,16 @@ Task<void> C2sConnection::run() {
   auth_timer_.async_wait([self](error_code ec) {
     // RFC 6120 §4.9.3.4: a stream that does not authenticate in time is closed.
     if (ec || self->state_ == State::bound || self->state_ == State::closing) return;
-    if (!self->header_received_ && self->tls_ && !SSL_is_init_finished(self->tls_->native_handle()))
-      return self->shutdown();
+    if (!self->header_received_ && self->tls_ && !self->tls_->established()) return self->shutdown();
     self->close_stream("connection-timeout", "");
   });
 
   error_code ec;
+  socket_.non_blocking(true, ec);
   if (listener_.type == "c2s_tls") {
     // XEP-0368: TLS from the first byte.
-    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
-    co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
+    ec = co_await tls_->handshake();
     if (ec) {
       // A failed or abandoned handshake still gives back its places in the connection
       // budgets, or every such connection would hold one for good.
@@ -133,9 +162,13 @@ Task<void> C2sConnection::run() {
   for (;;) {
     std::size_t n = co_await read_some(ec);
     if (ec) break;
-    last_read_ = std::chrono::steady_clock::now();
+    auto now = std::chrono::steady_clock::now();
+    // A connection that was quiet before this read is likely quiet after it: park its parser
+    // once the read is handled (below). Busy connections keep theirs.
+    bool was_quiet = now - last_read_ > std::chrono::seconds(1);
+    last_read_ = now;
     ping_outstanding_ = false;
-    ParseError pe = parser_.feed(buffer_.data(), n);
+    ParseError pe = parser_.feed(g_read_buffer, n);
     while (!inbox_.empty() && state_ != State::closing) {
       Element e = std::move(inbox_.front());
       inbox_.pop_front();
@@ -143,6 +176,7 @@ Task<void> C2sConnection::run() {
       if (tls_requested_) break;
     }
     if (pe != ParseError::none && state_ != State::closing) close_stream(stream_error_name(pe), parser_.error_text());
+    if (was_quiet && state_ == State::bound && inbox_.empty()) parser_.park();
     if (state_ == State::closing) {
       clean = close_condition_.empty();
       break;
@@ -155,11 +189,12 @@ Task<void> C2sConnection::run() {
         asio::steady_timer wait(core_.io(), std::chrono::milliseconds(1));
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_ctx_);
-      co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
+      ec = co_await tls_->handshake();
       if (ec) break;
       parser_.reset();
       header_received_ = false;
+      flush();
     }
   }
   // A closing stream keeps reading nothing more; the flush closes the socket. Wait for it,
@@ -189,42 +224,47 @@ Task<void> C2sConnection::run() {
 void C2sConnection::write(std::string data) {
   if (closed_) return;
   out_ += data;
-  if (!flush_posted_ && !writing_) {
-    flush_posted_ = true;
-    // Coalesce: everything queued in this turn of the event loop goes out in one write.
-    asio::post(core_.io(), [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->flush();
-    });
-  }
+  flush();
 }
 
 void C2sConnection::flush() {
-  if (writing_ || out_.empty() || !socket_.is_open()) return;
-  if (tls_requested_ == false && tls_ && !SSL_is_init_finished(tls_->native_handle())) return;
+  if (writing_ || out_.empty() || closed_) return;
   writing_ = true;
-  inflight_.swap(out_);
-  out_.clear();
-  auto done = [self = shared_from_this()](error_code ec, std::size_t) {
-    self->writing_ = false;
-    self->inflight_.clear();
-    if (self->inflight_.capacity() > 16384) std::string().swap(self->inflight_);
+  asio::co_spawn(core_.io(), flush_loop(), [self = shared_from_this()](std::exception_ptr e) {
+    if (e) self->shutdown();
+  });
+}
+
+Task<void> C2sConnection::flush_loop() {
+  auto self = shared_from_this();
+  // Coalesce: let everything queued in this turn of the event loop go out in one write.
+  co_await asio::post(core_.io(), asio::use_awaitable);
+  while (!out_.empty() && !closed_) {
+    if (tls_ && !tls_->established()) break;  // the handshake owns the socket; it flushes after
+    inflight_.swap(out_);
+    out_.clear();
+    error_code ec;
+    if (tls_)
+      ec = co_await tls_->write_all(inflight_.data(), inflight_.size());
+    else
+      co_await asio::async_write(socket_, asio::buffer(inflight_), asio::redirect_error(asio::use_awaitable, ec));
+    inflight_.clear();
+    if (inflight_.capacity() > 16384) std::string().swap(inflight_);
     if (ec) {
-      self->shutdown();
-      return;
+      writing_ = false;
+      shutdown();
+      co_return;
     }
-    if (!self->out_.empty()) return self->flush();
-    if (self->state_ == State::closing) self->shutdown();
-  };
-  if (tls_)
-    asio::async_write(*tls_, asio::buffer(inflight_), done);
-  else
-    asio::async_write(socket_, asio::buffer(inflight_), done);
+  }
+  writing_ = false;
+  if (out_.capacity() > 16384 && out_.empty()) std::string().swap(out_);
+  if (state_ == State::closing && out_.empty()) shutdown();
 }
 
 void C2sConnection::shutdown() {
   if (closed_) return;
   closed_ = true;
+  if (tls_) tls_->shutdown();
   error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -514,7 +554,8 @@ Task<void> C2sConnection::sasl_plain(const std::string& message) {
     sasl::ScramKeys keys{account->sha256.salt, account->sha256.iterations, account->sha256.stored_key,
                          account->sha256.server_key};
     // PBKDF2 runs on the CPU pool: one login must not stall every other session.
-    ok = co_await asio::co_spawn(cpu_, verify_password_on_pool(keys, *password), asio::use_awaitable);
+    auto verify = [keys, pw = *password] { return sasl::verify_password(sasl::Hash::sha256, pw, keys); };
+    ok = co_await offload(cpu_, std::move(verify));
   }
   if (closed_) co_return;
   if (!ok) co_return sasl_failure(sasl::Failure::not_authorized);
@@ -590,7 +631,7 @@ void C2sConnection::handle_bind(const Element& iq) {
 
 void C2sConnection::arm_idle_timer() {
   const Limits& l = core_.config().limits;
-  auto tick = std::min(l.ping_interval, l.ping_timeout);
+  auto tick = std::min({l.ping_interval, l.ping_timeout, std::chrono::milliseconds(30'000)});
   idle_timer_.expires_after(tick);
   idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->state_ != State::bound) return;
@@ -600,6 +641,7 @@ void C2sConnection::arm_idle_timer() {
       self->close_stream("connection-timeout", "");  // XEP-0199 §4.1: the client is gone
       return;
     }
+    if (idle >= std::chrono::seconds(1) && self->parser_.park()) release_parked_memory();
     if (!self->ping_outstanding_ && idle >= l.ping_interval) {
       std::string id = "ping-" + random_hex(6);
       self->write("<iq type='get' id='" + id + "' from='" + self->host_name_ +

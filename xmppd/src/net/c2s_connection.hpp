@@ -14,6 +14,7 @@
 
 #include "config.hpp"
 #include "net/client_session.hpp"
+#include "net/tls_socket.hpp"
 #include "sasl/scram.hpp"
 #include "xml/stream_parser.hpp"
 #include "xmppd/asio.hpp"
@@ -41,7 +42,9 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
   enum class State { header, sasl, bind, bound, closing };
 
   Task<void> run();
+  // Reads what is available into the shared buffer, waiting for readiness first when needed.
   Task<std::size_t> read_some(error_code& ec);
+  Task<void> flush_loop();
   void flush();
   void shutdown();
   void arm_idle_timer();
@@ -65,7 +68,7 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
 
   Core& core_;
   asio::ip::tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<TlsSocket> tls_;
   const ListenerConfig& listener_;
   asio::ssl::context* tls_ctx_;
   ConnectionLimiter& limiter_;
@@ -89,14 +92,13 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
   std::uint64_t id_;
 
   std::string out_, inflight_;
-  bool writing_ = false, flush_posted_ = false, closed_ = false;
+  bool writing_ = false, closed_ = false;
   std::string close_condition_;
   asio::steady_timer auth_timer_, idle_timer_;
   std::chrono::steady_clock::time_point last_read_;
   bool ping_outstanding_ = false;
   double tokens_;  // stanza rate limit (token bucket)
   std::chrono::steady_clock::time_point tokens_at_;
-  std::array<char, 4096> buffer_;
 };
 
 }  // namespace xmppd

@@ -66,6 +66,12 @@ class Connection {
   virtual void exec_script(std::string_view sql) = 0;
 };
 
+// Lets a statement cache keyed by std::string be searched with the string_view it is given.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+};
+
 inline std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -223,7 +223,7 @@ void MariadbConnection::rollback() noexcept {
 
 MYSQL_STMT* MariadbConnection::prepare(std::string_view sql) {
   if (!db_) throw TransactionAborted("storage: MariaDB: not connected");
-  auto it = statements_.find(std::string(sql));
+  auto it = statements_.find(sql);
   if (it != statements_.end()) return it->second;
   MYSQL_STMT* stmt = mysql_stmt_init(db_);
   if (!stmt) fail(mysql_errno(db_), mysql_error(db_), "statement init");

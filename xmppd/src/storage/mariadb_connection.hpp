@@ -54,7 +54,7 @@ class MariadbConnection final : public Connection {
   MariadbParams params_;
   st_mysql* db_ = nullptr;
   bool broken_ = false;
-  std::unordered_map<std::string, st_mysql_stmt*> statements_;
+  std::unordered_map<std::string, st_mysql_stmt*, SqlHash, std::equal_to<>> statements_;
   std::int64_t last_insert_id_ = 0;
 };
 

@@ -23,10 +23,10 @@ namespace {
   ", created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define XMPPD_ROSTER_COLUMNS                                                               \
   "jid, name, subscription, pending_out, pending_in, preapproved, pending_in_stanza, "     \
-  "group_names"
+  "group_names, hidden"
 #define XMPPD_ROSTER_INSERT                                                                \
   "INSERT INTO roster_items (host, user, " XMPPD_ROSTER_COLUMNS                            \
-  ", created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+  ", created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define XMPPD_VERSION_INSERT                                                               \
   "INSERT INTO roster_versions (host, user, version, created_us, updated_us) "             \
   "VALUES (?, ?, 1, ?, ?)"
@@ -118,6 +118,7 @@ RosterItem roster_item_from(const Row& r) {
   item.preapproved = r.i64(5) != 0;
   item.pending_in_stanza = r.str(6);
   item.groups = groups_from_json(r.str(7));
+  item.hidden = r.i64(8) != 0;
   return item;
 }
 
@@ -141,7 +142,7 @@ const Dialect kSqliteDialect = {
     "subscription = excluded.subscription, pending_out = excluded.pending_out, "
     "pending_in = excluded.pending_in, preapproved = excluded.preapproved, "
     "pending_in_stanza = excluded.pending_in_stanza, group_names = excluded.group_names, "
-    "updated_us = excluded.updated_us",
+    "hidden = excluded.hidden, updated_us = excluded.updated_us",
     XMPPD_VERSION_INSERT
     " ON CONFLICT (host, user) DO UPDATE SET version = version + 1, "
     "updated_us = excluded.updated_us",
@@ -160,7 +161,7 @@ const Dialect kMariadbDialect = {
     " ON DUPLICATE KEY UPDATE name = VALUES(name), subscription = VALUES(subscription), "
     "pending_out = VALUES(pending_out), pending_in = VALUES(pending_in), "
     "preapproved = VALUES(preapproved), pending_in_stanza = VALUES(pending_in_stanza), "
-    "group_names = VALUES(group_names), updated_us = VALUES(updated_us)",
+    "group_names = VALUES(group_names), hidden = VALUES(hidden), updated_us = VALUES(updated_us)",
     XMPPD_VERSION_INSERT
     " ON DUPLICATE KEY UPDATE version = version + 1, updated_us = VALUES(updated_us)",
     XMPPD_XML_INSERT " ON DUPLICATE KEY UPDATE xml = VALUES(xml), updated_us = VALUES(updated_us)",
@@ -317,7 +318,7 @@ class SqlStorage::Roster final : public RosterStore {
       c.exec(d.roster_upsert,
              {host, user, item.jid, item.name, to_string(item.subscription),
               as_i64(item.pending_out), as_i64(item.pending_in), as_i64(item.preapproved),
-              item.pending_in_stanza, groups_to_json(item.groups), now, now});
+              item.pending_in_stanza, groups_to_json(item.groups), as_i64(item.hidden), now, now});
       return bump_roster_version(c, d, host, user);
     });
   }

@@ -112,7 +112,7 @@ void SqliteConnection::fail(int rc, std::string_view what) {
 }
 
 sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
-  auto it = statements_.find(std::string(sql));
+  auto it = statements_.find(sql);
   if (it != statements_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),

@@ -35,7 +35,7 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_ = nullptr;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
   bool in_transaction_ = false;
 };
 

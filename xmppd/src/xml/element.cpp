@@ -135,7 +135,8 @@ void Element::append_to(std::string& out, std::string_view parent_ns) const {
     out += e.name_;
     std::string_view own = e.ns_;
     bool same = own == scope || (is_content_ns(own) && is_content_ns(scope) && !scope.empty());
-    if (!same && !own.empty()) {
+    if (!same) {
+      // An element in no namespace inside a namespaced one undeclares the default (xmlns='').
       out += " xmlns=\"";
       append_escaped(out, own, true);
       out += '"';

@@ -28,12 +28,16 @@ const char* stream_error_name(ParseError e) {
 namespace {
 constexpr char kSep = '\xff';  // cannot occur in UTF-8, so never in a namespace URI
 
-// "uri\xfflocal" → (uri, local); "local" → ("", local).
-std::pair<std::string, std::string> split_name(const char* expanded) {
+// Expat reports names as triplets "uri\xfflocal\xffprefix" (XML_SetReturnNSTriplet):
+// → (uri, local); "local" → ("", local). The prefix matters only for the stream element.
+std::pair<std::string, std::string> split_name(const char* expanded, std::string* prefix = nullptr) {
   std::string_view s(expanded);
   auto pos = s.find(kSep);
   if (pos == std::string_view::npos) return {std::string(), std::string(s)};
-  return {std::string(s.substr(0, pos)), std::string(s.substr(pos + 1))};
+  std::string_view rest = s.substr(pos + 1);
+  auto pos2 = rest.find(kSep);
+  if (prefix) *prefix = pos2 == std::string_view::npos ? std::string() : std::string(rest.substr(pos2 + 1));
+  return {std::string(s.substr(0, pos)), std::string(rest.substr(0, pos2))};
 }
 }  // namespace
 
@@ -53,6 +57,11 @@ struct StreamParser::Impl {
   std::int64_t last_callback = 0;    // consumed at the last callback
   int ns_decls_this_element = 0;
   bool stopped = false;
+  // Parking (see StreamParser::park): where the last complete event ended, the stream
+  // element's prefix, and whether the stream header is being replayed.
+  std::int64_t reported_upto = 0;
+  std::string stream_prefix;
+  bool parked = false, replaying = false;
 
   Impl(StreamParser& o, Callbacks c, bool f) : owner(o), cb(std::move(c)), framed(f) {
     stanza_depth_base = framed ? 1 : 0;
@@ -64,11 +73,12 @@ struct StreamParser::Impl {
 
   void create() {
     if (parser) {
-      XML_ParserReset(parser, "UTF-8");
+      XML_ParserReset(parser, "UTF-8");  // keeps the allocations for the next stream
     } else {
       parser = XML_ParserCreateNS("UTF-8", kSep);
     }
     XML_SetUserData(parser, this);
+    XML_SetReturnNSTriplet(parser, XML_TRUE);
     XML_SetParamEntityParsing(parser, XML_PARAM_ENTITY_PARSING_NEVER);
 #ifdef XMPPD_HAVE_REPARSE_DEFERRAL
     // A stream protocol cannot wait for more bytes to report a token that is complete:
@@ -93,6 +103,12 @@ struct StreamParser::Impl {
     stanza_start = -1;
     content_ns.clear();
     ns_decls_this_element = 0;
+    reported_upto = 0;
+  }
+
+  // The byte index just after the event being reported.
+  std::int64_t event_end() const {
+    return XML_GetCurrentByteIndex(parser) + XML_GetCurrentByteCount(parser);
   }
 
   static Impl& self(void* ud) { return *static_cast<Impl*>(ud); }
@@ -139,13 +155,17 @@ struct StreamParser::Impl {
     if (std::char_traits<char>::length(name) > lim.max_name_bytes)
       return s.fail(ParseError::policy_violation, "element name too long");
 
-    auto [ns, local] = split_name(name);
+    std::string prefix;
+    auto [ns, local] = split_name(name, &prefix);
     if (s.framed && s.depth == 0) {
       // RFC 6120 §4.8.1: the stream element is <stream> in the streams namespace.
       if (local != "stream" || ns != ns::kStream) return s.fail(ParseError::invalid_namespace);
+      ++s.depth;
+      s.stream_prefix = prefix;
+      s.reported_upto = s.event_end();
+      if (s.replaying) return;  // unparking: the header was seen long ago
       Element header(local, ns);
       copy_attributes(header, attrs);
-      ++s.depth;
       if (s.cb.stream_open) s.cb.stream_open(header, s.content_ns);
       return;
     }
@@ -175,11 +195,14 @@ struct StreamParser::Impl {
       auto pos = key.find(kSep);
       if (pos == std::string_view::npos) {
         e.set_attr(key, a[1]);
-      } else if (key.substr(0, pos) == ns::kXml) {
-        e.set_attr("xml:" + std::string(key.substr(pos + 1)), a[1]);
-      } else {
-        e.set_attr(key, a[1]);
+        continue;
       }
+      std::string_view local = key.substr(pos + 1);
+      local = local.substr(0, local.find(kSep));  // drop the prefix of the triplet
+      if (key.substr(0, pos) == ns::kXml)
+        e.set_attr("xml:" + std::string(local), a[1]);
+      else
+        e.set_attr(std::string(key.substr(0, pos)) + kSep + std::string(local), a[1]);
     }
   }
 
@@ -195,6 +218,7 @@ struct StreamParser::Impl {
     s.stack.pop_back();
     if (s.stack.empty()) {
       s.stanza_start = -1;
+      s.reported_upto = s.event_end();
       Element done = std::move(s.stanza);
       s.stanza = Element();
       if (s.cb.stanza) s.cb.stanza(std::move(done));
@@ -208,8 +232,10 @@ struct StreamParser::Impl {
       // Between stanzas only whitespace is allowed (RFC 6120 §4.6.1 keepalives); other text
       // is well-formed XML that is not XMPP (§4.9.3.1).
       for (int i = 0; i < len; ++i)
-        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+        if (text[i] != ' ' && text[i] != '	' && text[i] != '' && text[i] != '
+')
           return s.fail(ParseError::bad_format, "text between stanzas");
+      s.reported_upto = s.event_end();
       return;
     }
     Element& parent = *s.stack.back();
@@ -271,6 +297,7 @@ StreamParser::~StreamParser() = default;
 void StreamParser::set_callbacks(Callbacks callbacks) { impl_->cb = std::move(callbacks); }
 
 void StreamParser::reset() {
+  impl_->parked = false;
   impl_->create();
   impl_->error = ParseError::none;
   impl_->stopped = false;
@@ -282,13 +309,47 @@ void StreamParser::reset() {
 
 void StreamParser::stop() {
   impl_->stopped = true;
-  XML_StopParser(impl_->parser, XML_FALSE);
+  if (impl_->parser) XML_StopParser(impl_->parser, XML_FALSE);
+}
+
+bool StreamParser::park() {
+  Impl& s = *impl_;
+  // Only between stanzas, with every byte fed already reported: nothing is lost by freeing.
+  if (!s.framed || s.parked || s.error != ParseError::none || s.stopped || s.depth != 1 ||
+      !s.stack.empty() || s.reported_upto != s.consumed)
+    return false;
+  XML_ParserFree(s.parser);
+  s.parser = nullptr;
+  s.parked = true;
+  return true;
+}
+
+bool StreamParser::parked() const { return impl_->parked; }
+
+void StreamParser::unpark() {
+  Impl& s = *impl_;
+  if (!s.parked) return;
+  s.parked = false;
+  std::string content_ns = s.content_ns, prefix = s.stream_prefix;
+  s.create();
+  // Replay an equivalent stream header; its callback is suppressed.
+  std::string qname = prefix.empty() ? "stream" : prefix + ":stream";
+  std::string header = "<" + qname + " xmlns='";
+  append_escaped(header, content_ns, true);
+  header += "' xmlns" + (prefix.empty() ? std::string() : ":" + prefix) + "='" + ns::kStream + "'>";
+  s.replaying = true;
+  XML_Parse(s.parser, header.data(), int(header.size()), XML_FALSE);
+  s.replaying = false;
+  s.content_ns = content_ns;
+  s.consumed = std::int64_t(header.size());
+  s.last_callback = s.consumed;
 }
 
 ParseError StreamParser::feed(const char* data, std::size_t size) {
   Impl& s = *impl_;
   if (s.error != ParseError::none) return s.error;
   if (s.stopped) return ParseError::none;
+  if (s.parked) unpark();
   s.consumed += std::int64_t(size);
   XML_Status status = XML_Parse(s.parser, data, int(size), XML_FALSE);
   if (s.error != ParseError::none) return s.error;

@@ -60,19 +60,24 @@ class StreamParser {
   void reset();
   // Stops delivering from the current feed() (the rest of the buffer is discarded).
   void stop();
+  // Frees expat's state while a connection is idle between stanzas (about 10 KiB); the next
+  // feed() re-creates it and replays an equivalent stream header first. False when the parser
+  // is inside a stanza or holds unreported bytes, and so cannot park now.
+  bool park();
+  bool parked() const;
   void set_limits(const ParserLimits& limits) { limits_ = limits; }
   void set_callbacks(Callbacks callbacks);
   const ParserLimits& limits() const { return limits_; }
   std::string_view error_text() const { return error_text_; }
 
  private:
+  void unpark();
   struct Impl;
   std::unique_ptr<Impl> impl_;
   ParserLimits limits_;
   std::string error_text_;
 };
 
-// Parses one complete element from text (stored stanzas); nullopt when it is not one.
-std::optional<Element> parse_element(std::string_view xml);
+// parse_element() (one element from stored text) is declared in xmppd/element.hpp for modules.
 
 }  // namespace xmppd

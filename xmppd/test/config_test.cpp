@@ -1,0 +1,112 @@
+// The configuration loader: valid files load; every mistake stops the start naming the key.
+#define BOOST_TEST_MODULE config
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "config.hpp"
+
+using namespace xmppd;
+
+namespace {
+struct TempConfig {
+  std::string path;
+  explicit TempConfig(const std::string& text) {
+    char tmpl[] = "/tmp/xmppd-config-XXXXXX";
+    int fd = mkstemp(tmpl);
+    close(fd);
+    path = tmpl;
+    std::ofstream(path) << text;
+  }
+  ~TempConfig() { std::remove(path.c_str()); }
+};
+
+const std::string kMinimal = R"(
+[[listeners]]
+type = "c2s"
+address = "127.0.0.1"
+port = 0
+tls = "none"
+
+[hosts."example.org"]
+modules = []
+)";
+
+std::string error_of(const std::string& text) {
+  TempConfig c(text);
+  try {
+    load_config(c.path);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(minimal_configuration_loads_with_defaults) {
+  TempConfig c(kMinimal);
+  Config cfg = load_config(c.path);
+  BOOST_TEST(cfg.hosts.size() == 1u);
+  BOOST_TEST(cfg.hosts[0].name == "example.org");
+  BOOST_TEST(cfg.scram_iterations == 10000u);
+  BOOST_TEST(cfg.storage.backend == "sqlite");
+  BOOST_TEST(cfg.limits.stanza_bytes == 256u * 1024);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_top_level_key_is_named) {
+  BOOST_TEST(error_of(kMinimal + "\n[servre]\nx = 1\n").find("servre: unknown key") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_key_in_a_listener_is_named_with_its_index) {
+  std::string text = kMinimal;
+  text.replace(text.find("tls = \"none\""), 12, "tls = \"none\"\ncolour = \"red\"");
+  BOOST_TEST(error_of(text).find("listeners[0].colour: unknown key") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_module_is_named_with_its_host) {
+  std::string text = kMinimal;
+  text.replace(text.find("modules = []"), 12, "modules = [\"no_such_module\"]");
+  std::string e = error_of(text);
+  BOOST_TEST(e.find("hosts.\"example.org\".modules") != std::string::npos);
+  BOOST_TEST(e.find("no_such_module") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_duration_is_refused) {
+  BOOST_TEST(error_of(kMinimal + "\n[limits]\nauth_timeout = \"soon\"\n").find("limits.auth_timeout") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_iterations_are_refused) {
+  BOOST_TEST(error_of("[server]\nscram_iterations = 10\n" + kMinimal).find("server.scram_iterations") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(plaintext_listener_is_refused_off_loopback) {
+  std::string text = kMinimal;
+  text.replace(text.find("127.0.0.1"), 9, "0.0.0.0");
+  BOOST_TEST(error_of(text).find("listeners[0].tls") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(toml_syntax_error_reports_line_and_column) {
+  std::string e = error_of("[server\n");
+  BOOST_TEST(e.find(":1:") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_without_hosts_is_refused) {
+  BOOST_TEST(error_of("[server]\nlog_level = \"info\"\n").find("hosts") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(units_parse_as_documented) {
+  std::chrono::milliseconds d;
+  BOOST_TEST(parse_duration("250ms", d));
+  BOOST_TEST(d.count() == 250);
+  BOOST_TEST(parse_duration("5m", d));
+  BOOST_TEST(d.count() == 300000);
+  BOOST_TEST(!parse_duration("5 parsecs", d));
+  std::uint64_t b;
+  BOOST_TEST(parse_bytes("256KiB", b));
+  BOOST_TEST(b == 262144u);
+  BOOST_TEST(!parse_bytes("1GB", b));
+}

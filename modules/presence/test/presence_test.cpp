@@ -653,6 +653,21 @@ BOOST_AUTO_TEST_CASE(rfc6121_4_5_unavailable_clears_availability_for_message_del
   BOOST_TEST(error_condition(u.host.take(bob).at(0)) == "service-unavailable");
 }
 
+BOOST_AUTO_TEST_CASE(xep0160_offline_messages_arrive_at_initial_presence_with_the_presence_module) {
+  Users u(std::vector<std::string>{"roster", "presence", "offline"});
+  auto& bob = login(u.host, "bob@example.org/laptop");
+  u.host.take(bob);
+  send(u.host, bob, "<message to='alice@example.org' type='chat'><body>while you were away</body></message>");
+  BOOST_TEST(u.host.take(bob).empty());  // stored, not bounced
+  auto& alice = login(u.host, "alice@example.org/phone");
+  u.host.run_until([&] {
+    for (const Element& e : alice.received)
+      if (e.name() == "message") return true;
+    return false;
+  });
+  BOOST_TEST(alice.available);
+}
+
 // --- visitors (the anonymous host) --------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(visitors_have_no_roster_their_presence_goes_only_where_directed) {

@@ -232,8 +232,7 @@ struct StreamParser::Impl {
       // Between stanzas only whitespace is allowed (RFC 6120 §4.6.1 keepalives); other text
       // is well-formed XML that is not XMPP (§4.9.3.1).
       for (int i = 0; i < len; ++i)
-        if (text[i] != ' ' && text[i] != '	' && text[i] != '' && text[i] != '
-')
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
           return s.fail(ParseError::bad_format, "text between stanzas");
       s.reported_upto = s.event_end();
       return;

@@ -730,7 +730,12 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
   // RFC 6120 §8.1.2.1: a 'from' that is not the session's own JID closes the stream.
   if (const std::string* from = stanza.find_attr("from")) {
     auto parsed = Jid::parse(*from);
-    if (!parsed || !(*parsed == me || *parsed == me.bare())) co_return close_stream("invalid-from", "");
+    if (!parsed || !(*parsed == me || *parsed == me.bare())) {
+      // bad-input.md row 18: refused and noted (who, not what they claimed: it is unchecked input).
+      log::warn("c2s", "audit: session ", me.str(), " (connection ", id_, ") sent a stanza with a 'from' not its own;"
+                " closed with invalid-from");
+      co_return close_stream("invalid-from", "");
+    }
   }
   stanza.set_attr("from", me.str());
   if (const std::string* to = stanza.find_attr("to")) {
@@ -750,7 +755,8 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
                type == "error");
     if (!ok) {
       if (session_->sm().enabled) ++session_->sm().handled_in;
-      if (type != "error") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
+      // §8.2.3: a response (result or error), however malformed, never gets a response.
+      if (type != "error" && type != "result") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
       co_return;
     }
     if (type == "result" && stanza.attr("id").starts_with("ping-") &&

@@ -32,8 +32,10 @@ std::optional<int> parse_priority(const Element& presence) {
   long value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (digits.empty() || end != digits.data() + digits.size()) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) value = digits.starts_with('-') ? -128 : 127;
-  else if (ec != std::errc()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range)
+    value = digits.starts_with('-') ? -128 : 127;
+  else if (ec != std::errc())
+    return std::nullopt;
   return static_cast<int>(std::clamp(value, -128L, 127L));
 }
 
@@ -72,7 +74,6 @@ Task<void> broadcast_available(Env env, Jid full, Element presence, bool initial
     probe.set_attr("type", "probe").set_attr("from", full.str()).set_attr("to", item.jid);
     env.server.route(std::move(probe));
   }
-  session = env.server.session(full);
   if (!session || !session->available) co_return;
   for (const RosterItem& item : items) {
     if (!item.pending_in || item.pending_in_stanza.empty()) continue;
@@ -127,7 +128,8 @@ void broadcast(const Env& env, Session& session, const Element& stanza) {
 
   auto stated = parse_priority(stanza);
   if (!stated) {
-    env.server.send_to_session(session, make_error_reply(stanza, StanzaError::bad_request("priority is an integer")));
+    env.server.send_to_session(
+        session, make_error_reply(stanza, StanzaError::bad_request("the priority is an integer from -128 to 127")));
     return;
   }
   bool initial = !session.available;
@@ -150,8 +152,10 @@ void broadcast(const Env& env, Session& session, const Element& stanza) {
 
 void track_directed(Session& session, const Jid& to, std::string_view type) {
   auto& directed = session.state<PresenceState>().directed;
-  if (type.empty()) directed.insert(to.str());
-  else directed.erase(to.str());  // unavailable or error: nothing more to follow up
+  if (!type.empty())
+    directed.erase(to.str());  // unavailable or error: nothing to follow up
+  else if (directed.size() < kMaxDirected)
+    directed.insert(to.str());
 }
 
 void session_closed(const Env& env, Session& session) {

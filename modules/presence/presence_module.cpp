@@ -24,7 +24,7 @@ Flow outgoing(const Env& env, StanzaEvent& ev) {
   if (!ev.stanza.has_attr("to")) {
     if (type.empty() || type == "unavailable") {
       broadcast(env, *session, ev.stanza);
-    } else {
+    } else if (type != "error") {  // RFC 6120 §8.3.1: an error is never answered
       refuse(env, *session, ev.stanza, StanzaError::bad_request("this presence type needs a 'to'"));
     }
     return Flow::stop;
@@ -63,7 +63,7 @@ Flow incoming(const Env& env, StanzaEvent& ev) {
       if (Session* s = env.server.session(ev.to)) s->state<PresenceState>().errored.insert(ev.from.bare_str());
     return Flow::next;
   }
-  if (type != "unavailable" && !type.empty()) return Flow::stop;  // not a presence type
+  if (type != "unavailable" && !type.empty()) return Flow::stop;         // not a presence type
   if (!ev.to.is_bare() || ev.from.bare() == account) return Flow::next;  // directed, or one's own
   env.server.spawn(deliver_presence(env, account, ev.stanza), "presence delivery");
   return Flow::stop;

@@ -1,6 +1,7 @@
 // What the presence module keeps per session beside Session::available/priority/last_presence
 // (RFC 6121 §4.6 directed presence, §4.5.2 presence errors), and what it shares between files.
 #pragma once
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,6 +16,10 @@ class RosterService;
 }
 
 namespace presence {
+
+// More directed-presence recipients than any client needs; beyond it new ones are not tracked
+// (they get no unavailable presence), so a session cannot grow the set without bound.
+inline constexpr std::size_t kMaxDirected = 1000;
 
 struct PresenceState {
   // §4.6.2: where this session sent directed available presence (full or bare JIDs as

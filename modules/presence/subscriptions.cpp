@@ -2,8 +2,8 @@
 #include "subscriptions.hpp"
 
 #include "../roster/roster_service.hpp"
-#include "xmppd/log.hpp"
 #include "xmppd/events.hpp"
+#include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
@@ -87,7 +87,8 @@ Task<void> inbound_subscription(Env env, Jid account, Jid contact, SubStanza typ
   if (!(t.next == before)) {
     roster::apply(t.next, item);
     // §3.1.3: kept until answered, and delivered again at each initial presence until then.
-    if (type == SubStanza::subscribe && roster::pending_in(t.next.state)) item.pending_in_stanza = delivered.to_string();
+    if (type == SubStanza::subscribe && roster::pending_in(t.next.state))
+      item.pending_in_stanza = delivered.to_string();
     co_await env.rosters->save(account, item);
   }
   if (t.auto_subscribed) {

@@ -58,8 +58,7 @@ RosterService::~RosterService() {
 RosterService::Lock::Lock(std::shared_ptr<RosterService> service, std::string key)
     : service_(std::move(service)), key_(std::move(key)) {}
 
-RosterService::Lock::Lock(Lock&& other) noexcept
-    : service_(std::move(other.service_)), key_(std::move(other.key_)) {}
+RosterService::Lock::Lock(Lock&& other) noexcept : service_(std::move(other.service_)), key_(std::move(other.key_)) {}
 
 RosterService::Lock& RosterService::Lock::operator=(Lock&& other) noexcept {
   if (this != &other) {
@@ -91,8 +90,10 @@ Task<RosterService::Lock> RosterService::lock(const Jid& account) {
     bool taken = false;
     ~Leave() {
       if (taken) return;
-      if (waiter->granted) service.release(key);
-      else waiter->gone = true;
+      if (waiter->granted)
+        service.release(key);
+      else
+        waiter->gone = true;
     }
   } leave{*this, waiter, key};
   while (!waiter->granted) {
@@ -156,9 +157,7 @@ void RosterService::push(const Jid& account, Element item, std::uint64_t version
   server_.spawn(push_later(shared_from_this(), server_, account.bare(), std::move(item), version), "roster push");
 }
 
-void RosterService::set_max_items(const std::string& host, std::int64_t max_items) {
-  max_items_[host] = max_items;
-}
+void RosterService::set_max_items(const std::string& host, std::int64_t max_items) { max_items_[host] = max_items; }
 
 std::int64_t RosterService::max_items(const std::string& host) const {
   auto it = max_items_.find(host);
@@ -169,8 +168,10 @@ void send_presence_of_resources(Server& server, const Jid& account, const Jid& c
   for (Session* s : server.sessions(account)) {
     if (!s->available) continue;
     Element p("presence", ns::kClient);
-    if (unavailable) p.set_attr("type", "unavailable");
-    else if (s->last_presence) p = *s->last_presence;
+    if (unavailable)
+      p.set_attr("type", "unavailable");
+    else if (s->last_presence)
+      p = *s->last_presence;
     p.set_attr("from", s->jid().str());
     p.set_attr("to", contact.str());
     server.route(std::move(p));

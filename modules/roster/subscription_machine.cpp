@@ -114,20 +114,28 @@ constexpr Table kInUnsubscribed = {{
 
 const Table& outbound_table(SubStanza s) {
   switch (s) {
-    case SubStanza::subscribe: return kOutSubscribe;
-    case SubStanza::subscribed: return kOutSubscribed;
-    case SubStanza::unsubscribe: return kOutUnsubscribe;
-    case SubStanza::unsubscribed: return kOutUnsubscribed;
+    case SubStanza::subscribe:
+      return kOutSubscribe;
+    case SubStanza::subscribed:
+      return kOutSubscribed;
+    case SubStanza::unsubscribe:
+      return kOutUnsubscribe;
+    case SubStanza::unsubscribed:
+      return kOutUnsubscribed;
   }
   return kOutSubscribe;
 }
 
 const Table& inbound_table(SubStanza s) {
   switch (s) {
-    case SubStanza::subscribe: return kInSubscribe;
-    case SubStanza::subscribed: return kInSubscribed;
-    case SubStanza::unsubscribe: return kInUnsubscribe;
-    case SubStanza::unsubscribed: return kInUnsubscribed;
+    case SubStanza::subscribe:
+      return kInSubscribe;
+    case SubStanza::subscribed:
+      return kInSubscribed;
+    case SubStanza::unsubscribe:
+      return kInUnsubscribe;
+    case SubStanza::unsubscribed:
+      return kInUnsubscribed;
   }
   return kInSubscribe;
 }
@@ -139,10 +147,14 @@ bool can_preapprove(SubState s) { return !has_from(s) && !pending_in(s); }
 // What the contact's subscription becomes when the user approves it: the "from" half added.
 SubState with_from(SubState s) {
   switch (s) {
-    case S::none: return S::from;
-    case S::none_pending_out: return S::from_pending_out;
-    case S::to: return S::both;
-    default: return s;
+    case S::none:
+      return S::from;
+    case S::none_pending_out:
+      return S::from_pending_out;
+    case S::to:
+      return S::both;
+    default:
+      return s;
   }
 }
 
@@ -153,9 +165,7 @@ bool has_from(SubState s) { return s == S::from || s == S::from_pending_out || s
 bool pending_out(SubState s) {
   return s == S::none_pending_out || s == S::none_pending_out_in || s == S::from_pending_out;
 }
-bool pending_in(SubState s) {
-  return s == S::none_pending_in || s == S::none_pending_out_in || s == S::to_pending_in;
-}
+bool pending_in(SubState s) { return s == S::none_pending_in || s == S::none_pending_out_in || s == S::to_pending_in; }
 
 Transition outbound(ItemState current, SubStanza stanza) {
   const Row& row = outbound_table(stanza)[static_cast<int>(current.state)];
@@ -182,9 +192,15 @@ ItemState state_of(const RosterItem& item) {
   ItemState st;
   st.preapproved = item.preapproved;
   switch (item.subscription) {
-    case Subscription::both: st.state = S::both; break;
-    case Subscription::to: st.state = item.pending_in ? S::to_pending_in : S::to; break;
-    case Subscription::from: st.state = item.pending_out ? S::from_pending_out : S::from; break;
+    case Subscription::both:
+      st.state = S::both;
+      break;
+    case Subscription::to:
+      st.state = item.pending_in ? S::to_pending_in : S::to;
+      break;
+    case Subscription::from:
+      st.state = item.pending_out ? S::from_pending_out : S::from;
+      break;
     default:
       st.state = item.pending_out ? (item.pending_in ? S::none_pending_out_in : S::none_pending_out)
                                   : (item.pending_in ? S::none_pending_in : S::none);
@@ -194,9 +210,12 @@ ItemState state_of(const RosterItem& item) {
 
 void apply(const ItemState& st, RosterItem& item) {
   Subscription sub = Subscription::none;
-  if (has_to(st.state) && has_from(st.state)) sub = Subscription::both;
-  else if (has_to(st.state)) sub = Subscription::to;
-  else if (has_from(st.state)) sub = Subscription::from;
+  if (has_to(st.state) && has_from(st.state))
+    sub = Subscription::both;
+  else if (has_to(st.state))
+    sub = Subscription::to;
+  else if (has_from(st.state))
+    sub = Subscription::from;
   item.subscription = sub;
   item.pending_out = pending_out(st.state);
   item.pending_in = pending_in(st.state);
@@ -214,25 +233,38 @@ std::optional<SubStanza> sub_stanza_from(std::string_view type) {
 
 const char* to_string(SubStanza s) {
   switch (s) {
-    case SubStanza::subscribe: return "subscribe";
-    case SubStanza::subscribed: return "subscribed";
-    case SubStanza::unsubscribe: return "unsubscribe";
-    case SubStanza::unsubscribed: return "unsubscribed";
+    case SubStanza::subscribe:
+      return "subscribe";
+    case SubStanza::subscribed:
+      return "subscribed";
+    case SubStanza::unsubscribe:
+      return "unsubscribe";
+    case SubStanza::unsubscribed:
+      return "unsubscribed";
   }
   return "";
 }
 
 const char* to_string(SubState s) {
   switch (s) {
-    case S::none: return "None";
-    case S::none_pending_out: return "None + Pending Out";
-    case S::none_pending_in: return "None + Pending In";
-    case S::none_pending_out_in: return "None + Pending Out/In";
-    case S::to: return "To";
-    case S::to_pending_in: return "To + Pending In";
-    case S::from: return "From";
-    case S::from_pending_out: return "From + Pending Out";
-    case S::both: return "Both";
+    case S::none:
+      return "None";
+    case S::none_pending_out:
+      return "None + Pending Out";
+    case S::none_pending_in:
+      return "None + Pending In";
+    case S::none_pending_out_in:
+      return "None + Pending Out/In";
+    case S::to:
+      return "To";
+    case S::to_pending_in:
+      return "To + Pending In";
+    case S::from:
+      return "From";
+    case S::from_pending_out:
+      return "From + Pending Out";
+    case S::both:
+      return "Both";
   }
   return "";
 }

@@ -25,6 +25,14 @@ DOMAIN = "localhost"
 GUEST = "guest.localhost"
 
 
+def _toml(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"%s"' % value
+
+
 def _mariadb_settings():
     spec = os.environ.get("XMPPD_TEST_MARIADB", "")
     if not spec:
@@ -35,11 +43,16 @@ def _mariadb_settings():
 class Server:
     """One xmppd process. Use as a context manager or call stop()."""
 
-    def __init__(self, extra_config="", backend=None, limits=None, channel_binding=True, log_level="info"):
+    def __init__(self, extra_config="", backend=None, limits=None, channel_binding=True, log_level="info",
+                 extra_listeners=()):
+        """extra_listeners: dicts such as {"type": "c2s_tls", "channel_binding": False}, added
+        after the demo listeners; their ports are in self.listeners (in configuration order)."""
         self.dir = tempfile.mkdtemp(prefix="xmppd-it-")
         self.backend = backend or os.environ.get("XMPPD_BACKEND", "sqlite")
         self.proc = None
         self.ports = {}
+        self.listeners = []
+        self.extra_listeners = list(extra_listeners)
         out = subprocess.run([XMPPCTL, "init", "--domain", DOMAIN, "--dir", self.dir, "--c2s-port", "0",
                               "--tls-port", "0", "--component-port", "0", "--http-port", "0"],
                              capture_output=True, text=True, check=True)
@@ -63,6 +76,9 @@ class Server:
             if db.get("password"):
                 storage += 'mariadb_password_file = "db.secret"\n'
             text = re.sub(r'\[storage\]\n(?:[^\[\n][^\n]*\n)*', storage + "\n", text)
+        for listener in extra_listeners:
+            text += "\n[[listeners]]\naddress = \"127.0.0.1\"\nport = 0\n" + "".join(
+                "%s = %s\n" % (k, _toml(v)) for k, v in listener.items())
         if limits:
             text += "\n[limits]\n" + "".join("%s = %s\n" % (k, v) for k, v in limits.items())
         text += extra_config
@@ -95,7 +111,12 @@ class Server:
         if os.path.exists(ports_file):
             os.unlink(ports_file)
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([XMPPD, "--config", self.config, "--ports-file", ports_file],
+        # Run under our own process name: other people's `pkill -x xmppd` on a shared machine
+        # must not stop a test's server (the name is the basename of the path executed).
+        exe = os.path.join(self.dir, "xmppd-itest")
+        if not os.path.exists(exe):
+            os.symlink(XMPPD, exe)
+        self.proc = subprocess.Popen([exe, "--config", self.config, "--ports-file", ports_file],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while not os.path.exists(ports_file):
@@ -106,11 +127,18 @@ class Server:
                 self.print_log()
                 raise RuntimeError("xmppd did not start in 20 s")
             time.sleep(0.02)
+        # ports: the first listener of each type; listeners: (type, port) of every listener.
         self.ports = {}
+        self.listeners = []
         for line in open(ports_file):
             kind, _addr, port = line.split()
-            self.ports[kind] = int(port)
+            self.ports.setdefault(kind, int(port))
+            self.listeners.append((kind, int(port)))
         return self
+
+    def extra_port(self, index=0):
+        """The port of the index-th of the extra_listeners given to the constructor."""
+        return self.listeners[len(self.listeners) - len(self.extra_listeners) + index][1]
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -171,8 +199,19 @@ class Server:
         return s
 
 
-def main(test):
-    """Runs `test()`; prints 'N passed, N failed' and exits non-zero on failure."""
+def built_modules():
+    out = subprocess.run([XMPPD, "--list-modules"], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+def main(test, modules=()):
+    """Runs `test()`; prints 'N passed, N failed' and exits non-zero on failure. A scenario whose
+    modules are not in the build fails: a skipped test is not a passing one."""
+    missing = sorted(set(modules) - built_modules())
+    if missing:
+        print("needs module(s) %s, not in this build" % ", ".join(missing))
+        print("0 passed, 1 failed")
+        sys.exit(1)
     try:
         test()
     except Exception:

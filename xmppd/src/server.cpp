@@ -126,8 +126,15 @@ Task<void> XmppServer::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acce
       refusal = "policy-violation";
     }
     if (refusal) {
-      // A full table refuses politely (RFC 6120 §4.9.3.17 / §4.9.3.18) and closes.
       auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+      if (l->type == "c2s_tls") {
+        // XEP-0368: nothing but TLS may be sent on this port, and a handshake is what the
+        // refusal saves: just close.
+        error_code ignored;
+        s->close(ignored);
+        continue;
+      }
+      // A full table refuses politely (RFC 6120 §4.9.3.17 / §4.9.3.18) and closes.
       auto msg = std::make_shared<std::string>(
           std::string("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
                       "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'><stream:error><") +

@@ -2,7 +2,6 @@
 // through the real router and SQLite storage: what each user's clients receive.
 #define BOOST_TEST_MODULE presence
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <functional>
 #include <string>
@@ -114,7 +113,8 @@ BOOST_AUTO_TEST_CASE(rfc6121_3_1_subscription_handshake_between_two_online_users
 
   // §3.1.1-3.1.2: Alice asks; her roster shows the pending request, the request goes stamped
   // with her bare JID.
-  send(u.host, alice, "<presence to='bob@example.org/laptop' type='subscribe' id='sub1'><status>hi</status></presence>");
+  send(u.host, alice,
+       "<presence to='bob@example.org/laptop' type='subscribe' id='sub1'><status>hi</status></presence>");
   auto a = u.host.take(alice);
   auto pushed = pushed_items(a);
   BOOST_REQUIRE_EQUAL(pushed.size(), 1u);
@@ -291,8 +291,8 @@ BOOST_AUTO_TEST_CASE(rfc6121_3_2_cancelling_a_subscription_sends_unsubscribed_an
   send(u.host, alice, "<presence to='bob@example.org' type='unsubscribed'/>");
   auto b = u.host.take(bob);
   BOOST_TEST(presences(b, "unsubscribed", "alice@example.org").size() == 1u);
-  BOOST_TEST(presences(b, "unavailable", "alice@example.org/phone").size() == 1u);  // §3.2.2
-  BOOST_TEST(pushed_items(b).back().attr("subscription") == "from");               // A.3.4: Both -> From
+  BOOST_TEST(presences(b, "unavailable", "alice@example.org/phone").size() == 1u);   // §3.2.2
+  BOOST_TEST(pushed_items(b).back().attr("subscription") == "from");                 // A.3.4: Both -> From
   BOOST_TEST(pushed_items(u.host.take(alice)).back().attr("subscription") == "to");  // A.2.4: Both -> To
 
   // Bob no longer receives Alice's presence; Alice still receives Bob's.
@@ -343,6 +343,47 @@ BOOST_AUTO_TEST_CASE(rfc6121_3_subscription_stanza_without_to_is_bad_request) {
   BOOST_REQUIRE_EQUAL(a.size(), 1u);
   BOOST_TEST(a[0].attr("type") == "error");
   BOOST_TEST(error_condition(a[0]) == "bad-request");
+}
+
+BOOST_AUTO_TEST_CASE(rfc6120_8_3_1_an_error_presence_without_to_is_not_answered) {
+  Users u;
+  auto& alice = login(u.host, "alice@example.org/phone");
+  u.host.take(alice);
+  send(u.host, alice, "<presence type='error'/>");
+  BOOST_TEST(u.host.take(alice).empty());
+}
+
+BOOST_AUTO_TEST_CASE(rfc6121_3_1_2_a_roster_set_and_a_subscribe_sent_together_both_apply) {
+  // Clients add the item and ask in one go, without waiting for the result: the two changes
+  // to the same item must not overwrite each other.
+  Users u;
+  auto& alice = login(u.host, "alice@example.org/phone");
+  auto stanza = [&](const std::string& text) {
+    Element e = xml(text);
+    e.set_attr("from", alice.jid().str());
+    return e;
+  };
+  u.host.core().route_from_client(
+      stanza("<iq type='set' id='add'><query xmlns='jabber:iq:roster'><item jid='bob@example.org' name='Bob'>"
+             "<group>Work</group></item></query></iq>"),
+      alice);
+  u.host.core().route_from_client(stanza("<presence to='bob@example.org' type='subscribe'/>"), alice);
+  u.host.core().route_from_client(
+      stanza("<iq type='set' id='rename'><query xmlns='jabber:iq:roster'><item jid='bob@example.org' name='Robert'>"
+             "<group>Work</group></item></query></iq>"),
+      alice);
+  drain(u.host);
+  auto item = stored(u.host, "alice", "bob@example.org");
+  BOOST_REQUIRE(item);
+  BOOST_TEST(item->name == "Robert");
+  BOOST_TEST(item->pending_out);
+  BOOST_TEST((item->groups == std::vector<std::string>{"Work"}));
+  auto pushed = pushed_items(u.host.take(alice));
+  BOOST_REQUIRE_EQUAL(pushed.size(), 3u);  // in the order the requests were sent
+  BOOST_TEST(pushed[0].attr("name") == "Bob");
+  BOOST_TEST(pushed[1].attr("ask") == "subscribe");
+  BOOST_TEST(pushed[2].attr("name") == "Robert");
+  BOOST_TEST(pushed[2].attr("ask") == "subscribe");
 }
 
 BOOST_AUTO_TEST_CASE(roster_item_cap_applies_to_outbound_subscriptions) {
@@ -548,8 +589,9 @@ BOOST_AUTO_TEST_CASE(rfc6121_4_5_2_no_broadcasts_to_a_contact_that_answered_with
   auto& alice = login(u.host, "alice@example.org/phone");
   auto& bob = login(u.host, "bob@example.org/laptop");
   u.host.take(bob);
-  send(u.host, bob, "<presence to='alice@example.org/phone' type='error'><error type='cancel'>"
-                   "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
+  send(u.host, bob,
+       "<presence to='alice@example.org/phone' type='error'><error type='cancel'>"
+       "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
   BOOST_TEST(presences(u.host.take(alice), "error", "bob@example.org/laptop").size() == 1u);
   send(u.host, alice, "<presence><show>away</show></presence>");
   BOOST_TEST(all_presences(u.host.take(bob)).empty());

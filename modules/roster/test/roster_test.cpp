@@ -1,7 +1,6 @@
 // The roster module (RFC 6121 §2, XEP-0237) through the real router and SQLite storage.
 #define BOOST_TEST_MODULE roster
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <string>
 #include <vector>
@@ -289,8 +288,9 @@ BOOST_AUTO_TEST_CASE(rfc6121_2_3_3_oversized_name_or_group_is_not_acceptable) {
   std::string long_text(2000, 'x');
   BOOST_TEST(error_condition(set_item(host, alice, "<item jid='bob@example.org' name='" + long_text + "'/>")) ==
              "not-acceptable");
-  BOOST_TEST(error_condition(set_item(host, alice, "<item jid='bob@example.org'><group>" + long_text +
-                                                       "</group></item>")) == "not-acceptable");
+  BOOST_TEST(
+      error_condition(set_item(host, alice, "<item jid='bob@example.org'><group>" + long_text + "</group></item>")) ==
+      "not-acceptable");
 }
 
 BOOST_AUTO_TEST_CASE(rfc6121_2_1_2_3_the_jid_must_be_a_valid_bare_jid) {
@@ -305,7 +305,8 @@ BOOST_AUTO_TEST_CASE(rfc6121_2_1_2_3_the_jid_must_be_a_valid_bare_jid) {
 BOOST_AUTO_TEST_CASE(rfc6121_2_1_2_5_subscription_ask_and_approved_in_a_roster_set_are_ignored) {
   TestHost host({"roster"});
   auto& alice = host.connect("alice@example.org/phone");
-  Element reply = set_item(host, alice, "<item jid='bob@example.org' subscription='both' ask='subscribe' approved='true'/>");
+  Element reply =
+      set_item(host, alice, "<item jid='bob@example.org' subscription='both' ask='subscribe' approved='true'/>");
   BOOST_TEST(reply.attr("type") == "result");
   auto items = items_of(get_roster(host, alice));
   BOOST_REQUIRE_EQUAL(items.size(), 1u);

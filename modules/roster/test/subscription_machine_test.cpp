@@ -1,11 +1,10 @@
 // The subscription state machine against the tables of RFC 6121 Appendix A (A.2 outbound,
 // A.3 inbound), written out here as the RFC prints them, and the §3.4 pre-approval rules.
 #define BOOST_TEST_MODULE subscription_machine
-#include <boost/test/unit_test.hpp>
-
-#include <string>
-
 #include "../subscription_machine.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
 
 using namespace xmppd;
 using namespace xmppd::roster;
@@ -32,7 +31,8 @@ void check_table(Direction dir, SubStanza stanza, const Row (&rows)[kSubStateCou
   for (const Row& row : rows) {
     SubState existing = parse(row.existing);
     SubState expected = row.next ? parse(row.next) : existing;
-    Transition t = dir == Direction::outbound ? outbound({existing, false}, stanza) : inbound({existing, false}, stanza);
+    Transition t =
+        dir == Direction::outbound ? outbound({existing, false}, stanza) : inbound({existing, false}, stanza);
     BOOST_TEST_CONTEXT(to_string(stanza) << " in \"" << row.existing << "\"") {
       BOOST_TEST(t.forward == row.forward);
       BOOST_TEST(to_string(t.next.state) == to_string(expected));
@@ -77,12 +77,9 @@ BOOST_AUTO_TEST_CASE(rfc6121_a_2_2_outbound_unsubscribe) {
 // checked with it in rfc6121_3_4_* below.
 BOOST_AUTO_TEST_CASE(rfc6121_a_2_3_outbound_subscribed_with_a_pending_request) {
   const Row rows[] = {
-      {"None + Pending In", true, "From"},
-      {"None + Pending Out/In", true, "From + Pending Out"},
-      {"To + Pending In", true, "Both"},
-      {"From", false, nullptr},
-      {"From + Pending Out", false, nullptr},
-      {"Both", false, nullptr},
+      {"None + Pending In", true, "From"},    {"None + Pending Out/In", true, "From + Pending Out"},
+      {"To + Pending In", true, "Both"},      {"From", false, nullptr},
+      {"From + Pending Out", false, nullptr}, {"Both", false, nullptr},
   };
   for (const Row& row : rows) {
     SubState existing = parse(row.existing);
@@ -219,8 +216,10 @@ BOOST_AUTO_TEST_CASE(rfc6121_3_4_2_pre_approved_subscribe_is_approved_by_the_ser
 
 BOOST_AUTO_TEST_CASE(rfc6121_3_4_pre_approval_survives_unrelated_changes_until_a_subscription) {
   // The user's own subscription coming and going does not touch the pre-approval…
-  BOOST_TEST((outbound({SubState::none, true}, SubStanza::subscribe).next == ItemState{SubState::none_pending_out, true}));
-  BOOST_TEST((inbound({SubState::none_pending_out, true}, SubStanza::subscribed).next == ItemState{SubState::to, true}));
+  BOOST_TEST(
+      (outbound({SubState::none, true}, SubStanza::subscribe).next == ItemState{SubState::none_pending_out, true}));
+  BOOST_TEST(
+      (inbound({SubState::none_pending_out, true}, SubStanza::subscribed).next == ItemState{SubState::to, true}));
   BOOST_TEST((inbound({SubState::to, true}, SubStanza::unsubscribed).next == ItemState{SubState::none, true}));
   // …and a subscription from the contact consumes it.
   BOOST_TEST(!inbound({SubState::to, true}, SubStanza::subscribe).next.preapproved);

@@ -42,6 +42,7 @@ Element sasl_element(const char* name, const std::string& data) {
 }
 
 bool is_stanza_name(const std::string& n) { return n == "message" || n == "presence" || n == "iq"; }
+
 }  // namespace
 
 C2sConnection::C2sConnection(Core& core, asio::ip::tcp::socket socket, const ListenerConfig& listener,
@@ -148,7 +149,11 @@ Task<void> C2sConnection::run() {
     tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
     ec = co_await tls_->handshake();
     if (ec) {
+      // A failed or abandoned handshake still gives back its places in the connection
+      // budgets, or every such connection would hold one for good.
       shutdown();
+      limiter_.preauth_done(peer_ip_);
+      limiter_.closed();
       co_return;
     }
   }
@@ -316,6 +321,9 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
 void C2sConnection::on_stream_open(const Element& header, const std::string& content_ns) {
   header_received_ = true;
   restart_pending_ = false;
+  // RFC 6120 §4.3.3: every stream the client opens (again after STARTTLS and SASL) gets a new
+  // response stream, so an error on the restarted header also needs our header first (§4.9.1.3).
+  header_sent_ = false;
   auto to = precis::prepare_domainpart(header.attr("to"));
   if (content_ns != ns::kClient) return close_stream("invalid-namespace", "");
   if (!to || !core_.serves_host(*to)) return close_stream("host-unknown", "");  // §4.9.3.6
@@ -387,13 +395,18 @@ Task<void> C2sConnection::handle(Element e) {
     co_await handle_sasl(e);
     co_return;
   }
+  if (!authenticated_) {
+    // RFC 6120 §4.9.3.12: stanzas (and stream management) before authentication, before TLS
+    // too: the condition is about authentication, of which TLS is a step. Other first-level
+    // elements (dialback on c2s, <foo/>) are not supported in any state (§4.9.3.24).
+    if (is_stanza_name(e.name()) || n == ns::kStreamManagement) co_return close_stream("not-authorized", "");
+    co_return close_stream("unsupported-stanza-type", "");
+  }
   if (!secure() && listener_.tls == "required") co_return close_stream("policy-violation", "TLS is required");
   if (n == ns::kStreamManagement) {
-    if (!authenticated_) co_return close_stream("not-authorized", "");
     handle_sm(e);
     co_return;
   }
-  if (!authenticated_) co_return close_stream("not-authorized", "");  // RFC 6120 §4.9.3.12
   if (is_stanza_name(e.name()) && n != ns::kClient) co_return close_stream("invalid-namespace", "");
   if (state_ == State::bind) {
     const Element* bind = e.name() == "iq" && e.attr("type") == "set" ? e.child("bind", ns::kBind) : nullptr;

@@ -20,6 +20,7 @@ const char* stream_error_name(ParseError e) {
     case ParseError::bad_namespace_prefix: return "bad-namespace-prefix";
     case ParseError::invalid_namespace: return "invalid-namespace";
     case ParseError::policy_violation: return "policy-violation";
+    case ParseError::bad_format: return "bad-format";
   }
   return "not-well-formed";
 }
@@ -168,6 +169,11 @@ struct StreamParser::Impl {
       if (s.cb.stream_open) s.cb.stream_open(header, s.content_ns);
       return;
     }
+    if (s.framed && s.depth == 1 && local == "stream" && ns == ns::kStream)
+      // A second stream header without a restart (RFC 6120 §4.3.3 allows one only after
+      // STARTTLS or SASL, and the parser is reset then): the stream element cannot nest.
+      // Refused at its start tag, not when its end tag never comes.
+      return s.fail(ParseError::not_well_formed, "stream header inside the stream");
     int level = s.depth - s.stanza_depth_base;  // 0 for the stanza element itself
     if (level >= lim.max_depth) return s.fail(ParseError::policy_violation, "nesting too deep");
     ++s.depth;
@@ -222,7 +228,13 @@ struct StreamParser::Impl {
   static void XMLCALL on_text(void* ud, const XML_Char* text, int len) {
     Impl& s = self(ud);
     if (!s.check_progress()) return;
-    if (s.stack.empty()) {  // whitespace between stanzas (RFC 6120 §4.6.1 keepalives)
+    if (s.stack.empty()) {
+      // Between stanzas only whitespace is allowed (RFC 6120 §4.6.1 keepalives); other text
+      // is well-formed XML that is not XMPP (§4.9.3.1).
+      for (int i = 0; i < len; ++i)
+        if (text[i] != ' ' && text[i] != '	' && text[i] != '' && text[i] != '
+')
+          return s.fail(ParseError::bad_format, "text between stanzas");
       s.reported_upto = s.event_end();
       return;
     }

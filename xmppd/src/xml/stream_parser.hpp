@@ -32,6 +32,7 @@ enum class ParseError {
   bad_namespace_prefix,  // unbound prefix on the stream element
   invalid_namespace,     // stream element not <stream xmlns='http://etherx.jabber.org/streams'>
   policy_violation,      // a budget was exceeded
+  bad_format,            // well-formed but not XMPP (text between stanzas)
 };
 const char* stream_error_name(ParseError e);
 

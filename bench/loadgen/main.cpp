@@ -1,0 +1,821 @@
+// xmppd-loadgen: bounded XMPP load on loopback for the benchmark scenarios of issue 3 (login
+// storm, idle connections, one-to-one messages, presence with rosters) against any server.
+// Prints one JSON object per measured phase on standard output; progress goes to stderr.
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "client.hpp"
+#include "proc_stats.hpp"
+#include "sasl.hpp"
+
+namespace loadgen {
+namespace {
+
+struct Args {
+  std::string scenario;
+  std::string address = "127.0.0.1";
+  unsigned short port = 0;
+  std::string domain = "localhost", anon_domain = "guest.localhost";
+  std::string mech = "scram";  // anonymous | plain | scram
+  bool starttls = false;
+  std::string user_prefix = "u", password = "bench-password";
+  int first = 0, users = 100, count = 1000, concurrency = 50;
+  double duration = 10, drain = 10, settle = 3;
+  int pairs = 50, window = 4, groups = 4, contacts = 50;
+  std::vector<double> rates{2000, 10000, 0};
+  double presence_rate = 200;
+  pid_t server_pid = 0;
+  std::string label;
+  int source_addresses = 1;  // spread connections over 127.0.0.1 … 127.0.0.N
+  double max_seconds = 120;  // hard bound on the whole run
+};
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: xmppd-loadgen --scenario login|idle|messages|presence|register --port P [options]\n"
+               "  --address A (loopback only) --domain D --anon-domain D --server-pid PID --label L\n"
+               "  --mech anonymous|plain|scram --starttls --user-prefix u --password pw --first N --users N\n"
+               "  --count N --concurrency K --duration S --drain S --settle S --source-addresses N\n"
+               "  --pairs P --rates 2000,10000,0 (0 = closed loop) --window W\n"
+               "  --groups G --contacts M --presence-rate R --max-seconds S\n");
+  std::exit(2);
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto v = [&]() -> std::string {
+      if (i + 1 >= argc) usage();
+      return argv[++i];
+    };
+    if (k == "--scenario") a.scenario = v();
+    else if (k == "--address") a.address = v();
+    else if (k == "--port") a.port = static_cast<unsigned short>(std::stoi(v()));
+    else if (k == "--domain") a.domain = v();
+    else if (k == "--anon-domain") a.anon_domain = v();
+    else if (k == "--mech") a.mech = v();
+    else if (k == "--starttls") a.starttls = true;
+    else if (k == "--user-prefix") a.user_prefix = v();
+    else if (k == "--password") a.password = v();
+    else if (k == "--first") a.first = std::stoi(v());
+    else if (k == "--users") a.users = std::stoi(v());
+    else if (k == "--count") a.count = std::stoi(v());
+    else if (k == "--concurrency") a.concurrency = std::stoi(v());
+    else if (k == "--duration") a.duration = std::stod(v());
+    else if (k == "--drain") a.drain = std::stod(v());
+    else if (k == "--settle") a.settle = std::stod(v());
+    else if (k == "--pairs") a.pairs = std::stoi(v());
+    else if (k == "--window") a.window = std::stoi(v());
+    else if (k == "--groups") a.groups = std::stoi(v());
+    else if (k == "--contacts") a.contacts = std::stoi(v());
+    else if (k == "--presence-rate") a.presence_rate = std::stod(v());
+    else if (k == "--server-pid") a.server_pid = static_cast<pid_t>(std::stoi(v()));
+    else if (k == "--label") a.label = v();
+    else if (k == "--source-addresses") a.source_addresses = std::stoi(v());
+    else if (k == "--max-seconds") a.max_seconds = std::stod(v());
+    else if (k == "--rates") {
+      a.rates.clear();
+      std::stringstream ss(v());
+      std::string r;
+      while (std::getline(ss, r, ',')) a.rates.push_back(std::stod(r));
+    } else usage();
+  }
+  if (a.scenario.empty() || a.port == 0) usage();
+  // Load goes to this machine only (loopback); anything else is refused.
+  error_code ec;
+  auto addr = asio::ip::make_address(a.address, ec);
+  if (ec || !addr.is_loopback()) {
+    std::fprintf(stderr, "refusing non-loopback address %s\n", a.address.c_str());
+    std::exit(2);
+  }
+  if (a.mech != "anonymous" && a.mech != "plain" && a.mech != "scram") usage();
+  return a;
+}
+
+// A small JSON object writer (flat values and nested objects are all we print).
+class Json {
+ public:
+  Json& num(const std::string& k, double v) {
+    key(k);
+    char buf[64];
+    if (v == static_cast<double>(static_cast<long long>(v)) && std::abs(v) < 1e15)
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    else
+      std::snprintf(buf, sizeof buf, "%.6g", v);
+    s_ += buf;
+    return *this;
+  }
+  Json& str(const std::string& k, const std::string& v) {
+    key(k);
+    s_ += quote(v);
+    return *this;
+  }
+  Json& boolean(const std::string& k, bool v) {
+    key(k);
+    s_ += v ? "true" : "false";
+    return *this;
+  }
+  Json& raw(const std::string& k, const std::string& json) {
+    key(k);
+    s_ += json;
+    return *this;
+  }
+  std::string done() const { return s_ + "}"; }
+
+ private:
+  void key(const std::string& k) {
+    s_ += first_ ? "" : ",";
+    first_ = false;
+    s_ += quote(k) + ":";
+  }
+  static std::string quote(const std::string& v) {
+    std::string o = "\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') o += '\\', o += c;
+      else if (static_cast<unsigned char>(c) < 0x20) {
+        char b[8];
+        std::snprintf(b, sizeof b, "\\u%04x", c);
+        o += b;
+      } else o += c;
+    }
+    return o + "\"";
+  }
+  std::string s_ = "{";
+  bool first_ = true;
+};
+
+struct Percentiles {
+  double p50 = 0, p99 = 0, max = 0, mean = 0;
+  std::size_t n = 0;
+};
+Percentiles percentiles_ms(std::vector<std::int64_t> v) {
+  Percentiles p;
+  p.n = v.size();
+  if (v.empty()) return p;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * (v.size() - 1) + 0.5))] / 1e6; };
+  p.p50 = at(0.50);
+  p.p99 = at(0.99);
+  p.max = v.back() / 1e6;
+  double sum = 0;
+  for (auto x : v) sum += static_cast<double>(x);
+  p.mean = sum / static_cast<double>(v.size()) / 1e6;
+  return p;
+}
+void put_latency(Json& j, const std::string& prefix, const Percentiles& p) {
+  j.num(prefix + "_p50_ms", p.p50).num(prefix + "_p99_ms", p.p99).num(prefix + "_max_ms", p.max);
+}
+
+// Server CPU/RSS (process tree), the generator's CPU and wall time between start() and stop().
+struct Meter {
+  explicit Meter(pid_t p) : pid(p) {}
+  pid_t pid;
+  TreeSample s0, s1;
+  double self0 = 0, self1 = 0;
+  std::int64_t t0 = 0, t1 = 0;
+  void start() {
+    s0 = sample_tree(pid);
+    self0 = self_cpu_seconds();
+    t0 = now_ns();
+  }
+  void stop() {
+    t1 = now_ns();
+    s1 = sample_tree(pid);
+    self1 = self_cpu_seconds();
+  }
+  double server_cpu() const { return s1.cpu_s - s0.cpu_s; }
+  double wall() const { return (t1 - t0) / 1e9; }
+  void put(Json& j) const {
+    j.num("server_cpu_s", server_cpu())
+        .num("loadgen_cpu_s", self1 - self0)
+        .num("wall_s", wall())
+        .num("server_rss_kib", s1.rss_kib)
+        .num("server_processes", s1.processes);
+  }
+};
+
+class Bench {
+ public:
+  Bench(asio::io_context& io, Args args) : io_(io), a_(std::move(args)), tls_ctx_(asio::ssl::context::tls_client) {
+    tls_ctx_.set_verify_mode(asio::ssl::verify_none);  // the servers' self-signed test certificate
+    SSL_CTX_set_mode(tls_ctx_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  }
+
+  awaitable<void> run() {
+    if (a_.scenario == "login") co_await login_storm();
+    else if (a_.scenario == "idle") co_await idle();
+    else if (a_.scenario == "messages") co_await messages();
+    else if (a_.scenario == "presence") co_await presence();
+    else if (a_.scenario == "register") co_await register_accounts();
+    else usage();
+  }
+
+ private:
+  Json base(const std::string& phase) {
+    Json j;
+    j.str("scenario", a_.scenario).str("phase", phase);
+    if (!a_.label.empty()) j.str("label", a_.label);
+    j.boolean("starttls", a_.starttls);
+    return j;
+  }
+  void emit(const Json& j) {
+    std::cout << j.done() << std::endl;
+  }
+  void note(const std::string& s) { std::cerr << "[loadgen] " << s << std::endl; }
+
+  std::string user(int i) const { return a_.user_prefix + std::to_string(i); }
+
+  ClientOptions options(int i, const std::string& resource, Mech mech) {
+    ClientOptions o;
+    o.address = a_.address;
+    o.port = a_.port;
+    o.mech = mech;
+    o.domain = mech == Mech::anonymous ? a_.anon_domain : a_.domain;
+    o.user = user(i);
+    o.password = a_.password;
+    o.resource = resource;
+    o.starttls = a_.starttls;
+    o.tls_ctx = &tls_ctx_;
+    if (a_.source_addresses > 1) o.source_address = "127.0.0." + std::to_string(1 + (i % a_.source_addresses));
+    return o;
+  }
+  Mech mech() const {
+    return a_.mech == "anonymous" ? Mech::anonymous : a_.mech == "plain" ? Mech::plain : Mech::scram;
+  }
+
+  awaitable<void> sleep(double seconds) {
+    asio::steady_timer t(io_, std::chrono::microseconds(static_cast<long long>(seconds * 1e6)));
+    error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  awaitable<void> drain(std::function<std::int64_t()> got, std::int64_t expected) {
+    std::int64_t last = got(), last_change = now_ns(), hard_end = now_ns() + 60'000'000'000;
+    while (got() < expected && now_ns() < hard_end) {
+      co_await sleep(0.005);
+      if (got() != last) last = got(), last_change = now_ns();
+      if (now_ns() - last_change > static_cast<std::int64_t>(a_.drain * 1e9)) break;
+    }
+  }
+  bool out_of_time() const { return (now_ns() - started_) / 1e9 > a_.max_seconds; }
+
+  // Runs `n` logins with at most `k` at once; `make(i)` gives the options, `after(client)` runs
+  // once a login succeeded (it may keep the client). Stops starting new ones after `limit_s`.
+  struct LoginStats {
+    int ok = 0, failed = 0;
+    std::vector<std::int64_t> latency_ns;
+    std::map<std::string, int> errors;
+    std::string mechanism;
+  };
+  awaitable<LoginStats> logins(int n, int k, std::function<ClientOptions(int)> make,
+                               std::function<awaitable<void>(std::shared_ptr<Client>)> after, double limit_s) {
+    LoginStats st;
+    st.latency_ns.reserve(n);
+    int next = 0, running = 0;
+    std::int64_t t_end = now_ns() + static_cast<std::int64_t>(limit_s * 1e9);
+    auto done_timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    auto worker = [&]() -> awaitable<void> {
+      while (next < n && now_ns() < t_end && !out_of_time()) {
+        int i = next++;
+        auto c = std::make_shared<Client>(io_, make(i));
+        c->index = i;
+        bool ok = co_await c->login();
+        if (ok) {
+          ++st.ok;
+          st.latency_ns.push_back(c->login_ns());
+          if (st.mechanism.empty()) st.mechanism = c->mechanism();
+          co_await after(c);
+        } else {
+          ++st.failed;
+          std::string e = c->error().substr(0, 120);
+          if (st.errors.size() < 5 || st.errors.count(e)) ++st.errors[e];
+        }
+      }
+      if (--running == 0) done_timer->cancel();
+    };
+    running = std::max(1, std::min(k, n));
+    int workers = running;
+    for (int w = 0; w < workers; ++w) asio::co_spawn(io_, worker(), asio::detached);
+    error_code ec;
+    co_await done_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return st;
+  }
+  static std::string errors_json(const std::map<std::string, int>& errors) {
+    Json j;
+    for (const auto& [e, n] : errors) j.num(e, n);
+    return j.done();
+  }
+
+  static awaitable<void> close_later(std::shared_ptr<Client> c) {
+    co_await c->close_gracefully(std::chrono::milliseconds(2000));
+  }
+
+  // ---- scenario 1: login storm ------------------------------------------------------------
+  awaitable<void> login_storm() {
+    Mech m = mech();
+    int users = m == Mech::anonymous ? 1 : a_.users;
+    auto make = [&](int i) { return options(a_.first + i % users, "s" + std::to_string(i), m); };
+    auto after = [this](std::shared_ptr<Client> c) -> awaitable<void> {
+      c->send("<presence/>");
+      // The stream is closed in the background: a server slow to answer </stream:stream> does
+      // not hold a login slot (ejabberd takes ~100 ms).
+      asio::co_spawn(io_, close_later(c), asio::detached);
+      co_return;
+    };
+    // Warm-up, not measured: fills the generator's SCRAM cache (one PBKDF2 per user) and lets
+    // the server load whatever it loads lazily.
+    int warm = m == Mech::anonymous ? 200 : users;
+    auto w = co_await logins(warm, a_.concurrency, make, after, 60);
+    note("warm-up: " + std::to_string(w.ok) + " ok, " + std::to_string(w.failed) + " failed");
+    co_await sleep(1);
+    std::size_t pbkdf2_before = sasl::ScramClient::pbkdf2_count();
+    Meter meter(a_.server_pid);
+    meter.start();
+    auto st = co_await logins(a_.count, a_.concurrency, make, after, a_.duration);
+    meter.stop();
+    auto lat = percentiles_ms(st.latency_ns);
+    Json j = base("login");
+    j.str("mechanism", st.mechanism.empty() ? a_.mech : st.mechanism)
+        .num("concurrency", a_.concurrency)
+        .num("logins_ok", st.ok)
+        .num("logins_failed", st.failed)
+        .num("logins_per_server_cpu_s", meter.server_cpu() > 0 ? st.ok / meter.server_cpu() : 0)
+        .num("logins_per_s", st.ok / meter.wall())
+        .num("loadgen_pbkdf2_runs", static_cast<double>(sasl::ScramClient::pbkdf2_count() - pbkdf2_before));
+    put_latency(j, "login", lat);
+    meter.put(j);
+    j.raw("errors", errors_json(st.errors));
+    emit(j);
+  }
+
+  // ---- scenario 2: idle connections --------------------------------------------------------
+  awaitable<void> idle() {
+    Mech m = mech();
+    std::vector<std::shared_ptr<Client>> held;
+    auto ignore = [](Client&, std::string_view) {};
+    auto make = [&](int i) { return options(a_.first + i, "idle", m); };
+    auto keep = [&](std::shared_ptr<Client> c) -> awaitable<void> {
+      c->send("<presence/>");
+      c->start_reader(ignore);
+      held.push_back(c);
+      co_return;
+    };
+    auto drop = [](std::shared_ptr<Client> c) -> awaitable<void> {
+      c->send("<presence/>");
+      co_await c->close_gracefully(std::chrono::milliseconds(2000));
+    };
+    // Warm-up with other accounts' numbers past the measured ones (not held).
+    auto w = co_await logins(std::min(50, a_.count), a_.concurrency,
+                             [&](int i) { return options(a_.first + a_.count + i, "warm", m); }, drop, 60);
+    note("warm-up: " + std::to_string(w.ok) + " ok");
+    co_await sleep(a_.settle);
+    Meter meter(a_.server_pid);
+    meter.start();
+    auto st = co_await logins(a_.count, a_.concurrency, make, keep, 90);
+    co_await sleep(a_.settle);
+    meter.stop();
+    int alive = 0;
+    for (auto& c : held) alive += !c->closed();
+    double delta = meter.s1.rss_kib - meter.s0.rss_kib;
+    Json j = base("idle");
+    j.str("mechanism", st.mechanism)
+        .num("connections", alive)
+        .num("logins_failed", st.failed)
+        .num("server_rss_before_kib", meter.s0.rss_kib)
+        .num("server_rss_after_kib", meter.s1.rss_kib)
+        .num("rss_per_connection_kib", alive ? delta / alive : 0);
+    meter.put(j);
+    j.raw("errors", errors_json(st.errors));
+    emit(j);
+    for (auto& c : held) c->send("</stream:stream>");
+    co_await sleep(1);
+    for (auto& c : held) c->close_now();
+  }
+
+  // ---- scenario 3: one-to-one messages -----------------------------------------------------
+  struct MsgPhase {
+    int id = 0;
+    bool closed_loop = false, sending = false;
+    std::int64_t sent = 0, received = 0, dup = 0, errors = 0, stale = 0;
+    std::vector<std::int64_t> seq;                // next sequence number per sender
+    std::vector<std::vector<std::uint8_t>> seen;  // per sender, per sequence number
+    std::vector<std::int64_t> latency_ns;
+  };
+
+  std::string message_to(int s, std::int64_t seq, int phase, const std::string& to) {
+    std::string m = "<message type='chat' id='m";
+    m += std::to_string(seq);
+    m += "' to='";
+    m += to;
+    m += "'><body>";
+    m += std::to_string(phase) + " " + std::to_string(s) + " " + std::to_string(seq) + " " +
+         std::to_string(now_ns());
+    m += "</body></message>";
+    return m;
+  }
+
+  awaitable<void> messages() {
+    int n = 2 * a_.pairs;
+    std::vector<std::shared_ptr<Client>> cl(n);
+    MsgPhase* ph = nullptr;
+    auto send_one = [&](int s) {
+      auto& c = cl[s];
+      std::int64_t q = ph->seq[s]++;
+      c->send(message_to(s, q, ph->id, cl[s ^ 1]->jid()));
+      ++ph->sent;
+    };
+    auto on_element = [&](Client& self, std::string_view el) {
+      if (xml::name(el) != "message" || !ph) return;
+      if (xml::attr(el, "type") == "error") {
+        ++ph->errors;
+        return;
+      }
+      std::string_view body = xml::child_text(el, "body");
+      int p = 0, s = 0;
+      long long q = 0, t = 0;
+      if (std::sscanf(std::string(body).c_str(), "%d %d %lld %lld", &p, &s, &q, &t) != 4) return;
+      if (p != ph->id || s < 0 || s >= n) {
+        ++ph->stale;
+        return;
+      }
+      auto& seen = ph->seen[s];
+      if (static_cast<std::size_t>(q) >= seen.size()) seen.resize(std::max<std::size_t>(q + 1, seen.size() * 2));
+      if (seen[q]) {
+        ++ph->dup;
+        return;
+      }
+      seen[q] = 1;
+      ++ph->received;
+      ph->latency_ns.push_back(now_ns() - t);
+      if (ph->closed_loop && ph->sending) send_one(s);
+    };
+    auto keep = [&](std::shared_ptr<Client> c) -> awaitable<void> {
+      c->send("<presence/>");
+      c->start_reader(on_element);
+      cl[c->index] = c;
+      co_return;
+    };
+    auto st = co_await logins(n, a_.concurrency, [&](int i) { return options(a_.first + i, "m" + std::to_string(i), mech()); },
+                              keep, 60);
+    if (st.ok != n) {
+      Json j = base("setup");
+      j.str("status", "failed").num("logins_ok", st.ok).num("logins_failed", st.failed).raw("errors", errors_json(st.errors));
+      emit(j);
+      co_return;
+    }
+    co_await sleep(1);
+    int phase_id = 0;
+    for (double rate : a_.rates) {
+      MsgPhase phase;
+      phase.id = ++phase_id;
+      phase.closed_loop = rate <= 0;
+      phase.seq.assign(n, 0);
+      phase.seen.assign(n, {});
+      phase.latency_ns.reserve(static_cast<std::size_t>(rate > 0 ? rate * a_.duration * 1.1 : 1 << 20));
+      ph = &phase;
+      Meter meter(a_.server_pid);
+      meter.start();
+      phase.sending = true;
+      std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(a_.duration * 1e9);
+      if (phase.closed_loop) {
+        for (int w = 0; w < a_.window; ++w)
+          for (int s = 0; s < n; ++s) send_one(s);
+        co_await sleep(a_.duration);
+      } else {
+        // Open loop: the schedule is fixed by the clock, whatever the server does.
+        asio::steady_timer tick(io_);
+        std::int64_t next_sender = 0;
+        while (true) {
+          std::int64_t now = now_ns();
+          if (now >= t_end) break;
+          auto due = static_cast<std::int64_t>(rate * (now - t0) / 1e9);
+          while (phase.sent < due) send_one(static_cast<int>(next_sender++ % n));
+          tick.expires_after(std::chrono::microseconds(500));
+          error_code ec;
+          co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+      }
+      phase.sending = false;
+      double send_wall = (now_ns() - t0) / 1e9;
+      // Drain: wait while deliveries progress (a saturated server works off its backlog), at
+      // most 60 s; what has not arrived after `drain` seconds without progress counts as lost.
+      co_await drain([&] { return phase.received; }, phase.sent);
+      meter.stop();
+      int alive = 0;
+      for (auto& c : cl) alive += !c->closed();
+      auto lat = percentiles_ms(phase.latency_ns);
+      Json j = base(phase.closed_loop ? "closed" : "open");
+      j.num("pairs", a_.pairs)
+          .num("offered_rate", rate)
+          .num("window", phase.closed_loop ? a_.window : 0)
+          .num("sent", static_cast<double>(phase.sent))
+          .num("delivered", static_cast<double>(phase.received))
+          .num("lost", static_cast<double>(phase.sent - phase.received))
+          .num("duplicated", static_cast<double>(phase.dup))
+          .num("errors", static_cast<double>(phase.errors))
+          .num("stale", static_cast<double>(phase.stale))
+          .num("send_rate", phase.sent / send_wall)
+          .num("delivered_per_s", phase.received / meter.wall())
+          .num("delivered_per_server_cpu_s", meter.server_cpu() > 0 ? phase.received / meter.server_cpu() : 0)
+          .num("connections_alive", alive);
+      put_latency(j, "latency", lat);
+      meter.put(j);
+      emit(j);
+      ph = nullptr;
+      co_await sleep(1);
+      if (out_of_time()) break;
+    }
+    for (auto& c : cl) c->send("</stream:stream>");
+    co_await sleep(0.5);
+    for (auto& c : cl) c->close_now();
+  }
+
+  // ---- scenario 4: presence with rosters ---------------------------------------------------
+  awaitable<void> presence() {
+    int m = a_.contacts, gsize = m + 1, n = a_.groups * gsize;
+    std::vector<std::shared_ptr<Client>> cl(n);
+    std::vector<std::string> bare(n);
+    for (int i = 0; i < n; ++i) bare[i] = user(a_.first + i) + "@" + a_.domain;
+    std::map<std::string, int> index_of;
+    for (int i = 0; i < n; ++i) index_of[bare[i]] = i;
+    std::vector<int> roster_both(n, -1), roster_errors(n, 0);
+    std::vector<std::set<int>> subscribed_from(n), subscribe_sent(n);
+    struct PresencePhase {
+      int id = 0;
+      std::int64_t updates = 0, delivered = 0, dup = 0, errors = 0;
+      std::vector<std::vector<std::int64_t>> last;  // per receiver, per group member: last seq
+      std::vector<std::int64_t> latency_ns;
+    };
+    PresencePhase* ph = nullptr;
+    auto bare_of = [](std::string_view jid) { return jid.substr(0, jid.find('/')); };
+    auto on_element = [&](Client& self, std::string_view el) {
+      int me = self.index;
+      std::string_view name = xml::name(el);
+      if (name == "iq" && xml::attr(el, "id") == "roster1") {
+        if (xml::attr(el, "type") != "result") {
+          roster_errors[me] = 1;
+          roster_both[me] = 0;
+          return;
+        }
+        int both = 0;
+        for (std::size_t p = 0; (p = el.find("subscription='both'", p)) != std::string_view::npos; ++p) ++both;
+        for (std::size_t p = 0; (p = el.find("subscription=\"both\"", p)) != std::string_view::npos; ++p) ++both;
+        roster_both[me] = both;
+        return;
+      }
+      if (name != "presence") return;
+      std::string_view type = xml::attr(el, "type");
+      std::string from(bare_of(xml::attr(el, "from")));
+      auto it = index_of.find(from);
+      if (it == index_of.end() || it->second == me) return;
+      int other = it->second;
+      if (type == "subscribe") {
+        self.send("<presence type='subscribed' to='" + from + "'/>");
+        if (!subscribe_sent[me].count(other)) {
+          subscribe_sent[me].insert(other);
+          self.send("<presence type='subscribe' to='" + from + "'/>");
+        }
+      } else if (type == "subscribed") {
+        subscribed_from[me].insert(other);
+      } else if (type.empty() && ph) {
+        std::string_view status = xml::child_text(el, "status");
+        int p = 0, s = 0;
+        long long q = 0, t = 0;
+        if (std::sscanf(std::string(status).c_str(), "%d %d %lld %lld", &p, &s, &q, &t) != 4 || p != ph->id) return;
+        if (s != other) return;
+        auto& last = ph->last[me][other % gsize];
+        if (q <= last) {
+          ++ph->dup;
+          return;
+        }
+        last = q;
+        ++ph->delivered;
+        ph->latency_ns.push_back(now_ns() - t);
+      } else if (type == "error") {
+        if (ph) ++ph->errors;
+      }
+    };
+    auto keep = [&](std::shared_ptr<Client> c) -> awaitable<void> {
+      cl[c->index] = c;
+      c->start_reader(on_element);
+      c->send("<iq type='get' id='roster1'><query xmlns='jabber:iq:roster'/></iq>");
+      co_return;
+    };
+    auto st = co_await logins(n, a_.concurrency, [&](int i) { return options(a_.first + i, "p", Mech::scram); }, keep, 60);
+    if (st.ok != n) {
+      Json j = base("setup");
+      j.str("status", "failed").num("logins_ok", st.ok).raw("errors", errors_json(st.errors));
+      emit(j);
+      co_return;
+    }
+    std::int64_t wait_end = now_ns() + 10'000'000'000;
+    while (std::count(roster_both.begin(), roster_both.end(), -1) && now_ns() < wait_end) co_await sleep(0.01);
+    if (std::count(roster_errors.begin(), roster_errors.end(), 1) || std::count(roster_both.begin(), roster_both.end(), -1)) {
+      Json j = base("setup");
+      j.str("status", "unsupported").str("reason", "roster get refused or unanswered (no roster module)");
+      emit(j);
+      for (auto& c : cl) c->close_now();
+      co_return;
+    }
+    for (auto& c : cl) c->send("<presence/>");
+    bool complete = std::all_of(roster_both.begin(), roster_both.end(), [&](int b) { return b >= m; });
+    Meter setup(a_.server_pid);
+    setup.start();
+    if (!complete) {
+      // RFC 6121 §3: i asks j; j approves and asks back; i approves. Every pair in a group.
+      for (int g = 0; g < a_.groups; ++g)
+        for (int i = 0; i < gsize; ++i)
+          for (int k = i + 1; k < gsize; ++k) {
+            int a = g * gsize + i, b = g * gsize + k;
+            subscribe_sent[a].insert(b);
+            cl[a]->send("<presence type='subscribe' to='" + bare[b] + "'/>");
+          }
+      std::int64_t end = now_ns() + static_cast<std::int64_t>(150e9);
+      while (now_ns() < end) {
+        bool all = true;
+        for (int i = 0; i < n && all; ++i) all = static_cast<int>(subscribed_from[i].size()) >= m;
+        if (all) break;
+        co_await sleep(0.05);
+      }
+    }
+    setup.stop();
+    int ready = 0;
+    for (int i = 0; i < n; ++i) ready += complete || static_cast<int>(subscribed_from[i].size()) >= m;
+    {
+      Json j = base("setup");
+      // The setup is a measurement too: subscription handshakes (RFC 6121 §3: subscribe,
+      // subscribed, both ways, with the roster pushes) per server CPU-second.
+      double handshakes = complete ? 0 : a_.groups * gsize * (gsize - 1) / 2.0;
+      j.str("status", ready == n ? "ok" : "incomplete")
+          .boolean("rosters_existed", complete)
+          .num("clients", n)
+          .num("clients_with_full_roster", ready)
+          .num("subscription_handshakes", handshakes)
+          .num("handshakes_per_server_cpu_s",
+               setup.server_cpu() > 0 && ready == n ? handshakes / setup.server_cpu() : 0);
+      setup.put(j);
+      emit(j);
+    }
+    if (ready != n) co_return;
+    co_await sleep(a_.settle);
+    PresencePhase phase;
+    phase.id = 1;
+    phase.last.assign(n, std::vector<std::int64_t>(gsize, -1));
+    phase.latency_ns.reserve(static_cast<std::size_t>(a_.presence_rate * a_.duration * m * 1.1));
+    ph = &phase;
+    std::vector<std::int64_t> seq(n, 0);
+    Meter meter(a_.server_pid);
+    meter.start();
+    std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(a_.duration * 1e9);
+    asio::steady_timer tick(io_);
+    std::int64_t next = 0;
+    static const char* kShow[] = {"away", "chat", "dnd", "xa"};
+    while (now_ns() < t_end) {
+      auto due = static_cast<std::int64_t>(a_.presence_rate * (now_ns() - t0) / 1e9);
+      while (phase.updates < due) {
+        int s = static_cast<int>(next++ % n);
+        std::int64_t q = seq[s]++;
+        cl[s]->send(std::string("<presence><show>") + kShow[q % 4] + "</show><status>1 " + std::to_string(s) + " " +
+                    std::to_string(q) + " " + std::to_string(now_ns()) + "</status></presence>");
+        ++phase.updates;
+      }
+      tick.expires_after(std::chrono::microseconds(500));
+      error_code ec;
+      co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    double send_wall = (now_ns() - t0) / 1e9;
+    std::int64_t expected = phase.updates * m;
+    co_await drain([&] { return phase.delivered; }, expected);
+    meter.stop();
+    auto lat = percentiles_ms(phase.latency_ns);
+    Json j = base("broadcast");
+    j.num("clients", n)
+        .num("contacts", m)
+        .num("offered_updates_per_s", a_.presence_rate)
+        .num("updates", static_cast<double>(phase.updates))
+        .num("update_rate", phase.updates / send_wall)
+        .num("expected_deliveries", static_cast<double>(expected))
+        .num("delivered", static_cast<double>(phase.delivered))
+        .num("lost", static_cast<double>(expected - phase.delivered))
+        .num("duplicated", static_cast<double>(phase.dup))
+        .num("errors", static_cast<double>(phase.errors))
+        .num("delivered_per_server_cpu_s", meter.server_cpu() > 0 ? phase.delivered / meter.server_cpu() : 0);
+    put_latency(j, "latency", lat);
+    meter.put(j);
+    emit(j);
+    ph = nullptr;
+    for (auto& c : cl) c->send("</stream:stream>");
+    co_await sleep(0.5);
+    for (auto& c : cl) c->close_now();
+  }
+
+  // ---- accounts by in-band registration (XEP-0077), for the peers ---------------------------
+  awaitable<void> register_accounts() {
+    int ok = 0, exists = 0, failed = 0;
+    std::map<std::string, int> errors;
+    int next = 0, running = std::max(1, std::min(a_.concurrency, a_.count));
+    auto done = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+    auto worker = [&]() -> awaitable<void> {
+      while (next < a_.count && !out_of_time()) {
+        int i = a_.first + next++;
+        tcp::socket s(io_);
+        error_code ec;
+        co_await s.async_connect(tcp::endpoint(asio::ip::make_address(a_.address), a_.port),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+        std::string out = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                          "xmlns:stream='http://etherx.jabber.org/streams' to='" + a_.domain + "' version='1.0'>"
+                          "<iq type='set' id='reg1'><query xmlns='jabber:iq:register'><username>" + user(i) +
+                          "</username><password>" + xml::escape(a_.password) + "</password></query></iq>";
+        if (!ec) co_await asio::async_write(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+        StreamScanner sc;
+        std::array<char, 4096> buf;
+        std::string result;
+        while (!ec && result.empty()) {
+          std::string_view el;
+          auto k = sc.next(el);
+          if (k == StreamScanner::Event::element && xml::name(el) == "iq") result = std::string(el);
+          else if (k == StreamScanner::Event::stream_close) break;
+          else if (k == StreamScanner::Event::none) {
+            std::size_t got = co_await s.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+            if (!ec) sc.feed(buf.data(), got);
+          }
+        }
+        if (xml::attr(result, "type") == "result") ++ok;
+        else if (xml::has(result, "<conflict")) ++exists;
+        else {
+          ++failed;
+          std::string e = ec ? ec.message() : result.substr(0, 160);
+          if (errors.size() < 5) ++errors[e];
+        }
+        std::string bye = "</stream:stream>";
+        co_await asio::async_write(s, asio::buffer(bye), asio::redirect_error(asio::use_awaitable, ec));
+        s.set_option(asio::socket_base::linger(true, 0), ec);
+        s.close(ec);
+      }
+      if (--running == 0) done->cancel();
+    };
+    int workers = running;
+    for (int w = 0; w < workers; ++w) asio::co_spawn(io_, worker(), asio::detached);
+    error_code ec;
+    co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    Json j = base("register");
+    j.num("registered", ok).num("existed", exists).num("failed", failed).raw("errors", errors_json(errors));
+    emit(j);
+  }
+
+  asio::io_context& io_;
+  Args a_;
+  asio::ssl::context tls_ctx_;
+  std::int64_t started_ = now_ns();
+};
+
+}  // namespace
+}  // namespace loadgen
+
+int main(int argc, char** argv) {
+  using namespace loadgen;
+  signal(SIGPIPE, SIG_IGN);
+  Args args = parse(argc, argv);
+  // Use every descriptor the machine allows this process (idle scenario).
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  asio::io_context io(1);
+  Bench bench(io, args);
+  int rc = 0;
+  asio::co_spawn(io, bench.run(), [&](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::fprintf(stderr, "loadgen: %s\n", ex.what());
+        rc = 1;
+      }
+    }
+    io.stop();  // end the run: clients still open are closed with the process
+  });
+  // The whole run is bounded in time whatever happens.
+  asio::steady_timer guard(io, std::chrono::seconds(static_cast<long long>(args.max_seconds + 60)));
+  guard.async_wait([&](error_code ec) {
+    if (!ec) {
+      std::fprintf(stderr, "loadgen: time limit reached\n");
+      rc = 3;
+      io.stop();
+    }
+  });
+  io.run();
+  return rc;
+}

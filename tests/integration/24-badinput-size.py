@@ -48,8 +48,10 @@ def build(p, server):
                 c.features()
                 sent = stream_big(c, head, filler)
                 assert c.stream_error() == "policy-violation", c.error
-                # The budget is checked while parsing: the answer comes long before 1 MiB.
-                assert sent <= PREAUTH + 64 * 1024, "answered only after %d bytes" % sent
+                # The budget is checked while parsing: the answer comes long before 1 MiB. What
+                # the client manages to send meanwhile also fills loopback socket buffers,
+                # which on a loaded machine hold a few hundred KiB.
+                assert sent <= PREAUTH + 384 * 1024, "answered only after %d bytes" % sent
                 if i == 0:
                     print("     %r...: the error came after %d bytes sent" % (head[:20], sent))
         return probe

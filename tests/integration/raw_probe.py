@@ -18,15 +18,12 @@ the test run.
 not notice it (no stray stanzas, a ping and a message exchange work). `memory_check()` runs a
 probe 1,000 times and compares the server's RSS with that after the first 10.
 """
-import atexit
 import base64
 import concurrent.futures
 import os
 import select
-import shutil
 import socket
 import ssl
-import tempfile
 import threading
 import time
 import uuid
@@ -42,14 +39,6 @@ NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls"
 NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl"
 NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind"
 NS_PING = "urn:xmpp:ping"
-
-# Run the server under a name of our own: a `pkill -x xmppd` by someone else on a shared
-# machine must not stop a probe's server (pkill matches the basename of the path executed).
-_LINK_DIR = tempfile.mkdtemp(prefix="xmppd-probes-")
-_LINK = os.path.join(_LINK_DIR, "xmppd-probe")
-os.symlink(h.XMPPD, _LINK)
-h.XMPPD = _LINK
-atexit.register(shutil.rmtree, _LINK_DIR, True)
 
 # How long a probe waits for an answer the server owes it at once. Generous: sanitizer builds
 # on a loaded CI machine are slow; a hang still fails.
@@ -508,13 +497,17 @@ class Probes:
         print("ok   %-40s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
 
 
-def run_probes(build, server_kwargs=None, witness_prefix="witness"):
-    """Starts a server, logs the witnesses in, and runs build(probes, server)."""
+def run_probes(build, server_kwargs=None, witness_prefix="witness", before_start=None):
+    """Starts a server, logs the witnesses in, and runs build(probes, server).
+    before_start(server) may still change the configuration file."""
     kwargs = dict(channel_binding=False, limits={"max_preauth_per_ip": 10000,
                                                  "anonymous_logins_per_ip_per_minute": 1000000,
                                                  "anonymous_logins_per_minute": 1000000})
     kwargs.update(server_kwargs or {})
-    with h.Server(**kwargs) as server:
+    server = h.Server(**kwargs)
+    if before_start:
+        before_start(server)
+    with server:
         w = Witnesses(server, prefix=witness_prefix)
         warm_up(server)
         p = Probes(server, w)

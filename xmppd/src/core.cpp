@@ -282,6 +282,10 @@ void Core::route_from_client(Element stanza, Session& origin, int below_priority
     // presence module does it in its outgoing hook); IQ → the server on the account's behalf.
     if (kind == StanzaKind::presence) return;
     if (kind == StanzaKind::iq) {
+      // Addressed to the account from here on, so that an error reply (which swaps 'to' and
+      // 'from') has a sender and reaches the client: without one, bounce() built a reply with
+      // no 'from' that deliver_local() dropped, and an unhandled IQ was never answered (§8.4).
+      stanza.set_attr("to", from.bare_str());
       if (Host* h = host(from.domain())) dispatch_iq(*h, std::move(stanza), from, from.bare(), Target::bare, &origin);
       return;
     }

@@ -222,7 +222,9 @@ Task<void> C2sConnection::run() {
 }
 
 void C2sConnection::write(std::string data) {
-  if (closed_) return;
+  // Nothing follows </stream:stream> (RFC 6120 §4.4): replies that finish after the stream
+  // was closed (an IQ answered by storage, say) are dropped.
+  if (closed_ || end_written_) return;
   out_ += data;
   flush();
 }
@@ -302,6 +304,7 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
   }
   x += "</stream:stream>";
   write(std::move(x));
+  end_written_ = true;
   state_ = State::closing;
   close_condition_ = std::string(condition);
   parser_.stop();
@@ -432,6 +435,7 @@ void C2sConnection::handle_starttls(const Element&) {
   if (secure() || !tls_ctx_ || listener_.tls == "none" || authenticated_) {
     // RFC 6120 §5.4.2.2: failure, then close.
     write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+    end_written_ = true;
     state_ = State::closing;
     close_condition_ = "failure";
     return;
@@ -730,7 +734,12 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
   // RFC 6120 §8.1.2.1: a 'from' that is not the session's own JID closes the stream.
   if (const std::string* from = stanza.find_attr("from")) {
     auto parsed = Jid::parse(*from);
-    if (!parsed || !(*parsed == me || *parsed == me.bare())) co_return close_stream("invalid-from", "");
+    if (!parsed || !(*parsed == me || *parsed == me.bare())) {
+      // bad-input.md row 18: refused and noted (who, not what they claimed: it is unchecked input).
+      log::warn("c2s", "audit: session ", me.str(), " (connection ", id_, ") sent a stanza with a 'from' not its own;"
+                " closed with invalid-from");
+      co_return close_stream("invalid-from", "");
+    }
   }
   stanza.set_attr("from", me.str());
   if (const std::string* to = stanza.find_attr("to")) {
@@ -750,7 +759,8 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
                type == "error");
     if (!ok) {
       if (session_->sm().enabled) ++session_->sm().handled_in;
-      if (type != "error") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
+      // §8.2.3: a response (result or error), however malformed, never gets a response.
+      if (type != "error" && type != "result") session_->send(make_error_reply(stanza, StanzaError::bad_request()));
       co_return;
     }
     if (type == "result" && stanza.attr("id").starts_with("ping-") &&

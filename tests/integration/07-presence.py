@@ -12,15 +12,15 @@ def test():
         a = server.adduser("alice", "alice-Pass-1")
         b = server.adduser("bob", "bob-Pass-2")
         c = server.adduser("carol", "carol-Pass-3")
-        alice = run(Client(a + "/desk", "alice-Pass-1", auto_approve=False).login(server.ports["c2s"], get_roster=True,
+        alice = run(Client(a + "/desk", "alice-Pass-1").login(server.ports["c2s"], get_roster=True,
                                                                status="Punkt Informacyjny, Łódź"))
-        bob = run(Client(b + "/phone", "bob-Pass-2", auto_approve=False).login(server.ports["c2s"], get_roster=True))
-        carol = run(Client(c, "carol-Pass-3", auto_approve=False).login(server.ports["c2s"], get_roster=True))
+        bob = run(Client(b + "/phone", "bob-Pass-2").login(server.ports["c2s"], get_roster=True))
+        carol = run(Client(c, "carol-Pass-3").login(server.ports["c2s"], get_roster=True))
         run(befriend(alice, bob))
 
         # A second resource of bob: alice sees it come online (§4.2.2), and it receives alice's
         # current presence, status included, in answer to the server's probe (§4.3.2).
-        tablet = Client(b + "/tablet", "bob-Pass-2", auto_approve=False)
+        tablet = Client(b + "/tablet", "bob-Pass-2")
         run(tablet.login(server.ports["c2s"], get_roster=True, priority=3))
         p = run(alice.next_presence(pred=lambda p: p["from"] == tablet.boundjid, describe="tablet online"))
         assert p["type"] == "available" and p["priority"] == 3, (p["type"], p["priority"])
@@ -44,7 +44,7 @@ def test():
         assert p["type"] == "unavailable", p["type"]
 
         # The TCP connection is lost without </stream:stream> (no XEP-0198): the same.
-        bob = run(Client(b + "/phone", "bob-Pass-2", auto_approve=False).login(server.ports["c2s"]))
+        bob = run(Client(b + "/phone", "bob-Pass-2").login(server.ports["c2s"]))
         run(alice.next_presence(pred=lambda p: p["from"] == bob.boundjid and p["type"] == "available",
                                 describe="phone back"))
         bob.drop()

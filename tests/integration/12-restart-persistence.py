@@ -20,12 +20,12 @@ def test():
         a = server.adduser("alice", "alice-Pass-1")
         b = server.adduser("bob", "bob-Pass-2")
         c = server.adduser("carol", "carol-Pass-3")
-        alice = run(Client(a, "alice-Pass-1", auto_approve=False).login(server.ports["c2s"], get_roster=True))
-        bob = run(Client(b, "bob-Pass-2", auto_approve=False).login(server.ports["c2s"], get_roster=True))
+        alice = run(Client(a, "alice-Pass-1").login(server.ports["c2s"], get_roster=True))
+        bob = run(Client(b, "bob-Pass-2").login(server.ports["c2s"], get_roster=True))
         run(befriend(alice, bob))
         run(bob.close())
         # carol asks bob while he is offline: the request waits for him (RFC 6121 §3.1.3).
-        carol = run(Client(c, "carol-Pass-3", auto_approve=False).login(server.ports["c2s"], get_roster=True))
+        carol = run(Client(c, "carol-Pass-3").login(server.ports["c2s"], get_roster=True))
         carol.send_presence(pto=b, ptype="subscribe")
         run(carol.roster_pushes.get(lambda iq: b in [str(j) for j in iq["roster"]["items"]]))
         run(carol.close())
@@ -37,9 +37,9 @@ def test():
         run(asyncio.wait_for(alice.lost.wait(), 10))
         assert alice.stream_errors == ["system-shutdown"], alice.stream_errors
 
-        alice = run(Client(a, "alice-Pass-1", auto_approve=False).login(server.ports["c2s"], get_roster=True))
+        alice = run(Client(a, "alice-Pass-1").login(server.ports["c2s"], get_roster=True))
         assert run(roster_of(alice)) == {b: ("both", None)}, run(roster_of(alice))
-        bob = run(Client(b, "bob-Pass-2", auto_approve=False).login(server.ports["c2s"], get_roster=True))
+        bob = run(Client(b, "bob-Pass-2").login(server.ports["c2s"], get_roster=True))
         roster = run(roster_of(bob))
         assert roster.get(a) == ("both", None), roster
         assert c not in roster or roster[c][0] == "none", roster  # a pending request is not a subscription

@@ -30,10 +30,10 @@ def test():
     with h.Server(channel_binding=False, limits={"smacks_resume_timeout": '"2s"'}) as server:
         alice_jid = server.adduser("alice", "alice-Pass-1")
         bob_jid = server.adduser("bob", "bob-Pass-2")
-        bob = Client(bob_jid + "/phone", "bob-Pass-2", plugins=SM, auto_approve=False)
+        bob = Client(bob_jid + "/phone", "bob-Pass-2", plugins=SM)
         run(bob.login(server.ports["c2s"], get_roster=True))
         run(bob.sm_enabled.wait(), timeout=5)
-        alice = Client(alice_jid, "alice-Pass-1", auto_approve=False)
+        alice = Client(alice_jid, "alice-Pass-1")
         run(alice.login(server.ports["c2s"], get_roster=True))
         run(befriend(alice, bob))
 
@@ -56,7 +56,7 @@ def test():
         assert p["type"] == "unavailable", p["type"]
 
         # The next login (a new session, no resumption) gets them from offline storage.
-        bob2 = Client(bob_jid + "/laptop", "bob-Pass-2", auto_approve=False)
+        bob2 = Client(bob_jid + "/laptop", "bob-Pass-2")
         run(bob2.login(server.ports["c2s"]))
         got = [run(bob2.next_message()) for _ in bodies]
         assert [m["body"] for m in got] == bodies, [m["body"] for m in got]
@@ -70,7 +70,7 @@ def test():
         run(bob2.close())
 
         # A restart while a session waits for resumption: its messages are stored at shutdown.
-        bob = run(Client(bob_jid + "/phone", "bob-Pass-2", plugins=SM, auto_approve=False).login(server.ports["c2s"]))
+        bob = run(Client(bob_jid + "/phone", "bob-Pass-2", plugins=SM).login(server.ports["c2s"]))
         run(bob.sm_enabled.wait(), timeout=5)
         bob.drop()
         run(bob.lost.wait(), timeout=5)
@@ -78,7 +78,7 @@ def test():
             alice.send_message(mto=bob.boundjid, mbody="przed restartem %d" % i, mtype="chat")
         run(alice.sync())
         server.restart()
-        bob2 = run(Client(bob_jid + "/laptop", "bob-Pass-2", auto_approve=False).login(server.ports["c2s"]))
+        bob2 = run(Client(bob_jid + "/laptop", "bob-Pass-2").login(server.ports["c2s"]))
         got = [run(bob2.next_message())["body"] for _ in range(3)]
         assert got == ["przed restartem %d" % i for i in range(3)], got
         run(bob2.close())

@@ -25,9 +25,9 @@ def test():
     with h.Server(channel_binding=False) as server:
         a, b = server.adduser("alice", "alice-Pass-1"), server.adduser("bob", "bob-Pass-2")
         port = server.ports["c2s"]
-        alice = run(Client(a + "/biuro", "alice-Pass-1", auto_approve=False).login(port, get_roster=True))
-        desk = run(Client(b + "/desk", "bob-Pass-2", auto_approve=False).login(port, get_roster=True, priority=5))
-        phone = run(Client(b + "/phone", "bob-Pass-2", auto_approve=False).login(port, get_roster=True, priority=1))
+        alice = run(Client(a + "/biuro", "alice-Pass-1").login(port, get_roster=True))
+        desk = run(Client(b + "/desk", "bob-Pass-2").login(port, get_roster=True, priority=5))
+        phone = run(Client(b + "/phone", "bob-Pass-2").login(port, get_roster=True, priority=1))
         run(befriend(alice, desk))
 
         def settle():

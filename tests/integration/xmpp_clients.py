@@ -1,6 +1,7 @@
 """slixmpp clients for the integration tests: connect, wait for an event, never hang
 (every wait is bounded)."""
 import asyncio
+import atexit
 import logging
 import ssl
 import xml.etree.ElementTree as ET
@@ -17,6 +18,17 @@ asyncio.set_event_loop(LOOP)
 
 def run(coro, timeout=15):
     return LOOP.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+@atexit.register
+def _cancel_pending():
+    # slixmpp leaves tasks behind (filters, waits); cancel them so that a failure's output is
+    # the failure, not a page of "Task was destroyed but it is pending".
+    pending = [t for t in asyncio.all_tasks(LOOP) if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        LOOP.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 class Inbox:
@@ -59,11 +71,11 @@ class Inbox:
 
 class Client(slixmpp.ClientXMPP):
     """A slixmpp client that records what it receives: messages (with a body), message errors,
-    presences, roster pushes, carbons (XEP-0280) and <stream:error/> conditions. With
-    auto_approve=False subscription requests are left to the test (slixmpp's default is to
-    approve every request and to ask back)."""
+    presences, roster pushes, carbons (XEP-0280) and <stream:error/> conditions. Subscription
+    requests are left to the test unless auto_approve=True (slixmpp's own default: approve every
+    request and ask back)."""
 
-    def __init__(self, jid, password, mechanism=None, plugins=("xep_0030", "xep_0199"), auto_approve=True):
+    def __init__(self, jid, password, mechanism=None, plugins=("xep_0030", "xep_0199"), auto_approve=False):
         super().__init__(jid, password)
         for p in plugins:
             self.register_plugin(p)
@@ -181,9 +193,8 @@ def _roster_push(jid, subscription):
 
 
 async def befriend(a, b):
-    """Mutual presence subscription (RFC 6121 §3.1) between two logged-in clients (made with
-    auto_approve=False), done the way users do it: a asks, b approves and asks back, a approves.
-    Returns when both rosters have
+    """Mutual presence subscription (RFC 6121 §3.1) between two logged-in clients, done the way
+    users do it: a asks, b approves and asks back, a approves. Returns when both rosters have
     subscription='both' and each has seen the other online."""
     ja, jb = a.boundjid.bare, b.boundjid.bare
     a.send_presence(pto=jb, ptype="subscribe")

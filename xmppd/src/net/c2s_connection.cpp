@@ -661,7 +661,8 @@ void C2sConnection::arm_idle_timer(int fast_ticks) {
 }
 
 bool C2sConnection::park() {
-  if (!parser_.park()) return false;
+  // The reader may be awaiting the rate limiter with elements still queued: not idle then.
+  if (!inbox_.empty() || !parser_.park()) return false;
   inbox_.release();
   if (!writing_ && out_.empty()) {
     std::string().swap(out_);

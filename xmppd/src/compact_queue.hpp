@@ -19,6 +19,7 @@ class CompactQueue {
 
   bool empty() const { return head_ == items_.size(); }
   std::size_t size() const { return items_.size() - head_; }
+  std::size_t capacity() const { return items_.capacity(); }
   void push_back(T value) { items_.push_back(std::move(value)); }
   T& front() { return items_[head_]; }
   void pop_front() {

@@ -45,8 +45,10 @@ class ModuleContextImpl final : public ModuleContext {
     for (auto& [type, entries] : host_.events)
       std::erase_if(entries, [&](const EventEntry& e) { return mine(e.id); });
     std::erase_if(host_.iq_handlers, [&](const auto& kv) { return mine(kv.second.first); });
-    for (const auto& f : features_) std::erase(host_.features, f);
-    for (const auto& f : account_features_) std::erase(host_.account_features, f);
+    // One entry each: another module (or the core) may have added the same feature.
+    for (const auto& f : features_) erase_one(host_.features, f);
+    for (const auto& f : account_features_) erase_one(host_.account_features, f);
+    for (const auto& id : identities_) erase_one(host_.identities, id);
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -77,7 +79,9 @@ class ModuleContextImpl final : public ModuleContext {
     host_.account_features.push_back(std::move(feature));
   }
   void add_identity(std::string category, std::string type, std::string name) override {
-    host_.identities.push_back({std::move(category), std::move(type), std::move(name)});
+    Host::Identity id{std::move(category), std::move(type), std::move(name)};
+    identities_.push_back(id);
+    host_.identities.push_back(std::move(id));
   }
 
  protected:
@@ -94,6 +98,11 @@ class ModuleContextImpl final : public ModuleContext {
     return id;
   }
   bool mine(std::uint64_t id) const { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); }
+  template <class T>
+  static void erase_one(std::vector<T>& list, const T& value) {
+    auto it = std::find(list.begin(), list.end(), value);
+    if (it != list.end()) list.erase(it);
+  }
 
   Core& core_;
   Host& host_;
@@ -101,6 +110,7 @@ class ModuleContextImpl final : public ModuleContext {
   std::unique_ptr<Module> module_;
   std::vector<std::uint64_t> ids_;
   std::vector<std::string> features_, account_features_;
+  std::vector<Host::Identity> identities_;
 };
 
 }  // namespace
@@ -249,6 +259,15 @@ void Core::register_component(const std::string& domain, ComponentLink* link) { 
 void Core::unregister_component(const std::string& domain, ComponentLink* link) {
   auto it = components_.find(domain);
   if (it != components_.end() && it->second == link) components_.erase(it);
+}
+
+Task<bool> Core::delete_account(Jid account) {
+  account = account.bare();
+  if (!co_await storage_.accounts().remove(account.domain(), account.local())) co_return false;
+  for (Session* s : sessions(account)) s->close("not-authorized", "account removed");
+  AccountDeleted ev{account.domain(), account.local()};
+  emit(account.domain(), ev);
+  co_return true;
 }
 
 void Core::expect_reply(const std::string& id, std::function<void(const Element&)> on_reply) {
@@ -472,6 +491,49 @@ void Core::disco_info(Host& h, const Jid& to, Element& q) {
   }
 }
 
+Element Core::disco_reply(Host& h, const Element& request, const Jid& from, const Jid& to,
+                          const std::string& query_ns) {
+  Element reply("iq", ns::kClient);
+  reply.set_attr("type", "result").set_attr("id", std::string(request.attr("id")));
+  reply.set_attr("from", to.str()).set_attr("to", from.str());
+  Element& q = reply.add_child("query", query_ns);
+  if (query_ns == ns::kDiscoInfo) {
+    disco_info(h, to, q);
+  } else if (to.local().empty()) {
+    for (const auto& [domain, link] : components_) q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
+    for (const auto& [name, other] : hosts_)
+      if (name != h.config.name && name.size() > h.config.name.size() && name.ends_with("." + h.config.name))
+        q.add_child("item", ns::kDiscoItems).set_attr("jid", name);
+  }
+  return reply;
+}
+
+// XEP-0030 §3.1 (and its security considerations) with RFC 6121 §8.5.1: an account answers
+// disco queries from itself (handled before this) and from an entity with a presence
+// subscription to it, i.e. one its roster lists with subscription 'from' or 'both'. Everyone
+// else, and any query to an account that does not exist, gets service-unavailable: the same
+// answer either way, so a stranger cannot probe which accounts exist.
+Task<void> Core::answer_account_disco(Element stanza, Jid from, Jid to) {
+  bool visible = false;
+  try {
+    if (co_await storage_.accounts().find(to.domain(), to.local())) {
+      auto item = co_await storage_.roster().item(to.domain(), to.local(), from.bare_str());
+      visible = item && (item->subscription == Subscription::from || item->subscription == Subscription::both);
+    }
+  } catch (const StorageError& e) {
+    log::error("core", "storage failure answering an account disco query: ", e.what());
+    bounce(stanza, e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error());
+    co_return;
+  }
+  Host* h = host(to.domain());
+  const Element* payload = stanza.first_child_element();
+  if (!visible || !h || !payload) {
+    bounce(stanza, StanzaError::service_unavailable());
+    co_return;
+  }
+  route(disco_reply(*h, stanza, from, to, payload->ns()));
+}
+
 void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin) {
   // RFC 6120 §10.3.3: an IQ without 'to' is the account's; stamping it lets an error reply
   // (built by swapping from and to) come from the account like a result does, instead of
@@ -485,21 +547,12 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
   // XEP-0030 disco#info/#items of the host and of accounts are answered from the registry.
   if (type == IqType::get && (payload->ns() == ns::kDiscoInfo || payload->ns() == ns::kDiscoItems) &&
       payload->attr("node").empty()) {
-    Element reply("iq", ns::kClient);
-    reply.set_attr("type", "result").set_attr("id", std::string(stanza.attr("id")));
-    reply.set_attr("from", to.str()).set_attr("to", from.str());
-    Element& q = reply.add_child("query", payload->ns());
-    if (payload->ns() == ns::kDiscoInfo) {
-      disco_info(h, to, q);
-    } else if (to.local().empty()) {
-      for (const auto& [domain, link] : components_)
-        q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
-      for (const auto& [name, other] : hosts_)
-        if (name != h.config.name && name.size() > h.config.name.size() &&
-            name.ends_with("." + h.config.name))
-          q.add_child("item", ns::kDiscoItems).set_attr("jid", name);
+    if (to.local().empty() || from.bare() == to.bare()) {
+      route(disco_reply(h, stanza, from, to, payload->ns()));
+      return;
     }
-    route(std::move(reply));
+    // Someone else asks about an account: answered only when allowed to see it (needs storage).
+    spawn(answer_account_disco(std::move(stanza), from, to), "account disco");
     return;
   }
 

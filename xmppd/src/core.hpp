@@ -56,6 +56,7 @@ struct Host {
   std::vector<std::string> features, account_features;
   struct Identity {
     std::string category, type, name;
+    friend bool operator==(const Identity&, const Identity&) = default;
   };
   std::vector<Identity> identities;
   std::vector<std::unique_ptr<ModuleContext>> modules;
@@ -112,6 +113,9 @@ class Core : public Server {
   bool has_component(const std::string& domain) const { return components_.count(domain) != 0; }
   // XEP-0198 §5: a stanza a session never acknowledged, when the session ends for good.
   void redeliver_unacked(const std::string& xml, const Jid& session_jid);
+  // Deletes a local account (xmppctl deluser): the stored data goes, its sessions end, and the
+  // modules hear AccountDeleted (e.g. contacts' rosters lose it). false when there was none.
+  Task<bool> delete_account(Jid account);
   // Pending server-originated IQs (XEP-0199 pings): the reply goes to `on_reply`.
   void expect_reply(const std::string& id, std::function<void(const Element&)> on_reply);
 
@@ -129,6 +133,9 @@ class Core : public Server {
   void dispatch_iq(Host& host, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin);
   void deliver_message_to_bare(Element& stanza, const Jid& to);
   void disco_info(Host& host, const Jid& to, Element& reply_query);
+  Element disco_reply(Host& host, const Element& request, const Jid& from, const Jid& to,
+                      const std::string& query_ns);
+  Task<void> answer_account_disco(Element stanza, Jid from, Jid to);
 
   asio::io_context& io_;
   const Config& config_;

@@ -105,6 +105,12 @@ BOOST_AUTO_TEST_CASE(xep0030_4_1_host_items_list_its_subdomain_hosts) {
 BOOST_AUTO_TEST_CASE(xep0030_3_1_account_bare_jid_answers_account_registered) {
   TestHost host(std::vector<std::string>{"ping", "vcard"});
   host.create_account("bob@example.org");
+  // RFC 6121 §8.5.1 with XEP-0030 §3.1: alice has a subscription to bob's presence ('from' in
+  // bob's roster), so she may see his account.
+  RosterItem alice_item;
+  alice_item.jid = "alice@example.org";
+  alice_item.subscription = Subscription::from;
+  host.wait(host.storage().roster().put("example.org", "bob", alice_item));
   auto& alice = host.connect("alice@example.org/phone");
   Element reply = host.iq(
       alice, "<iq type='get' id='a1' to='bob@example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
@@ -120,6 +126,36 @@ BOOST_AUTO_TEST_CASE(xep0030_3_1_account_bare_jid_answers_account_registered) {
   BOOST_TEST(has(f, ns::kDiscoInfo));
   // Host features are the server's, not the account's.
   BOOST_TEST(!has(f, ns::kPing));
+}
+
+// RFC 6121 §8.5.1, XEP-0030 §3.1: without a subscription ('none', 'to' or a pending request),
+// and for an account that does not exist, the answer is the same service-unavailable, so a
+// stranger learns nothing about which accounts exist.
+BOOST_AUTO_TEST_CASE(xep0030_3_1_account_hidden_without_subscription_and_when_missing) {
+  TestHost host(std::vector<std::string>{"ping"});
+  host.create_account("bob@example.org");
+  host.create_account("alice@example.org");
+  RosterItem alice_item;
+  alice_item.jid = "alice@example.org";
+  alice_item.subscription = Subscription::to;  // bob sees alice; alice does not see bob
+  alice_item.pending_in = true;
+  host.wait(host.storage().roster().put("example.org", "bob", alice_item));
+  auto& alice = host.connect("alice@example.org/phone");
+  for (const char* to : {"bob@example.org", "nobody@example.org"}) {
+    for (const char* query_ns : {"disco#info", "disco#items"}) {
+      Element reply = host.iq(alice, std::string("<iq type='get' id='h1' to='") + to +
+                                         "'><query xmlns='http://jabber.org/protocol/" + query_ns + "'/></iq>");
+      BOOST_TEST(reply.attr("type") == "error");
+      const Element* error = reply.child("error", ns::kClient);
+      BOOST_REQUIRE(error);
+      BOOST_TEST(error->child("service-unavailable", ns::kStanzaErrors) != nullptr);
+      BOOST_TEST(!reply.child("query", std::string("http://jabber.org/protocol/") + query_ns));
+    }
+  }
+  // The account itself always may (bob asks about bob).
+  auto& bob = host.connect("bob@example.org/desk");
+  Element own = host.iq(bob, "<iq type='get' id='h2' to='bob@example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  BOOST_TEST(own.attr("type") == "result");
 }
 
 BOOST_AUTO_TEST_CASE(xep0030_3_1_disco_info_without_to_is_about_the_own_account) {

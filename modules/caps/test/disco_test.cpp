@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "test_host.hpp"
+#include "xmppd/module.hpp"
 #include "xmppd/namespaces.hpp"
 
 using namespace xmppd;
@@ -41,7 +42,50 @@ std::string error_condition(const Element& reply) {
 
 const char* kInfo = "<iq type='get' id='i1' to='example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>";
 
+// A module of this test only: it adds an identity, a feature of its own and one the core also
+// adds (disco#info), as a module announcing what it serves would.
+class IdentityModule final : public Module {
+ public:
+  explicit IdentityModule(ModuleContext& ctx) {
+    ctx.add_identity("pubsub", "pep", "");
+    ctx.add_feature("urn:example:test-feature");
+    ctx.add_feature(ns::kDiscoInfo);
+  }
+};
+ModuleInfo describe_identity_module() {
+  ModuleInfo m;
+  m.name = "test_identity";
+  m.summary = "test only: adds a disco identity and features";
+  m.create = [](ModuleContext& ctx) { return std::make_unique<IdentityModule>(ctx); };
+  return m;
+}
+XMPPD_REGISTER_MODULE(describe_identity_module);
+
+bool has_identity(const Element& query, const std::string& category, const std::string& type) {
+  for (const Element* id : query.elements("identity", ns::kDiscoInfo))
+    if (id->attr("category") == category && id->attr("type") == type) return true;
+  return false;
+}
+
 }  // namespace
+
+// XEP-0030 §3.1: what a host announces is what runs on it. A stopped module's identities and
+// features go with it; a feature the core (or another module) also added stays.
+BOOST_AUTO_TEST_CASE(xep0030_stopped_module_takes_its_identities_and_features_along) {
+  TestHost host(std::vector<std::string>{"test_identity"});
+  Element before = host.core().disco_info("example.org");
+  BOOST_TEST(has_identity(before, "pubsub", "pep"));
+  BOOST_TEST(has_identity(before, "server", "im"));
+  host.core().stop_modules();
+  Element after = host.core().disco_info("example.org");
+  BOOST_TEST(!has_identity(after, "pubsub", "pep"));
+  BOOST_TEST(has_identity(after, "server", "im"));
+  std::vector<std::string> vars;
+  for (const Element* f : after.elements("feature", ns::kDiscoInfo)) vars.emplace_back(f->attr("var"));
+  BOOST_TEST(!has(vars, "urn:example:test-feature"));
+  BOOST_TEST(has(vars, ns::kDiscoInfo));  // the core's own, added once more by the module
+  BOOST_TEST(has(vars, ns::kDiscoItems));
+}
 
 BOOST_AUTO_TEST_CASE(xep0030_3_1_host_has_identity_server_im) {
   TestHost host({"ping"});

@@ -86,6 +86,7 @@ def test():
 
         # A consultant cannot message or ping a visitor: the same service-unavailable as for a
         # visitor that does not exist; presence to it is dropped silently.
+        v1.stanzas.clear()
         anna.send_message(mto=v1.boundjid.full, mbody="Tu Anna", mtype="chat")
         err = run(anna.errors.get(describe="error for anna's message"))
         assert err["error"]["condition"] == "service-unavailable", err

@@ -38,6 +38,11 @@ struct EventEntry {
   int priority;
   std::function<void(void*)> handler;
 };
+// Handler lists are replaced, never changed in place (copy on write): a stanza or event being
+// dispatched holds the list it started with, so a handler may register or remove others, and
+// dispatching costs no copy of the handlers (it did, for every stanza and every delivery).
+using HookList = std::shared_ptr<const std::vector<HookEntry>>;
+using EventList = std::shared_ptr<const std::vector<EventEntry>>;
 struct IqKey {
   IqType type;
   std::string ns;
@@ -50,8 +55,8 @@ struct IqKey {
 // One virtual host: its configuration, its modules and what they registered.
 struct Host {
   HostConfig config;
-  std::vector<std::pair<StanzaHook, std::vector<HookEntry>>> hooks;
-  std::unordered_map<std::type_index, std::vector<EventEntry>> events;
+  std::vector<std::pair<StanzaHook, HookList>> hooks;
+  std::unordered_map<std::type_index, EventList> events;
   std::map<IqKey, std::pair<std::uint64_t, IqHandler>> iq_handlers;
   std::vector<std::string> features, account_features;
   struct Identity {
@@ -61,7 +66,7 @@ struct Host {
   std::vector<Identity> identities;
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
-  std::vector<HookEntry>& hooks_for(StanzaHook key);
+  HookList& hooks_for(StanzaHook key);
 };
 
 // A component connection (XEP-0114) as the router sees it.
@@ -99,8 +104,10 @@ class Core : public Server {
   const Config& config() const { return config_; }
   Host* host(const std::string& name);
   asio::io_context& io() { return io_; }
-  // A stanza from a bound client session: 'from' already stamped, 'to' validated.
-  void route_from_client(Element stanza, Session& origin, int below_priority = INT32_MAX);
+  // A stanza from a bound client session: 'from' already stamped, 'to' validated. `to`: the
+  // stanza's 'to' as the connection prepared it (nullptr: parsed here), so that a routed stanza's
+  // JIDs are prepared once, not at every step (issue 3: five PRECIS runs per message).
+  void route_from_client(Element stanza, Session& origin, int below_priority = INT32_MAX, const Jid* to = nullptr);
   // Binds `session` to its JID; returns the session it replaced (RFC 6120 §7.7.2.2), if any.
   Session* bind(Session& session);
   void unbind(Session& session, const std::string& condition);
@@ -127,6 +134,9 @@ class Core : public Server {
 
  private:
   void deliver_local(Element stanza, int below_priority, Session* origin);
+  // route() and deliver_local() with the JIDs already prepared; `from` nullptr: parsed here.
+  void route_to(Element stanza, const Jid& to, const Jid* from, Session* origin);
+  void deliver_to(Element stanza, const Jid& to, const Jid* from, int below_priority, Session* origin);
   Flow run_hooks(Host& host, StanzaHook key, StanzaEvent& ev, int below_priority);
   void deliver_default(Host& host, StanzaKind kind, Target target, Element& stanza,
                        const Jid& from, const Jid& to, Session* origin);

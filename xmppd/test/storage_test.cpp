@@ -325,8 +325,8 @@ STORAGE_TEST(roster_owners_of_lists_every_roster_with_the_jid) {
   h.run(h.s().roster().put(kHost, "dave", make_item("erin@example.org")));
   auto owners = h.run(h.s().roster().owners_of("carol@example.org"));
   BOOST_REQUIRE_EQUAL(owners.size(), 2u);
-  BOOST_TEST((owners[0] == RosterOwner{kHost, "alice"}));
-  BOOST_TEST((owners[1] == RosterOwner{"other.example", "bob"}));
+  BOOST_TEST((owners[0] == xmppd::RosterOwner{kHost, "alice"}));
+  BOOST_TEST((owners[1] == xmppd::RosterOwner{"other.example", "bob"}));
   BOOST_TEST(h.run(h.s().roster().owners_of("nobody@example.org")).empty());
 }
 

@@ -196,16 +196,28 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "deluser") {
-      bool ok = wait_for(storage->accounts().remove(jid->domain(), jid->local()));
+      // A running server deletes it itself: it ends the account's sessions and tells the
+      // contacts who are online (roster pushes, RFC 6121 §3.2, §3.3).
+      std::optional<std::string> reply;
+      try {
+        reply = control_request(config, "deluser " + jid->bare_str());
+      } catch (const std::exception&) {
+      }
+      bool ok;
+      if (reply) {
+        if (reply->starts_with("error: storage")) throw std::runtime_error("the server could not delete it: " + *reply);
+        ok = reply->starts_with("deleted");
+      } else {
+        // No server runs: nobody is online to tell; the contacts' rosters just lose the account.
+        ok = wait_for(storage->accounts().remove(jid->domain(), jid->local()));
+        if (ok)
+          for (const RosterOwner& owner : wait_for(storage->roster().owners_of(jid->bare_str())))
+            wait_for(storage->roster().remove(owner.host, owner.user, jid->bare_str()));
+      }
       storage->stop();
       if (!ok) {
         std::fprintf(stderr, "xmppctl: %s does not exist\n", jid->bare_str().c_str());
         return 1;
-      }
-      // A running server ends the account's sessions when told (best effort).
-      try {
-        control_request(config, "kick " + jid->bare_str());
-      } catch (const std::exception&) {
       }
       std::printf("%s deleted\n", jid->bare_str().c_str());
       return 0;

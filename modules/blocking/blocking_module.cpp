@@ -55,6 +55,7 @@ std::vector<std::string> match_keys(const Jid& j) {
 }
 
 bool blocks(const std::set<std::string>& items, const Jid& j) {
+  if (items.empty()) return false;  // most lists: no match keys to build for every stanza (issue 3)
   for (const auto& k : match_keys(j))
     if (items.count(k)) return true;
   return false;

@@ -86,6 +86,42 @@ struct Handlers {
   }
 };
 
+// An account was deleted: every local roster that lists it loses the item, as if the deleted
+// account had cancelled the contact's subscription (RFC 6121 §3.2) and unsubscribed from the
+// contact's presence (§3.3) before going. Each online contact sees the removal as a roster push
+// (§2.1.6, §2.5.2) and, on its available resources, the 'unsubscribed' / 'unsubscribe' (and
+// 'unavailable') presence those sections deliver (§3.2.3, §3.3.3).
+Task<void> forget_deleted_account(Server& server, std::shared_ptr<RosterService> service, Jid gone) {
+  auto owners = co_await server.storage().roster().owners_of(gone.bare_str());
+  for (const RosterOwner& owner : owners) {
+    auto account = Jid::from_parts(owner.user, owner.host);
+    if (!account) continue;
+    auto lock = co_await service->lock(*account);
+    auto existing = co_await service->item(*account, gone);
+    if (!existing) continue;
+    if (existing->hidden) {  // only a pending request, not in the roster the user sees: no push
+      service->invalidate(*account);
+      co_await server.storage().roster().remove(account->domain(), account->local(), gone.bare_str());
+      service->invalidate(*account);
+    } else {
+      co_await service->remove(*account, gone);
+    }
+    SubState state = state_of(*existing).state;
+    std::vector<const char*> types;
+    if (has_to(state) || pending_out(state)) types.push_back("unsubscribed");  // §3.2.3
+    if (has_to(state)) types.push_back("unavailable");                          // §3.2.3
+    if (has_from(state) || pending_in(state)) types.push_back("unsubscribe");   // §3.3.3
+    for (Session* s : server.sessions(*account)) {
+      if (!s->available) continue;
+      for (const char* type : types) {
+        Element p("presence", ns::kClient);
+        p.set_attr("type", type).set_attr("from", gone.bare_str()).set_attr("to", account->bare_str());
+        server.send_to_session(*s, p);
+      }
+    }
+  }
+}
+
 class RosterModule final : public Module {
  public:
   explicit RosterModule(ModuleContext& ctx) {
@@ -105,8 +141,11 @@ class RosterModule final : public Module {
       Jid account = ev.session.jid().bare();
       if (server.sessions(account).empty()) service->forget(account);
     });
-    ctx.on<AccountDeleted>(priority::kNormal, [service = h.service](AccountDeleted& ev) {
-      if (auto gone = Jid::from_parts(ev.username, ev.host)) service->forget(*gone);
+    ctx.on<AccountDeleted>(priority::kNormal, [&server = ctx.server(), service = h.service](AccountDeleted& ev) {
+      auto gone = Jid::from_parts(ev.username, ev.host);
+      if (!gone) return;
+      service->forget(*gone);
+      server.spawn(forget_deleted_account(server, service, *gone), "roster cleanup of a deleted account");
     });
   }
 

@@ -65,6 +65,8 @@ class RosterService : public std::enable_shared_from_this<RosterService> {
   Task<std::optional<RosterItem>> item(Jid account, Jid contact);
   // Drops the account's roster from memory (its last session ended, or it was deleted).
   void forget(const Jid& account);
+  // Before and after a write to the account's roster that bypasses save()/remove().
+  void invalidate(const Jid& account) { invalidate(account.bare_str()); }
   Task<std::uint64_t> version(const Jid& account);
 
   // Stores `item` for the account (with the account locked) and pushes it to the interested

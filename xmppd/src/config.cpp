@@ -251,12 +251,15 @@ Config load_config(const std::string& file) {
   if (auto* s = r.table(root, "limits", "")) {
     Limits& l = c.limits;
     const std::string w = "limits";
+    // Was a duplicate of the roster module's option, which alone is read: say where it went.
+    if (s->get("roster_max_items"))
+      r.fail("limits.roster_max_items", "unknown key: the roster size cap is the roster module's option "
+                                        "hosts.\"D\".module.roster.max_items");
     r.only_keys(*s, w, {"stanza_size", "stanza_size_anonymous", "preauth_stanza_size", "auth_timeout",
                         "ping_interval", "ping_timeout", "max_connections", "max_preauth_per_ip",
                         "sasl_attempts", "anonymous_logins_per_ip_per_minute",
                         "anonymous_logins_per_minute", "stanzas_per_second",
-                        "stanzas_per_second_anonymous", "roster_max_items",
-                        "smacks_resume_timeout", "smacks_max_unacked"});
+                        "stanzas_per_second_anonymous", "smacks_resume_timeout", "smacks_max_unacked"});
     l.stanza_bytes = r.bytes(*s, "stanza_size", w, l.stanza_bytes);
     l.stanza_bytes_anonymous = r.bytes(*s, "stanza_size_anonymous", w, l.stanza_bytes_anonymous);
     l.preauth_stanza_bytes = r.bytes(*s, "preauth_stanza_size", w, l.preauth_stanza_bytes);
@@ -273,7 +276,6 @@ Config load_config(const std::string& file) {
     l.stanzas_per_second = int(r.integer(*s, "stanzas_per_second", w, l.stanzas_per_second, 1, 1'000'000));
     l.stanzas_per_second_anonymous =
         int(r.integer(*s, "stanzas_per_second_anonymous", w, l.stanzas_per_second_anonymous, 1, 1'000'000));
-    l.roster_max_items = int(r.integer(*s, "roster_max_items", w, l.roster_max_items, 1, 1'000'000));
     l.smacks_resume_timeout = r.duration(*s, "smacks_resume_timeout", w, l.smacks_resume_timeout);
     l.smacks_max_unacked = int(r.integer(*s, "smacks_max_unacked", w, l.smacks_max_unacked, 1, 1'000'000));
   }

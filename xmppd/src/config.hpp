@@ -51,7 +51,6 @@ struct Limits {
   int anonymous_logins_per_minute = 3'000;
   int stanzas_per_second = 200;        // token bucket per session, burst = 2x
   int stanzas_per_second_anonymous = 20;
-  int roster_max_items = 2'000;
   std::chrono::milliseconds smacks_resume_timeout{300'000};
   int smacks_max_unacked = 1'000;
 };

@@ -7,6 +7,7 @@
 
 #include "core.hpp"
 #include "xmppd/log.hpp"
+#include "xmppd/storage.hpp"
 
 namespace xmppd {
 
@@ -17,7 +18,7 @@ std::string control_socket_path(const Config& config) {
 }
 
 namespace {
-std::string answer(Core& core, const std::string& line) {
+Task<std::string> answer(Core& core, const std::string& line) {
   if (line == "online") {
     std::string out;
     for (Session* s : core.all_sessions()) {
@@ -27,16 +28,28 @@ std::string answer(Core& core, const std::string& line) {
       out += '\n';
     }
     out += std::to_string(core.session_count()) + " online\n";
-    return out;
+    co_return out;
   }
   if (line.starts_with("kick ")) {
     auto jid = Jid::parse(line.substr(5));
-    if (!jid) return "error: not a JID\n";
+    if (!jid) co_return "error: not a JID\n";
     int n = 0;
     for (Session* s : core.sessions(jid->bare())) s->close("not-authorized", "account removed"), ++n;
-    return std::to_string(n) + " sessions closed\n";
+    co_return std::to_string(n) + " sessions closed\n";
   }
-  return "error: unknown command\n";
+  // The running server deletes the account itself, so that its modules hear AccountDeleted
+  // while the contacts are online (roster pushes, RFC 6121 §3.2, §3.3).
+  if (line.starts_with("deluser ")) {
+    auto jid = Jid::parse(line.substr(8));
+    if (!jid || jid->local().empty() || !core.serves_host(jid->domain())) co_return "error: not a local account\n";
+    try {
+      co_return co_await core.delete_account(*jid) ? "deleted\n" : "error: no such account\n";
+    } catch (const StorageError& e) {
+      log::error("control", "deluser failed: ", e.what());
+      co_return std::string("error: storage failure\n");
+    }
+  }
+  co_return "error: unknown command\n";
 }
 
 Task<void> serve(std::shared_ptr<local::stream_protocol::acceptor> acceptor, Core& core) {
@@ -49,7 +62,7 @@ Task<void> serve(std::shared_ptr<local::stream_protocol::acceptor> acceptor, Cor
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) continue;
     line.resize(line.find('\n'));
-    std::string reply = answer(core, line);
+    std::string reply = co_await answer(core, line);
     co_await asio::async_write(s, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
   }
 }

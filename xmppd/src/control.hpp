@@ -1,5 +1,6 @@
 // The local control socket xmppctl talks to a running server through: a Unix socket in the
-// data directory, mode 0600, one line in, the answer out. Commands: "online", "kick USER@HOST".
+// data directory, mode 0600, one line in, the answer out. Commands: "online", "kick USER@HOST",
+// "deluser USER@HOST".
 #pragma once
 #include <string>
 

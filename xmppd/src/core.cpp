@@ -24,14 +24,27 @@ Target target_of(const Jid& to) {
   return to.is_bare() ? Target::bare : Target::full;
 }
 
-std::vector<HookEntry>& Host::hooks_for(StanzaHook key) {
+HookList& Host::hooks_for(StanzaHook key) {
   for (auto& [k, v] : hooks)
     if (k == key) return v;
-  hooks.emplace_back(key, std::vector<HookEntry>{});
+  hooks.emplace_back(key, std::make_shared<const std::vector<HookEntry>>());
   return hooks.back().second;
 }
 
 namespace {
+
+// `text` is `jid` written out (its str()), compared without building the string.
+bool spells(std::string_view text, const Jid& jid) {
+  auto take = [&](std::string_view part) {
+    if (!text.starts_with(part)) return false;
+    text.remove_prefix(part.size());
+    return true;
+  };
+  if (!jid.local().empty() && !(take(jid.local()) && take("@"))) return false;
+  if (!take(jid.domain())) return false;
+  if (!jid.resource().empty() && !(take("/") && take(jid.resource()))) return false;
+  return text.empty();
+}
 
 // What a module gets: registrations go into its host and are removed when it is destroyed.
 class ModuleContextImpl final : public ModuleContext {
@@ -40,13 +53,13 @@ class ModuleContextImpl final : public ModuleContext {
       : core_(core), host_(host), options_(std::move(options)) {}
   ~ModuleContextImpl() override {
     module_.reset();  // the module goes first: its destructor may still use the context
-    for (auto& [key, entries] : host_.hooks)
-      std::erase_if(entries, [&](const HookEntry& e) { return mine(e.id); });
-    for (auto& [type, entries] : host_.events)
-      std::erase_if(entries, [&](const EventEntry& e) { return mine(e.id); });
+    for (auto& [key, entries] : host_.hooks) entries = without_mine(entries);
+    for (auto& [type, entries] : host_.events) entries = without_mine(entries);
     std::erase_if(host_.iq_handlers, [&](const auto& kv) { return mine(kv.second.first); });
-    for (const auto& f : features_) std::erase(host_.features, f);
-    for (const auto& f : account_features_) std::erase(host_.account_features, f);
+    // One entry each: another module (or the core) may have added the same feature.
+    for (const auto& f : features_) erase_one(host_.features, f);
+    for (const auto& f : account_features_) erase_one(host_.account_features, f);
+    for (const auto& id : identities_) erase_one(host_.identities, id);
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -56,11 +69,8 @@ class ModuleContextImpl final : public ModuleContext {
   Server& server() override { return core_; }
 
   void on_stanza(StanzaHook hook, int priority, StanzaHandler handler) override {
-    auto& list = host_.hooks_for(hook);
-    HookEntry e{track(), priority, std::move(handler)};
-    // Higher priority first; equal priorities keep registration order.
-    auto pos = std::find_if(list.begin(), list.end(), [&](const HookEntry& x) { return x.priority < priority; });
-    list.insert(pos, std::move(e));
+    HookList& list = host_.hooks_for(hook);
+    list = with_entry(list, HookEntry{track(), priority, std::move(handler)});
   }
   void on_iq(IqType type, std::string ns, IqScope scope, IqHandler handler) override {
     IqKey key{type, std::move(ns), scope};
@@ -77,14 +87,15 @@ class ModuleContextImpl final : public ModuleContext {
     host_.account_features.push_back(std::move(feature));
   }
   void add_identity(std::string category, std::string type, std::string name) override {
-    host_.identities.push_back({std::move(category), std::move(type), std::move(name)});
+    Host::Identity id{std::move(category), std::move(type), std::move(name)};
+    identities_.push_back(id);
+    host_.identities.push_back(std::move(id));
   }
 
  protected:
   void subscribe(const std::type_info& event, int priority, std::function<void(void*)> fn) override {
-    auto& list = host_.events[std::type_index(event)];
-    auto pos = std::find_if(list.begin(), list.end(), [&](const EventEntry& x) { return x.priority < priority; });
-    list.insert(pos, EventEntry{track(), priority, std::move(fn)});
+    EventList& list = host_.events[std::type_index(event)];
+    list = with_entry(list, EventEntry{track(), priority, std::move(fn)});
   }
 
  private:
@@ -94,6 +105,29 @@ class ModuleContextImpl final : public ModuleContext {
     return id;
   }
   bool mine(std::uint64_t id) const { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); }
+  // A new list with `entry` in its place: higher priority first, equal priorities in
+  // registration order.
+  template <class Entry>
+  static std::shared_ptr<const std::vector<Entry>> with_entry(const std::shared_ptr<const std::vector<Entry>>& list,
+                                                              Entry entry) {
+    auto copy = list ? std::make_shared<std::vector<Entry>>(*list) : std::make_shared<std::vector<Entry>>();
+    auto pos = std::find_if(copy->begin(), copy->end(), [&](const Entry& x) { return x.priority < entry.priority; });
+    copy->insert(pos, std::move(entry));
+    return copy;
+  }
+  template <class Entry>
+  std::shared_ptr<const std::vector<Entry>> without_mine(const std::shared_ptr<const std::vector<Entry>>& list) const {
+    auto copy = std::make_shared<std::vector<Entry>>();
+    if (list)
+      for (const Entry& e : *list)
+        if (!mine(e.id)) copy->push_back(e);
+    return copy;
+  }
+  template <class T>
+  static void erase_one(std::vector<T>& list, const T& value) {
+    auto it = std::find(list.begin(), list.end(), value);
+    if (it != list.end()) list.erase(it);
+  }
 
   Core& core_;
   Host& host_;
@@ -101,6 +135,7 @@ class ModuleContextImpl final : public ModuleContext {
   std::unique_ptr<Module> module_;
   std::vector<std::uint64_t> ids_;
   std::vector<std::string> features_, account_features_;
+  std::vector<Host::Identity> identities_;
 };
 
 }  // namespace
@@ -182,9 +217,9 @@ void Core::emit_erased(const std::string& host_name, const std::type_info& type,
   Host* h = host(host_name);
   if (!h) return;
   auto it = h->events.find(std::type_index(type));
-  if (it == h->events.end()) return;
-  auto handlers = it->second;  // a handler may register or unregister others
-  for (auto& e : handlers) e.handler(event);
+  if (it == h->events.end() || !it->second || it->second->empty()) return;
+  EventList handlers = it->second;  // this list stays as it is while handlers change the host's
+  for (const auto& e : *handlers) e.handler(event);
 }
 
 Session* Core::session(const Jid& full) {
@@ -251,6 +286,15 @@ void Core::unregister_component(const std::string& domain, ComponentLink* link) 
   if (it != components_.end() && it->second == link) components_.erase(it);
 }
 
+Task<bool> Core::delete_account(Jid account) {
+  account = account.bare();
+  if (!co_await storage_.accounts().remove(account.domain(), account.local())) co_return false;
+  for (Session* s : sessions(account)) s->close("not-authorized", "account removed");
+  AccountDeleted ev{account.domain(), account.local()};
+  emit(account.domain(), ev);
+  co_return true;
+}
+
 void Core::expect_reply(const std::string& id, std::function<void(const Element&)> on_reply) {
   pending_iqs_[id] = std::move(on_reply);
 }
@@ -267,10 +311,15 @@ void Core::bounce(const Element& stanza, const StanzaError& error) {
   route(std::move(reply));
 }
 
-void Core::route_from_client(Element stanza, Session& origin, int below_priority) {
-  auto to = Jid::parse(stanza.attr("to"));
-  Jid from = origin.jid();
-  Jid target = to ? *to : from.bare();
+void Core::route_from_client(Element stanza, Session& origin, int below_priority, const Jid* prepared_to) {
+  std::optional<Jid> parsed;
+  if (!prepared_to && stanza.has_attr("to")) {
+    parsed = Jid::parse(stanza.attr("to"));
+    if (parsed) prepared_to = &*parsed;
+  }
+  const Jid& from = origin.jid();
+  Jid target = prepared_to ? *prepared_to : from.bare();
+  bool to = prepared_to != nullptr;
   StanzaKind kind = stanza_kind(stanza);
   // RFC 6120 §10.3: no 'to' means the account itself. Outgoing hooks see the effective target.
   StanzaEvent ev{stanza, from, target, &origin};
@@ -290,8 +339,12 @@ void Core::route_from_client(Element stanza, Session& origin, int below_priority
       return;
     }
     stanza.set_attr("to", from.bare_str());
+  } else if (!spells(stanza.attr("to"), target)) {
+    // A hook readdressed it: route by what it says now.
+    route(std::move(stanza), &origin);
+    return;
   }
-  route(std::move(stanza), &origin);
+  route_to(std::move(stanza), target, &from, &origin);
 }
 
 void Core::route(Element stanza, Session* origin) {
@@ -300,11 +353,15 @@ void Core::route(Element stanza, Session* origin) {
     bounce(stanza, StanzaError::jid_malformed());
     return;
   }
-  if (serves_host(to->domain())) {
-    deliver_local(std::move(stanza), INT32_MAX, origin);
+  route_to(std::move(stanza), *to, nullptr, origin);
+}
+
+void Core::route_to(Element stanza, const Jid& to, const Jid* from, Session* origin) {
+  if (serves_host(to.domain())) {
+    deliver_to(std::move(stanza), to, from, INT32_MAX, origin);
     return;
   }
-  auto comp = components_.find(to->domain());
+  auto comp = components_.find(to.domain());
   if (comp != components_.end()) {
     comp->second->send(stanza);
     return;
@@ -342,8 +399,8 @@ void Core::redeliver_unacked(const std::string& xml, const Jid& session_jid) {
 Flow Core::run_hooks(Host& h, StanzaHook key, StanzaEvent& ev, int below_priority) {
   for (auto& [k, entries] : h.hooks) {
     if (!(k == key)) continue;
-    auto copy = entries;  // handlers may register others
-    for (auto& e : copy) {
+    HookList list = entries;  // stays as it is while handlers register or remove others
+    for (const auto& e : *list) {
       if (e.priority >= below_priority) continue;
       if (e.handler(ev) == Flow::stop) return Flow::stop;
     }
@@ -353,15 +410,25 @@ Flow Core::run_hooks(Host& h, StanzaHook key, StanzaEvent& ev, int below_priorit
 
 void Core::deliver_local(Element stanza, int below_priority, Session* origin) {
   auto to = Jid::parse(stanza.attr("to"));
-  auto from = Jid::parse(stanza.attr("from"));
-  if (!to || !from) return;
-  Host* h = host(to->domain());
+  if (!to) return;
+  deliver_to(std::move(stanza), *to, nullptr, below_priority, origin);
+}
+
+void Core::deliver_to(Element stanza, const Jid& to, const Jid* prepared_from, int below_priority, Session* origin) {
+  std::optional<Jid> parsed_from;
+  if (!prepared_from) {
+    parsed_from = Jid::parse(stanza.attr("from"));
+    if (!parsed_from) return;
+    prepared_from = &*parsed_from;
+  }
+  const Jid& from = *prepared_from;
+  Host* h = host(to.domain());
   if (!h) return;
   StanzaKind kind = stanza_kind(stanza);
-  Target target = target_of(*to);
-  StanzaEvent ev{stanza, *from, *to, origin};
+  Target target = target_of(to);
+  StanzaEvent ev{stanza, from, to, origin};
   if (run_hooks(*h, StanzaHook{kind, Hop::incoming, target}, ev, below_priority) == Flow::stop) return;
-  deliver_default(*h, kind, target, stanza, *from, *to, origin);
+  deliver_default(*h, kind, target, stanza, from, to, origin);
 }
 
 void Core::deliver_message_to_bare(Element& stanza, const Jid& to) {
@@ -472,6 +539,49 @@ void Core::disco_info(Host& h, const Jid& to, Element& q) {
   }
 }
 
+Element Core::disco_reply(Host& h, const Element& request, const Jid& from, const Jid& to,
+                          const std::string& query_ns) {
+  Element reply("iq", ns::kClient);
+  reply.set_attr("type", "result").set_attr("id", std::string(request.attr("id")));
+  reply.set_attr("from", to.str()).set_attr("to", from.str());
+  Element& q = reply.add_child("query", query_ns);
+  if (query_ns == ns::kDiscoInfo) {
+    disco_info(h, to, q);
+  } else if (to.local().empty()) {
+    for (const auto& [domain, link] : components_) q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
+    for (const auto& [name, other] : hosts_)
+      if (name != h.config.name && name.size() > h.config.name.size() && name.ends_with("." + h.config.name))
+        q.add_child("item", ns::kDiscoItems).set_attr("jid", name);
+  }
+  return reply;
+}
+
+// XEP-0030 §3.1 (and its security considerations) with RFC 6121 §8.5.1: an account answers
+// disco queries from itself (handled before this) and from an entity with a presence
+// subscription to it, i.e. one its roster lists with subscription 'from' or 'both'. Everyone
+// else, and any query to an account that does not exist, gets service-unavailable: the same
+// answer either way, so a stranger cannot probe which accounts exist.
+Task<void> Core::answer_account_disco(Element stanza, Jid from, Jid to) {
+  bool visible = false;
+  try {
+    if (co_await storage_.accounts().find(to.domain(), to.local())) {
+      auto item = co_await storage_.roster().item(to.domain(), to.local(), from.bare_str());
+      visible = item && (item->subscription == Subscription::from || item->subscription == Subscription::both);
+    }
+  } catch (const StorageError& e) {
+    log::error("core", "storage failure answering an account disco query: ", e.what());
+    bounce(stanza, e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error());
+    co_return;
+  }
+  Host* h = host(to.domain());
+  const Element* payload = stanza.first_child_element();
+  if (!visible || !h || !payload) {
+    bounce(stanza, StanzaError::service_unavailable());
+    co_return;
+  }
+  route(disco_reply(*h, stanza, from, to, payload->ns()));
+}
+
 void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin) {
   // RFC 6120 §10.3.3: an IQ without 'to' is the account's; stamping it lets an error reply
   // (built by swapping from and to) come from the account like a result does, instead of
@@ -485,21 +595,12 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
   // XEP-0030 disco#info/#items of the host and of accounts are answered from the registry.
   if (type == IqType::get && (payload->ns() == ns::kDiscoInfo || payload->ns() == ns::kDiscoItems) &&
       payload->attr("node").empty()) {
-    Element reply("iq", ns::kClient);
-    reply.set_attr("type", "result").set_attr("id", std::string(stanza.attr("id")));
-    reply.set_attr("from", to.str()).set_attr("to", from.str());
-    Element& q = reply.add_child("query", payload->ns());
-    if (payload->ns() == ns::kDiscoInfo) {
-      disco_info(h, to, q);
-    } else if (to.local().empty()) {
-      for (const auto& [domain, link] : components_)
-        q.add_child("item", ns::kDiscoItems).set_attr("jid", domain);
-      for (const auto& [name, other] : hosts_)
-        if (name != h.config.name && name.size() > h.config.name.size() &&
-            name.ends_with("." + h.config.name))
-          q.add_child("item", ns::kDiscoItems).set_attr("jid", name);
+    if (to.local().empty() || from.bare() == to.bare()) {
+      route(disco_reply(h, stanza, from, to, payload->ns()));
+      return;
     }
-    route(std::move(reply));
+    // Someone else asks about an account: answered only when allowed to see it (needs storage).
+    spawn(answer_account_disco(std::move(stanza), from, to), "account disco");
     return;
   }
 

@@ -38,6 +38,11 @@ struct EventEntry {
   int priority;
   std::function<void(void*)> handler;
 };
+// Handler lists are replaced, never changed in place (copy on write): a stanza or event being
+// dispatched holds the list it started with, so a handler may register or remove others, and
+// dispatching costs no copy of the handlers (it did, for every stanza and every delivery).
+using HookList = std::shared_ptr<const std::vector<HookEntry>>;
+using EventList = std::shared_ptr<const std::vector<EventEntry>>;
 struct IqKey {
   IqType type;
   std::string ns;
@@ -50,17 +55,18 @@ struct IqKey {
 // One virtual host: its configuration, its modules and what they registered.
 struct Host {
   HostConfig config;
-  std::vector<std::pair<StanzaHook, std::vector<HookEntry>>> hooks;
-  std::unordered_map<std::type_index, std::vector<EventEntry>> events;
+  std::vector<std::pair<StanzaHook, HookList>> hooks;
+  std::unordered_map<std::type_index, EventList> events;
   std::map<IqKey, std::pair<std::uint64_t, IqHandler>> iq_handlers;
   std::vector<std::string> features, account_features;
   struct Identity {
     std::string category, type, name;
+    friend bool operator==(const Identity&, const Identity&) = default;
   };
   std::vector<Identity> identities;
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
-  std::vector<HookEntry>& hooks_for(StanzaHook key);
+  HookList& hooks_for(StanzaHook key);
 };
 
 // A component connection (XEP-0114) as the router sees it.
@@ -98,8 +104,10 @@ class Core : public Server {
   const Config& config() const { return config_; }
   Host* host(const std::string& name);
   asio::io_context& io() { return io_; }
-  // A stanza from a bound client session: 'from' already stamped, 'to' validated.
-  void route_from_client(Element stanza, Session& origin, int below_priority = INT32_MAX);
+  // A stanza from a bound client session: 'from' already stamped, 'to' validated. `to`: the
+  // stanza's 'to' as the connection prepared it (nullptr: parsed here), so that a routed stanza's
+  // JIDs are prepared once, not at every step (issue 3: five PRECIS runs per message).
+  void route_from_client(Element stanza, Session& origin, int below_priority = INT32_MAX, const Jid* to = nullptr);
   // Binds `session` to its JID; returns the session it replaced (RFC 6120 §7.7.2.2), if any.
   Session* bind(Session& session);
   void unbind(Session& session, const std::string& condition);
@@ -112,6 +120,9 @@ class Core : public Server {
   bool has_component(const std::string& domain) const { return components_.count(domain) != 0; }
   // XEP-0198 §5: a stanza a session never acknowledged, when the session ends for good.
   void redeliver_unacked(const std::string& xml, const Jid& session_jid);
+  // Deletes a local account (xmppctl deluser): the stored data goes, its sessions end, and the
+  // modules hear AccountDeleted (e.g. contacts' rosters lose it). false when there was none.
+  Task<bool> delete_account(Jid account);
   // Pending server-originated IQs (XEP-0199 pings): the reply goes to `on_reply`.
   void expect_reply(const std::string& id, std::function<void(const Element&)> on_reply);
 
@@ -123,12 +134,18 @@ class Core : public Server {
 
  private:
   void deliver_local(Element stanza, int below_priority, Session* origin);
+  // route() and deliver_local() with the JIDs already prepared; `from` nullptr: parsed here.
+  void route_to(Element stanza, const Jid& to, const Jid* from, Session* origin);
+  void deliver_to(Element stanza, const Jid& to, const Jid* from, int below_priority, Session* origin);
   Flow run_hooks(Host& host, StanzaHook key, StanzaEvent& ev, int below_priority);
   void deliver_default(Host& host, StanzaKind kind, Target target, Element& stanza,
                        const Jid& from, const Jid& to, Session* origin);
   void dispatch_iq(Host& host, Element stanza, const Jid& from, const Jid& to, Target target, Session* origin);
   void deliver_message_to_bare(Element& stanza, const Jid& to);
   void disco_info(Host& host, const Jid& to, Element& reply_query);
+  Element disco_reply(Host& host, const Element& request, const Jid& from, const Jid& to,
+                      const std::string& query_ns);
+  Task<void> answer_account_disco(Element stanza, Jid from, Jid to);
 
   asio::io_context& io_;
   const Config& config_;

@@ -110,3 +110,11 @@ BOOST_AUTO_TEST_CASE(units_parse_as_documented) {
   BOOST_TEST(b == 262144u);
   BOOST_TEST(!parse_bytes("1GB", b));
 }
+
+// The roster size cap is the roster module's option only; the old duplicate in [limits] is
+// refused with a message pointing at it.
+BOOST_AUTO_TEST_CASE(limits_roster_max_items_is_refused_naming_the_module_option) {
+  std::string e = error_of(kMinimal + "\n[limits]\nroster_max_items = 10\n");
+  BOOST_TEST(e.find("limits.roster_max_items") != std::string::npos);
+  BOOST_TEST(e.find("module.roster.max_items") != std::string::npos);
+}

@@ -272,7 +272,7 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
-          "0005_core_blocklist", "0006_core_roster_hidden"};
+          "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid"};
 }
 
 }  // namespace
@@ -317,6 +317,17 @@ STORAGE_TEST(account_set_credentials_replaces_them_and_reports_missing) {
   BOOST_TEST(h.run(h.s().accounts().set_credentials(changed)));  // unchanged values: still there
   BOOST_TEST(!h.run(h.s().accounts().set_credentials(make_account("nobody"))));
   BOOST_TEST(!h.run(h.s().accounts().find(kHost, "nobody")));
+}
+
+STORAGE_TEST(roster_owners_of_lists_every_roster_with_the_jid) {
+  h.run(h.s().roster().put(kHost, "alice", make_item("carol@example.org")));
+  h.run(h.s().roster().put("other.example", "bob", make_item("carol@example.org")));
+  h.run(h.s().roster().put(kHost, "dave", make_item("erin@example.org")));
+  auto owners = h.run(h.s().roster().owners_of("carol@example.org"));
+  BOOST_REQUIRE_EQUAL(owners.size(), 2u);
+  BOOST_TEST((owners[0] == xmppd::RosterOwner{kHost, "alice"}));
+  BOOST_TEST((owners[1] == xmppd::RosterOwner{"other.example", "bob"}));
+  BOOST_TEST(h.run(h.s().roster().owners_of("nobody@example.org")).empty());
 }
 
 STORAGE_TEST(account_remove_deletes_roster_offline_xml_and_blocks) {

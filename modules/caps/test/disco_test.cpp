@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "test_host.hpp"
+#include "xmppd/module.hpp"
 #include "xmppd/namespaces.hpp"
 
 using namespace xmppd;
@@ -41,7 +42,50 @@ std::string error_condition(const Element& reply) {
 
 const char* kInfo = "<iq type='get' id='i1' to='example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>";
 
+// A module of this test only: it adds an identity, a feature of its own and one the core also
+// adds (disco#info), as a module announcing what it serves would.
+class IdentityModule final : public Module {
+ public:
+  explicit IdentityModule(ModuleContext& ctx) {
+    ctx.add_identity("pubsub", "pep", "");
+    ctx.add_feature("urn:example:test-feature");
+    ctx.add_feature(ns::kDiscoInfo);
+  }
+};
+ModuleInfo describe_identity_module() {
+  ModuleInfo m;
+  m.name = "test_identity";
+  m.summary = "test only: adds a disco identity and features";
+  m.create = [](ModuleContext& ctx) { return std::make_unique<IdentityModule>(ctx); };
+  return m;
+}
+XMPPD_REGISTER_MODULE(describe_identity_module);
+
+bool has_identity(const Element& query, const std::string& category, const std::string& type) {
+  for (const Element* id : query.elements("identity", ns::kDiscoInfo))
+    if (id->attr("category") == category && id->attr("type") == type) return true;
+  return false;
+}
+
 }  // namespace
+
+// XEP-0030 §3.1: what a host announces is what runs on it. A stopped module's identities and
+// features go with it; a feature the core (or another module) also added stays.
+BOOST_AUTO_TEST_CASE(xep0030_stopped_module_takes_its_identities_and_features_along) {
+  TestHost host(std::vector<std::string>{"test_identity"});
+  Element before = host.core().disco_info("example.org");
+  BOOST_TEST(has_identity(before, "pubsub", "pep"));
+  BOOST_TEST(has_identity(before, "server", "im"));
+  host.core().stop_modules();
+  Element after = host.core().disco_info("example.org");
+  BOOST_TEST(!has_identity(after, "pubsub", "pep"));
+  BOOST_TEST(has_identity(after, "server", "im"));
+  std::vector<std::string> vars;
+  for (const Element* f : after.elements("feature", ns::kDiscoInfo)) vars.emplace_back(f->attr("var"));
+  BOOST_TEST(!has(vars, "urn:example:test-feature"));
+  BOOST_TEST(has(vars, ns::kDiscoInfo));  // the core's own, added once more by the module
+  BOOST_TEST(has(vars, ns::kDiscoItems));
+}
 
 BOOST_AUTO_TEST_CASE(xep0030_3_1_host_has_identity_server_im) {
   TestHost host({"ping"});
@@ -105,6 +149,12 @@ BOOST_AUTO_TEST_CASE(xep0030_4_1_host_items_list_its_subdomain_hosts) {
 BOOST_AUTO_TEST_CASE(xep0030_3_1_account_bare_jid_answers_account_registered) {
   TestHost host(std::vector<std::string>{"ping", "vcard"});
   host.create_account("bob@example.org");
+  // RFC 6121 §8.5.1 with XEP-0030 §3.1: alice has a subscription to bob's presence ('from' in
+  // bob's roster), so she may see his account.
+  RosterItem alice_item;
+  alice_item.jid = "alice@example.org";
+  alice_item.subscription = Subscription::from;
+  host.wait(host.storage().roster().put("example.org", "bob", alice_item));
   auto& alice = host.connect("alice@example.org/phone");
   Element reply = host.iq(
       alice, "<iq type='get' id='a1' to='bob@example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
@@ -120,6 +170,36 @@ BOOST_AUTO_TEST_CASE(xep0030_3_1_account_bare_jid_answers_account_registered) {
   BOOST_TEST(has(f, ns::kDiscoInfo));
   // Host features are the server's, not the account's.
   BOOST_TEST(!has(f, ns::kPing));
+}
+
+// RFC 6121 §8.5.1, XEP-0030 §3.1: without a subscription ('none', 'to' or a pending request),
+// and for an account that does not exist, the answer is the same service-unavailable, so a
+// stranger learns nothing about which accounts exist.
+BOOST_AUTO_TEST_CASE(xep0030_3_1_account_hidden_without_subscription_and_when_missing) {
+  TestHost host(std::vector<std::string>{"ping"});
+  host.create_account("bob@example.org");
+  host.create_account("alice@example.org");
+  RosterItem alice_item;
+  alice_item.jid = "alice@example.org";
+  alice_item.subscription = Subscription::to;  // bob sees alice; alice does not see bob
+  alice_item.pending_in = true;
+  host.wait(host.storage().roster().put("example.org", "bob", alice_item));
+  auto& alice = host.connect("alice@example.org/phone");
+  for (const char* to : {"bob@example.org", "nobody@example.org"}) {
+    for (const char* query_ns : {"disco#info", "disco#items"}) {
+      Element reply = host.iq(alice, std::string("<iq type='get' id='h1' to='") + to +
+                                         "'><query xmlns='http://jabber.org/protocol/" + query_ns + "'/></iq>");
+      BOOST_TEST(reply.attr("type") == "error");
+      const Element* error = reply.child("error", ns::kClient);
+      BOOST_REQUIRE(error);
+      BOOST_TEST(error->child("service-unavailable", ns::kStanzaErrors) != nullptr);
+      BOOST_TEST(!reply.child("query", std::string("http://jabber.org/protocol/") + query_ns));
+    }
+  }
+  // The account itself always may (bob asks about bob).
+  auto& bob = host.connect("bob@example.org/desk");
+  Element own = host.iq(bob, "<iq type='get' id='h2' to='bob@example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  BOOST_TEST(own.attr("type") == "result");
 }
 
 BOOST_AUTO_TEST_CASE(xep0030_3_1_disco_info_without_to_is_about_the_own_account) {

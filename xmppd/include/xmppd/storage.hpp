@@ -74,6 +74,12 @@ struct RosterItem {
   friend bool operator==(const RosterItem&, const RosterItem&) = default;
 };
 
+// A local account, as the owner of a roster.
+struct RosterOwner {
+  std::string host, user;
+  friend bool operator==(const RosterOwner&, const RosterOwner&) = default;
+};
+
 class RosterStore {
  public:
   virtual ~RosterStore() = default;
@@ -85,6 +91,9 @@ class RosterStore {
   // Returns the new roster version; 0 when there was no such item.
   virtual Task<std::uint64_t> remove(std::string host, std::string user, std::string jid) = 0;
   virtual Task<std::uint64_t> version(std::string host, std::string user) = 0;
+  // The accounts whose roster has a row for `jid` (bare, prepared; hidden rows included): who
+  // must hear of it when that account is deleted (RFC 6121 §3.2, §3.3).
+  virtual Task<std::vector<RosterOwner>> owners_of(std::string jid) = 0;
 };
 
 // XEP-0160: messages kept for an account while it has no available resource.

@@ -757,13 +757,14 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
     }
   }
   stanza.set_attr("from", me.str());
+  std::optional<Jid> to_jid;
   if (const std::string* to = stanza.find_attr("to")) {
-    auto parsed = Jid::parse(*to);
-    if (!parsed) {
+    to_jid = Jid::parse(*to);
+    if (!to_jid) {
       if (session_->sm().enabled) ++session_->sm().handled_in;
       co_return session_->send(make_error_reply(stanza, StanzaError::jid_malformed()));
     }
-    stanza.set_attr("to", parsed->str());  // route on the prepared form
+    stanza.set_attr("to", to_jid->str());  // route on the prepared form
   }
   std::string_view type = stanza.attr("type");
   if (stanza.name() == "iq") {
@@ -816,7 +817,7 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
   tokens_ -= 1;
   if (session_->sm().enabled) ++session_->sm().handled_in;
   try {
-    core_.route_from_client(std::move(stanza), *session_);
+    core_.route_from_client(std::move(stanza), *session_, INT32_MAX, to_jid ? &*to_jid : nullptr);
   } catch (const std::exception& e) {
     std::string error_id = random_hex(4);
     log::error("c2s", "error ", error_id, " routing a stanza: ", e.what());

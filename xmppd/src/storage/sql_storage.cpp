@@ -59,6 +59,7 @@ constexpr const char* kRosterItem =
     "SELECT " XMPPD_ROSTER_COLUMNS " FROM roster_items WHERE host = ? AND user = ? AND jid = ?";
 constexpr const char* kRosterDelete =
     "DELETE FROM roster_items WHERE host = ? AND user = ? AND jid = ?";
+constexpr const char* kRosterOwners = "SELECT host, user FROM roster_items WHERE jid = ? ORDER BY host, user";
 constexpr const char* kRosterVersion =
     "SELECT version FROM roster_versions WHERE host = ? AND user = ?";
 
@@ -337,6 +338,14 @@ class SqlStorage::Roster final : public RosterStore {
       c.query(kRosterVersion, {host, user},
               [&](const Row& r) { version = static_cast<std::uint64_t>(r.i64(0)); });
       return version;
+    });
+  }
+
+  Task<std::vector<RosterOwner>> owners_of(std::string jid) override {
+    return engine_.read([jid = std::move(jid)](Connection& c) {
+      std::vector<RosterOwner> owners;
+      c.query(kRosterOwners, {jid}, [&](const Row& r) { owners.push_back({r.str(0), r.str(1)}); });
+      return owners;
     });
   }
 

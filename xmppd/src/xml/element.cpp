@@ -1,6 +1,8 @@
 // The element tree and its serialiser (RFC 6120 §11: restricted XML, rebuilt from the tree).
 #include "xmppd/element.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 #include "xmppd/namespaces.hpp"
@@ -97,7 +99,17 @@ std::string Element::child_text(std::string_view name, std::string_view ns) cons
 }
 
 void append_escaped(std::string& out, std::string_view text, bool attribute) {
-  for (char ch : text) {
+  // Runs of characters that need no escaping (nearly all of a message) go in one append; the
+  // loop below sees only the few that do (issue 3: serialising is on every delivery).
+  const char* special = attribute ? "&<>\"'\n\r\t" : "&<>\r";
+  while (!text.empty()) {
+    std::size_t plain = text.find_first_of(special);
+    if (plain == std::string_view::npos) plain = text.size();
+    out.append(text.data(), plain);
+    text.remove_prefix(plain);
+    if (text.empty()) break;
+    char ch = text.front();
+    text.remove_prefix(1);
     switch (ch) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -129,7 +141,8 @@ void Element::append_to(std::string& out, std::string_view parent_ns) const {
     std::size_t next;
     std::string_view ns_in_scope;
   };
-  std::vector<Frame> stack;
+  // Stanzas are a few levels deep: no allocation for the walk itself below 8 levels.
+  boost::container::small_vector<Frame, 8> stack;
   auto open = [&](const Element& e, std::string_view scope) -> std::string_view {
     out += '<';
     out += e.name_;
@@ -192,6 +205,7 @@ void Element::append_to(std::string& out, std::string_view parent_ns) const {
 
 std::string Element::to_string(std::string_view parent_ns) const {
   std::string out;
+  out.reserve(256);  // a typical stanza: one allocation instead of growing four times
   append_to(out, parent_ns);
   return out;
 }

@@ -47,6 +47,9 @@ class ModuleContextImpl final : public ModuleContext {
     std::erase_if(host_.iq_handlers, [&](const auto& kv) { return mine(kv.second.first); });
     for (const auto& f : features_) std::erase(host_.features, f);
     for (const auto& f : account_features_) std::erase(host_.account_features, f);
+    for (const auto& [category, type] : account_identities_)
+      std::erase_if(host_.account_identities,
+                    [&](const Host::Identity& i) { return i.category == category && i.type == type; });
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -76,6 +79,10 @@ class ModuleContextImpl final : public ModuleContext {
     account_features_.push_back(feature);
     host_.account_features.push_back(std::move(feature));
   }
+  void add_account_identity(std::string category, std::string type) override {
+    account_identities_.emplace_back(category, type);
+    host_.account_identities.push_back({std::move(category), std::move(type), {}});
+  }
   void add_identity(std::string category, std::string type, std::string name) override {
     host_.identities.push_back({std::move(category), std::move(type), std::move(name)});
   }
@@ -101,6 +108,7 @@ class ModuleContextImpl final : public ModuleContext {
   std::unique_ptr<Module> module_;
   std::vector<std::uint64_t> ids_;
   std::vector<std::string> features_, account_features_;
+  std::vector<std::pair<std::string, std::string>> account_identities_;
 };
 
 }  // namespace
@@ -464,6 +472,8 @@ void Core::disco_info(Host& h, const Jid& to, Element& q) {
   } else {
     // XEP-0030 §3.1 / RFC 6121: an account answers as category account.
     q.add_child("identity", ns::kDiscoInfo).set_attr("category", "account").set_attr("type", "registered");
+    for (const auto& id : h.account_identities)
+      q.add_child("identity", ns::kDiscoInfo).set_attr("category", id.category).set_attr("type", id.type);
     std::vector<std::string> f = h.account_features;
     f.push_back(ns::kDiscoInfo);
     std::sort(f.begin(), f.end());

@@ -57,7 +57,7 @@ struct Host {
   struct Identity {
     std::string category, type, name;
   };
-  std::vector<Identity> identities;
+  std::vector<Identity> identities, account_identities;
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
   std::vector<HookEntry>& hooks_for(StanzaHook key);

@@ -272,7 +272,7 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
-          "0005_core_blocklist", "0006_core_roster_hidden"};
+          "0005_core_blocklist", "0006_core_roster_hidden", "0009_pep_nodes_items"};
 }
 
 }  // namespace

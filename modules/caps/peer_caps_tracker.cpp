@@ -43,8 +43,14 @@ Flow PeerCapsTracker::on_presence(StanzaEvent& ev) {
     learned(session->jid(), ver, it->second);
     return Flow::next;
   }
-  for (const auto& [id, p] : pending_)
-    if (p.session == session->jid()) return Flow::next;  // one question at a time
+  // One question per session at a time: the same 'ver' is already asked for; an answer about an
+  // older one would be ignored anyway, so it is forgotten and the new one asked.
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (!(it->second.session == session->jid())) continue;
+    if (it->second.ver == ver) return Flow::next;
+    pending_.erase(it);
+    break;
+  }
   std::string id = "caps-" + server_.random_id();
   pending_[id] = Pending{session->jid(), ver};
   Element iq("iq", ns::kClient);

@@ -20,9 +20,25 @@ def login(server, jid, password, resource):
     c.events = Inbox("pubsub notification")
     c.add_event_handler("pubsub_publish", c.events.put)
     c.add_event_handler("pubsub_retract", c.events.put)
-    # XEP-0402 §4: a client that wants bookmark notifications says so with +notify (XEP-0163 §4.2).
-    c["xep_0163"].add_interest(NS)
-    return run(c.login(server.ports["c2s"], get_roster=True))
+    run(c.login(server.ports["c2s"], get_roster=True))
+    # XEP-0402 §4: a client that wants bookmark notifications says so with +notify (XEP-0163
+    # §4.2), in its caps.
+    c["xep_0030"].add_feature(NS + "+notify")
+    wait_caps_known(c)
+    return c
+
+
+def wait_caps_known(c):
+    """Returns once the server knows the client's XEP-0115 caps, so that filtered notifications
+    (XEP-0163 §4.2) reach it: the client publishes an item on a node of its own, then announces
+    interest in it, and the server sends that node's last item as soon as it has learned the new
+    caps (XEP-0163 §4.3.3, §4.3.4)."""
+    marker = "urn:example:caps-ready"
+    run(c["xep_0060"].publish(None, marker, id="ready", payload=ET.fromstring("<ready xmlns='%s'/>" % marker)))
+    c["xep_0030"].add_feature(marker + "+notify")
+    run(c["xep_0115"].update_caps())
+    run(c.events.get(lambda m: m["from"].bare == c.boundjid.bare and
+                     m["pubsub_event"]["items"]["node"] == marker, describe="the caps marker"))
 
 
 def bookmark_options():

@@ -29,6 +29,8 @@ using xmppd::Account;
 using xmppd::OfflineMessage;
 using xmppd::RosterItem;
 using xmppd::Storage;
+using xmppd::PepItem;
+using xmppd::PepNodeConfig;
 using xmppd::StorageConfig;
 using xmppd::StorageError;
 using xmppd::Subscription;
@@ -541,7 +543,7 @@ STORAGE_TEST(pep_publish_trims_to_max_items_newest_first_and_replaces_by_id) {
   for (const char* id : {"a", "b", "c", "d"})
     BOOST_TEST(h.run(pep.publish(kHost, "alice", "urn:xmpp:avatar:metadata", three,
                                  PepItem{id, std::string("<m xmlns='x'>") + id + "</m>", 1}, 1 << 20)));
-  BOOST_TEST(h.run(pep.node(kHost, "alice", "urn:xmpp:avatar:metadata")) == three);
+  BOOST_TEST((h.run(pep.node(kHost, "alice", "urn:xmpp:avatar:metadata")) == three));
   BOOST_TEST(pep_ids(h.run(pep.items(kHost, "alice", "urn:xmpp:avatar:metadata", {}, 0))) ==
              (std::vector<std::string>{"d", "c", "b"}), boost::test_tools::per_element());
   // A republished id becomes the newest; by id and max.
@@ -563,7 +565,7 @@ STORAGE_TEST(pep_publish_trims_to_max_items_newest_first_and_replaces_by_id) {
   auto nodes = h.run(pep.nodes(kHost, "alice"));
   BOOST_REQUIRE_EQUAL(nodes.size(), 2u);
   BOOST_TEST(nodes[1].name == "urn:xmpp:bookmarks:1");
-  BOOST_TEST(nodes[1].config == all);
+  BOOST_TEST((nodes[1].config == all));
   BOOST_TEST(h.run(pep.nodes(kHost, "bob")).empty());
 }
 

@@ -360,3 +360,77 @@ BOOST_AUTO_TEST_CASE(xep0398_pep_avatar_becomes_the_vcard_photo) {
     return card && !card->child("PHOTO", ns::kVCard);
   });
 }
+
+namespace {
+
+// The disco#info queries the server sent to `s` (XEP-0115 §6.2), oldest first.
+std::vector<Element> caps_queries(const FakeSession& s) {
+  std::vector<Element> out;
+  for (const Element& e : s.received)
+    if (e.name() == "iq" && e.attr("type") == "get" && e.child("query", ns::kDiscoInfo)) out.push_back(e);
+  return out;
+}
+
+Element caps_answer(const Element& query, Element info) {
+  Element reply("iq", ns::kClient);
+  reply.set_attr("type", "result").set_attr("id", std::string(query.attr("id"))).set_attr("to", std::string(query.attr("from")));
+  info.set_attr("node", std::string(query.child("query", ns::kDiscoInfo)->attr("node")));
+  reply.add(std::move(info));
+  return reply;
+}
+
+Element client_info(const std::vector<std::string>& features) {
+  Element info("query", ns::kDiscoInfo);
+  info.add_child("identity", ns::kDiscoInfo).set_attr("category", "client").set_attr("type", "pc");
+  for (const auto& f : features) info.add_child("feature", ns::kDiscoInfo).set_attr("var", f);
+  return info;
+}
+
+std::string caps_presence(const Element& info) {
+  return "<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://client.example' ver='" +
+         caps::verification_string(info) + "'/></presence>";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(xep0115_a_new_ver_while_a_query_is_pending_is_asked_for) {
+  Fixture f;
+  FakeSession& a = f.online("alice@example.org/desk", {});
+  BOOST_REQUIRE(f.host.iq(a, publish_xml(kMeta, "m1", "<metadata xmlns='urn:xmpp:avatar:metadata'/>")).attr("type") == "result");
+  FakeSession& bob = f.host.connect("bob@example.org/home");
+  // Features no other client here has, so neither ver is known yet.
+  Element plain = client_info({ns::kDiscoInfo, "urn:example:first"});
+  Element notify = client_info({ns::kDiscoInfo, "urn:example:second", std::string(kMeta) + "+notify"});
+  f.host.send(bob, caps_presence(plain));
+  f.host.send(bob, caps_presence(notify));  // before answering the first question
+  auto queries = caps_queries(bob);
+  BOOST_REQUIRE_EQUAL(queries.size(), 2u);
+  // The late answer to the first question changes nothing; the second one counts.
+  f.host.send(bob, caps_answer(queries[0], plain).to_string(ns::kClient));
+  BOOST_TEST(notices(bob.received).empty());
+  f.host.send(bob, caps_answer(queries[1], notify).to_string(ns::kClient));
+  f.host.run_until([&] { return !notices(bob.received).empty(); });
+  BOOST_TEST(notices(bob.received)[0].items == std::vector<std::string>{"m1"});
+}
+
+BOOST_AUTO_TEST_CASE(xep0115_5_4_an_answer_that_does_not_match_its_ver_is_not_believed) {
+  Fixture f;
+  FakeSession& a = f.online("alice@example.org/desk", {});
+  BOOST_REQUIRE(f.host.iq(a, publish_xml(kMeta, "m1", "<metadata xmlns='urn:xmpp:avatar:metadata'/>")).attr("type") == "result");
+  FakeSession& bob = f.host.connect("bob@example.org/home");
+  Element plain = client_info({ns::kDiscoInfo, "urn:example:first"});
+  f.host.send(bob, caps_presence(plain));
+  auto queries = caps_queries(bob);
+  BOOST_REQUIRE_EQUAL(queries.size(), 1u);
+  // Claims +notify, which the announced ver does not cover: ignored (no last item).
+  f.host.send(bob, caps_answer(queries[0], client_info({ns::kDiscoInfo, std::string(kMeta) + "+notify"})).to_string(ns::kClient));
+  f.host.settle();
+  BOOST_TEST(notices(bob.received).empty());
+  // A second resource with the same, verified ver is answered from the cache: no new query.
+  FakeSession& carol1 = f.online("carol@example.org/one", {kMeta});
+  FakeSession& carol2 = f.host.connect("carol@example.org/two");
+  Element same = client_info({ns::kDiscoInfo, std::string(kMeta) + "+notify"});
+  f.host.send(carol2, caps_presence(same));
+  BOOST_TEST(caps_queries(carol2).empty());
+  BOOST_TEST(caps_queries(carol1).size() == 1u);
+}

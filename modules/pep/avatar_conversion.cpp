@@ -189,9 +189,11 @@ Task<void> AvatarConversion::load_hash(Jid account) {
   std::optional<Photo> photo = vcard ? vcard_photo(*vcard) : std::nullopt;
   if (server_.sessions(account).empty()) co_return;  // gone meanwhile: keep nothing
   hashes_.emplace(account.bare_str(), photo ? sha1_hex(photo->bytes) : "");
+  rebroadcast(account);
 }
 
 void AvatarConversion::session_closed(Session& session) {
+  awaiting_.erase(session.jid().str());
   if (server_.sessions(session.jid().bare()).empty()) hashes_.erase(session.jid().bare_str());
 }
 
@@ -202,8 +204,11 @@ void AvatarConversion::inject(Element& presence, const std::string& hash) {
   if (!hash.empty()) photo.add_text(hash);  // XEP-0153 §3.2: empty <photo/>: no avatar
 }
 
-// §4: every available presence (broadcast or directed, e.g. a MUC join) of the account.
-Flow AvatarConversion::on_presence(StanzaEvent& ev, int priority) {
+// §4: every available presence (broadcast or directed, e.g. a MUC join) of the account. The
+// hash is loaded when the session binds; a presence that comes before it is loaded is not held
+// (the session would not be available meanwhile): it goes with an empty <x/> (XEP-0153 §4.1:
+// "not ready yet"), and once the hash is known the session's presence is broadcast again with it.
+Flow AvatarConversion::on_presence(StanzaEvent& ev) {
   Session* session = ev.origin;
   if (!session || session->anonymous() || !ev.stanza.attr("type").empty()) return Flow::next;
   if (const Element* x = ev.stanza.child("x", kVCardUpdate); x && x->child("photo", kVCardUpdate))
@@ -213,17 +218,21 @@ Flow AvatarConversion::on_presence(StanzaEvent& ev, int priority) {
     inject(ev.stanza, it->second);
     return Flow::next;
   }
-  server_.spawn(holding(shared_from_this(), inject_later(session->jid(), std::move(ev.stanza), priority)), "avatar hash");
-  return Flow::stop;
+  if (!ev.stanza.child("x", kVCardUpdate)) ev.stanza.add_child("x", kVCardUpdate);
+  if (!ev.stanza.has_attr("to")) awaiting_.insert(session->jid().str());
+  return Flow::next;
 }
 
-Task<void> AvatarConversion::inject_later(Jid session_jid, Element presence, int priority) {
-  if (!hashes_.count(session_jid.bare_str())) co_await load_hash(session_jid.bare());
-  Session* session = server_.session(session_jid);
-  if (!session) co_return;
-  auto it = hashes_.find(session_jid.bare_str());
-  if (it != hashes_.end()) inject(presence, it->second);
-  server_.resume_outgoing(std::move(presence), *session, priority);
+void AvatarConversion::rebroadcast(const Jid& account) {
+  auto it = hashes_.find(account.bare_str());
+  for (Session* s : server_.sessions(account)) {
+    if (!awaiting_.erase(s->jid().str())) continue;
+    if (it == hashes_.end() || it->second.empty() || !s->available || !s->last_presence) continue;
+    Element presence = *s->last_presence;
+    presence.remove_attr("to");
+    presence.remove_children("x", kVCardUpdate);
+    server_.resume_outgoing(std::move(presence), *s, INT32_MAX);
+  }
 }
 
 }  // namespace xmppd::pep

@@ -11,6 +11,7 @@
 // VCardStored), and the vCard side skips an image the metadata already names.
 #pragma once
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,9 +38,9 @@ class AvatarConversion : public std::enable_shared_from_this<AvatarConversion> {
 
   void pep_published(const Jid& owner, const std::string& node, const Element& payload);
   void vcard_stored(const VCardStored& ev);
-  // An outgoing presence hook at `priority`: adds the photo hash, or holds the presence until
-  // the account's hash is loaded.
-  Flow on_presence(StanzaEvent& ev, int priority);
+  // An outgoing presence hook: adds the photo hash (see the .cpp for a presence
+  // that comes before the hash is loaded).
+  Flow on_presence(StanzaEvent& ev);
   void session_bound(Session& session);
   void session_closed(Session& session);
 
@@ -47,7 +48,7 @@ class AvatarConversion : public std::enable_shared_from_this<AvatarConversion> {
   Task<void> copy_to_vcard(Jid owner, Element metadata);
   Task<void> publish_from_vcard(Jid owner, Element vcard);
   Task<void> load_hash(Jid account);
-  Task<void> inject_later(Jid session_jid, Element presence, int priority);
+  void rebroadcast(const Jid& account);
   void inject(Element& presence, const std::string& hash);
 
   Server& server_;
@@ -55,6 +56,7 @@ class AvatarConversion : public std::enable_shared_from_this<AvatarConversion> {
   std::shared_ptr<PepService> pep_;
   std::uint64_t max_vcard_bytes_;
   std::map<std::string, std::string> hashes_;  // account (bare) -> hex SHA-1 of its photo, "" none
+  std::set<std::string> awaiting_;  // sessions (full JIDs) that broadcast presence before it was known
 };
 
 // Base64 (RFC 4648 §4) without the line breaks vCards often carry; nullopt when not base64.

@@ -53,7 +53,7 @@ class PepModule final : public Module {
       ctx.on<SessionClosed>(priority::kNormal, [av](SessionClosed& ev) { av->session_closed(ev.session); });
       for (Target t : {Target::host, Target::bare, Target::full})
         ctx.on_stanza({StanzaKind::presence, Hop::outgoing, t}, kAvatarHashPriority,
-                      [av](StanzaEvent& ev) { return av->on_presence(ev, kAvatarHashPriority); });
+                      [av](StanzaEvent& ev) { return av->on_presence(ev); });
     }
   }
   ~PepModule() override {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "caps_ver.hpp"
+#include "peer_caps_tracker.hpp"
 #include "xmppd/module.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
@@ -16,7 +17,10 @@ namespace {
 
 class CapsModule final : public Module {
  public:
-  explicit CapsModule(ModuleContext& ctx) : ctx_(ctx), node_(ctx.options().string("node")) {
+  explicit CapsModule(ModuleContext& ctx)
+      : ctx_(ctx),
+        node_(ctx.options().string("node")),
+        peers_(ctx, static_cast<std::size_t>(ctx.options().integer("max_cached_vers"))) {
     if (node_.empty()) throw std::runtime_error("option node must not be empty");
     ctx.add_feature(ns::kCaps);  // XEP-0115 §7: an entity supporting caps says so in disco
     ctx.on<StreamFeatures>(priority::kNormal, [this](StreamFeatures& ev) {
@@ -55,16 +59,19 @@ class CapsModule final : public Module {
 
   ModuleContext& ctx_;
   std::string node_;
+  caps::PeerCapsTracker peers_;  // clients' caps (§6.3), for other modules' filtering
 };
 
 ModuleInfo describe() {
   ModuleInfo m;
   m.name = "caps";
   m.summary = "XEP-0115 Entity Capabilities of the server (stream feature)";
-  m.xeps = {"XEP-0115 1.6 partial (server capabilities, §6.3; no presence caps optimisation)"};
+  m.xeps = {"XEP-0115 1.6 partial (server capabilities; clients' caps learned for filtering, §6.3; no presence caps optimisation)"};
   m.options = {
       {"node", OptionType::string, "https://xmppd.example/caps", 0, INT64_MAX,
        "the caps node: a URI naming this software (XEP-0115 §4)"},
+      {"max_cached_vers", OptionType::integer, "1000", 10, 1000000,
+       "clients' verification strings whose features are kept (XEP-0115 §6.3 cache)"},
   };
   m.default_hosts = {"accounts", "visitors"};
   m.create = [](ModuleContext& ctx) { return std::make_unique<CapsModule>(ctx); };

@@ -6,11 +6,12 @@
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/storage.hpp"
+#include "xmppd/vcard_events.hpp"
 
 namespace xmppd {
 namespace {
 
-constexpr char kStoreKey[] = "vcard-temp";
+constexpr const char* kStoreKey = kVCardStoreKey;
 
 // What a handler needs, copied into it: a handler may still run after the module stopped.
 struct VCardConfig {
@@ -57,6 +58,9 @@ Task<IqResult> set_vcard(VCardConfig cfg, const IqRequest& req) {
     co_await store.remove(cfg.host, req.from.local(), kStoreKey);
   else
     co_await store.set(cfg.host, req.from.local(), kStoreKey, std::move(xml));
+  // Other modules may follow it (XEP-0398: the photo becomes the PEP avatar).
+  VCardStored stored{cfg.host, req.from.local(), req.payload};
+  cfg.server->emit(cfg.host, stored);
   co_return IqResult::ok();
 }
 

@@ -60,6 +60,7 @@ class ModuleContextImpl final : public ModuleContext {
     for (const auto& f : features_) erase_one(host_.features, f);
     for (const auto& f : account_features_) erase_one(host_.account_features, f);
     for (const auto& id : identities_) erase_one(host_.identities, id);
+    for (const auto& id : account_identities_) erase_one(host_.account_identities, id);
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -85,6 +86,11 @@ class ModuleContextImpl final : public ModuleContext {
   void add_account_feature(std::string feature) override {
     account_features_.push_back(feature);
     host_.account_features.push_back(std::move(feature));
+  }
+  void add_account_identity(std::string category, std::string type) override {
+    Host::Identity id{std::move(category), std::move(type), {}};
+    account_identities_.push_back(id);
+    host_.account_identities.push_back(std::move(id));
   }
   void add_identity(std::string category, std::string type, std::string name) override {
     Host::Identity id{std::move(category), std::move(type), std::move(name)};
@@ -135,7 +141,7 @@ class ModuleContextImpl final : public ModuleContext {
   std::unique_ptr<Module> module_;
   std::vector<std::uint64_t> ids_;
   std::vector<std::string> features_, account_features_;
-  std::vector<Host::Identity> identities_;
+  std::vector<Host::Identity> identities_, account_identities_;
 };
 
 }  // namespace
@@ -531,6 +537,8 @@ void Core::disco_info(Host& h, const Jid& to, Element& q) {
   } else {
     // XEP-0030 §3.1 / RFC 6121: an account answers as category account.
     q.add_child("identity", ns::kDiscoInfo).set_attr("category", "account").set_attr("type", "registered");
+    for (const auto& id : h.account_identities)
+      q.add_child("identity", ns::kDiscoInfo).set_attr("category", id.category).set_attr("type", id.type);
     std::vector<std::string> f = h.account_features;
     f.push_back(ns::kDiscoInfo);
     std::sort(f.begin(), f.end());

@@ -63,7 +63,7 @@ struct Host {
     std::string category, type, name;
     friend bool operator==(const Identity&, const Identity&) = default;
   };
-  std::vector<Identity> identities;
+  std::vector<Identity> identities, account_identities;
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
   HookList& hooks_for(StanzaHook key);

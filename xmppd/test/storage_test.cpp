@@ -29,6 +29,8 @@ using xmppd::Account;
 using xmppd::OfflineMessage;
 using xmppd::RosterItem;
 using xmppd::Storage;
+using xmppd::PepItem;
+using xmppd::PepNodeConfig;
 using xmppd::StorageConfig;
 using xmppd::StorageError;
 using xmppd::Subscription;
@@ -272,7 +274,8 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
-          "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid"};
+          "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
+          "0009_pep_nodes_items"};
 }
 
 }  // namespace
@@ -533,6 +536,75 @@ STORAGE_TEST(blocks_add_list_remove_some_and_all) {
   h.run(h.s().blocks().remove(kHost, "alice", {}));
   BOOST_TEST(h.run(h.s().blocks().list(kHost, "alice")).empty());
   BOOST_TEST(h.run(h.s().blocks().list(kHost, "bob")).size() == 1u);
+}
+
+// --- PEP (XEP-0163) --------------------------------------------------------------------------------
+
+namespace {
+std::vector<std::string> pep_ids(const std::vector<PepItem>& items) {
+  std::vector<std::string> ids;
+  for (const auto& i : items) ids.push_back(i.id);
+  return ids;
+}
+}  // namespace
+
+STORAGE_TEST(pep_publish_trims_to_max_items_newest_first_and_replaces_by_id) {
+  auto& pep = h.s().pep();
+  PepNodeConfig three{"presence", true, 3, true};
+  BOOST_TEST(!h.run(pep.node(kHost, "alice", "urn:xmpp:avatar:metadata")));
+  for (const char* id : {"a", "b", "c", "d"})
+    BOOST_TEST(h.run(pep.publish(kHost, "alice", "urn:xmpp:avatar:metadata", three,
+                                 PepItem{id, std::string("<m xmlns='x'>") + id + "</m>", 1}, 1 << 20)));
+  BOOST_TEST((h.run(pep.node(kHost, "alice", "urn:xmpp:avatar:metadata")) == three));
+  BOOST_TEST(pep_ids(h.run(pep.items(kHost, "alice", "urn:xmpp:avatar:metadata", {}, 0))) ==
+             (std::vector<std::string>{"d", "c", "b"}), boost::test_tools::per_element());
+  // A republished id becomes the newest; by id and max.
+  h.run(pep.publish(kHost, "alice", "urn:xmpp:avatar:metadata", three, PepItem{"b", "<m xmlns='x'>b2</m>", 2}, 1 << 20));
+  auto newest = h.run(pep.items(kHost, "alice", "urn:xmpp:avatar:metadata", {}, 1));
+  BOOST_REQUIRE_EQUAL(newest.size(), 1u);
+  BOOST_TEST(newest[0].id == "b");
+  BOOST_TEST(newest[0].xml == "<m xmlns='x'>b2</m>");
+  BOOST_TEST(pep_ids(h.run(pep.items(kHost, "alice", "urn:xmpp:avatar:metadata", {"c", "zz", "d"}, 0))) ==
+             (std::vector<std::string>{"d", "c"}), boost::test_tools::per_element());
+  // Lowering max_items drops the oldest; "max" (0) keeps all.
+  h.run(pep.put_node(kHost, "alice", "urn:xmpp:avatar:metadata", PepNodeConfig{"open", true, 1, false}));
+  BOOST_TEST(pep_ids(h.run(pep.items(kHost, "alice", "urn:xmpp:avatar:metadata", {}, 0))) ==
+             (std::vector<std::string>{"b"}), boost::test_tools::per_element());
+  PepNodeConfig all{"whitelist", true, 0, false};
+  for (int i = 0; i < 20; ++i)
+    h.run(pep.publish(kHost, "alice", "urn:xmpp:bookmarks:1", all, PepItem{"room" + std::to_string(i) + "@muc.example.org", "<c/>", 3}, 1 << 20));
+  BOOST_TEST(h.run(pep.items(kHost, "alice", "urn:xmpp:bookmarks:1", {}, 0)).size() == 20u);
+  auto nodes = h.run(pep.nodes(kHost, "alice"));
+  BOOST_REQUIRE_EQUAL(nodes.size(), 2u);
+  BOOST_TEST(nodes[1].name == "urn:xmpp:bookmarks:1");
+  BOOST_TEST((nodes[1].config == all));
+  BOOST_TEST(h.run(pep.nodes(kHost, "bob")).empty());
+}
+
+STORAGE_TEST(pep_quota_retract_remove_node_and_account_removal) {
+  auto& pep = h.s().pep();
+  PepNodeConfig many{"presence", true, 0, true};
+  std::string kb(1000, 'x');
+  BOOST_TEST(h.run(pep.publish(kHost, "alice", "n1", many, PepItem{"1", kb, 1}, 2500)));
+  BOOST_TEST(h.run(pep.publish(kHost, "alice", "n2", many, PepItem{"2", kb, 1}, 2500)));
+  BOOST_TEST(!h.run(pep.publish(kHost, "alice", "n2", many, PepItem{"3", kb, 1}, 2500)));  // over the quota
+  BOOST_TEST(h.run(pep.publish(kHost, "alice", "n2", many, PepItem{"2", kb + "y", 1}, 2500)));  // replaces: fits
+  BOOST_TEST(h.run(pep.publish(kHost, "bob", "n1", many, PepItem{"1", kb, 1}, 2500)));  // per account
+  BOOST_TEST(h.run(pep.retract(kHost, "alice", "n1", "1")));
+  BOOST_TEST(!h.run(pep.retract(kHost, "alice", "n1", "1")));
+  BOOST_TEST(h.run(pep.publish(kHost, "alice", "n2", many, PepItem{"3", kb, 1}, 2500)));  // room again
+  BOOST_TEST(h.run(pep.remove_node(kHost, "alice", "n2")));
+  BOOST_TEST(!h.run(pep.remove_node(kHost, "alice", "n2")));
+  BOOST_TEST(h.run(pep.items(kHost, "alice", "n2", {}, 0)).empty());
+  // A transient node keeps its configuration, not its items.
+  BOOST_TEST(h.run(pep.publish(kHost, "alice", "t", PepNodeConfig{"presence", false, 1, true}, PepItem{"1", kb, 1}, 2500)));
+  BOOST_TEST(h.run(pep.items(kHost, "alice", "t", {}, 0)).empty());
+  BOOST_TEST(h.run(pep.node(kHost, "alice", "t")).has_value());
+  auto bob = make_account("bob");
+  BOOST_REQUIRE(h.run(h.s().accounts().create(bob)));
+  BOOST_TEST(h.run(h.s().accounts().remove(kHost, "bob")));
+  BOOST_TEST(h.run(pep.nodes(kHost, "bob")).empty());
+  BOOST_TEST(h.run(pep.items(kHost, "bob", "n1", {}, 0)).empty());
 }
 
 // --- text ---------------------------------------------------------------------------------------

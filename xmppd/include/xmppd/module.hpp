@@ -58,6 +58,8 @@ class ModuleContext {
   virtual void add_identity(std::string category, std::string type, std::string name) = 0;
   // An account-level feature (disco#info to a bare JID), e.g. PEP.
   virtual void add_account_feature(std::string feature) = 0;
+  // An account-level identity (disco#info to a bare JID), e.g. pubsub/pep (XEP-0163 §6.1).
+  virtual void add_account_identity(std::string category, std::string type) = 0;
 
   template <class Event>
   void on(int priority, std::function<void(Event&)> handler) {

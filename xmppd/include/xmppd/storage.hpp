@@ -134,6 +134,46 @@ class BlockStore {
   virtual Task<void> remove(std::string host, std::string user, std::vector<std::string> jids) = 0;
 };
 
+
+// XEP-0163 personal eventing (PEP): per-account XEP-0060 nodes and their items.
+struct PepNodeConfig {
+  std::string access_model = "presence";  // XEP-0060 §4.5: presence | open | whitelist
+  bool persist_items = true;              // pubsub#persist_items
+  std::int64_t max_items = 1;             // pubsub#max_items; 0 means "max" (no limit but the quota)
+  bool send_last = true;  // pubsub#send_last_published_item: on_sub_and_presence (true) | never
+  friend bool operator==(const PepNodeConfig&, const PepNodeConfig&) = default;
+};
+struct PepNode {
+  std::string name;
+  PepNodeConfig config;
+};
+struct PepItem {
+  std::string id;
+  std::string xml;  // the <item/> as serialised
+  std::int64_t stamp_us = 0;
+};
+
+class PepStore {
+ public:
+  virtual ~PepStore() = default;
+  virtual Task<std::vector<PepNode>> nodes(std::string host, std::string user) = 0;
+  virtual Task<std::optional<PepNodeConfig>> node(std::string host, std::string user, std::string node) = 0;
+  // Creates the node or changes its configuration, dropping the oldest items beyond max_items.
+  virtual Task<void> put_node(std::string host, std::string user, std::string node, PepNodeConfig config) = 0;
+  // Creates the node with `config` when it does not exist, stores `item` as the node's newest
+  // (replacing one with the same id) and drops the oldest beyond max_items. Nothing is stored and
+  // false returned when the account's items would then exceed `quota_bytes`.
+  virtual Task<bool> publish(std::string host, std::string user, std::string node, PepNodeConfig config,
+                             PepItem item, std::uint64_t quota_bytes) = 0;
+  // The node's items, newest first: those named by `ids` (all when empty), at most `max` (0: all).
+  virtual Task<std::vector<PepItem>> items(std::string host, std::string user, std::string node,
+                                           std::vector<std::string> ids, std::int64_t max) = 0;
+  // false when there was no such item.
+  virtual Task<bool> retract(std::string host, std::string user, std::string node, std::string id) = 0;
+  // Removes the node and its items; false when there was no such node.
+  virtual Task<bool> remove_node(std::string host, std::string user, std::string node) = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -142,6 +182,7 @@ class Storage {
   virtual OfflineStore& offline() = 0;
   virtual XmlStore& xml() = 0;
   virtual BlockStore& blocks() = 0;
+  virtual PepStore& pep() = 0;
   // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns
   // the versions applied. Called at start and by `xmppctl migrate`.
   virtual std::vector<std::string> migrate() = 0;

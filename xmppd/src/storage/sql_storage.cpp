@@ -34,6 +34,9 @@ namespace {
   "INSERT INTO xml_store (host, user, item_key, xml, created_us, updated_us) "             \
   "VALUES (?, ?, ?, ?, ?, ?)"
 #define XMPPD_BLOCK_INSERT "INSERT INTO blocklist (host, user, jid, created_us) VALUES (?, ?, ?, ?)"
+#define XMPPD_PEP_NODE_INSERT                                                              \
+  "INSERT INTO pep_nodes (host, user, node, access_model, persist_items, max_items, "      \
+  "send_last, created_us, updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 constexpr const char* kAccountFind =
     "SELECT " XMPPD_ACCOUNT_KEYS " FROM accounts WHERE host = ? AND username = ?";
@@ -51,6 +54,8 @@ constexpr const char* kUserDeletes[] = {
     "DELETE FROM offline_messages WHERE host = ? AND user = ?",
     "DELETE FROM xml_store WHERE host = ? AND user = ?",
     "DELETE FROM blocklist WHERE host = ? AND user = ?",
+    "DELETE FROM pep_items WHERE host = ? AND user = ?",
+    "DELETE FROM pep_nodes WHERE host = ? AND user = ?",
 };
 
 constexpr const char* kRosterItems = "SELECT " XMPPD_ROSTER_COLUMNS
@@ -151,6 +156,11 @@ const Dialect kSqliteDialect = {
     " ON CONFLICT (host, user, item_key) DO UPDATE SET xml = excluded.xml, "
     "updated_us = excluded.updated_us",
     XMPPD_BLOCK_INSERT " ON CONFLICT (host, user, jid) DO NOTHING",
+    XMPPD_PEP_NODE_INSERT
+    " ON CONFLICT (host, user, node) DO UPDATE SET access_model = excluded.access_model, "
+    "persist_items = excluded.persist_items, max_items = excluded.max_items, "
+    "send_last = excluded.send_last, "
+    "updated_us = excluded.updated_us",
 };
 
 // ON DUPLICATE KEY UPDATE x = x changes 0 rows ("set to its current values"): the connection
@@ -167,6 +177,11 @@ const Dialect kMariadbDialect = {
     " ON DUPLICATE KEY UPDATE version = version + 1, updated_us = VALUES(updated_us)",
     XMPPD_XML_INSERT " ON DUPLICATE KEY UPDATE xml = VALUES(xml), updated_us = VALUES(updated_us)",
     XMPPD_BLOCK_INSERT " ON DUPLICATE KEY UPDATE jid = jid",
+    XMPPD_PEP_NODE_INSERT
+    " ON DUPLICATE KEY UPDATE access_model = VALUES(access_model), "
+    "persist_items = VALUES(persist_items), max_items = VALUES(max_items), "
+    "send_last = VALUES(send_last), "
+    "updated_us = VALUES(updated_us)",
 };
 
 std::vector<std::string> run_migrations(Connection& c, const Dialect& dialect) {
@@ -476,7 +491,8 @@ SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_conne
       roster_(std::make_unique<Roster>(engine_, dialect_)),
       offline_(std::make_unique<Offline>(engine_)),
       xml_(std::make_unique<Xml>(engine_, dialect_)),
-      blocks_(std::make_unique<Blocks>(engine_, dialect_)) {}
+      blocks_(std::make_unique<Blocks>(engine_, dialect_)),
+      pep_(make_pep_store(engine_, dialect_)) {}
 
 SqlStorage::~SqlStorage() { stop(); }
 
@@ -485,6 +501,7 @@ RosterStore& SqlStorage::roster() { return *roster_; }
 OfflineStore& SqlStorage::offline() { return *offline_; }
 XmlStore& SqlStorage::xml() { return *xml_; }
 BlockStore& SqlStorage::blocks() { return *blocks_; }
+PepStore& SqlStorage::pep() { return *pep_; }
 
 std::vector<std::string> SqlStorage::migrate() {
   auto c = migration_connection_();

@@ -23,6 +23,7 @@ struct Dialect {
   const char* xml_upsert;
   // Inserts a blocked JID; nothing when it is there.
   const char* block_insert;
+  const char* pep_node_upsert;
 };
 
 extern const Dialect kSqliteDialect;
@@ -33,6 +34,9 @@ extern const Dialect kMariadbDialect;
 // commits implicitly, so its migrations are written to be run again). Returns the versions
 // applied. Throws std::runtime_error naming the migration that failed.
 std::vector<std::string> run_migrations(Connection& c, const Dialect& dialect);
+
+// The XEP-0163 PEP store over `engine` (pep_storage.cpp).
+std::unique_ptr<PepStore> make_pep_store(Engine& engine, const Dialect& dialect);
 
 class SqlStorage final : public Storage {
  public:
@@ -48,6 +52,7 @@ class SqlStorage final : public Storage {
   OfflineStore& offline() override;
   XmlStore& xml() override;
   BlockStore& blocks() override;
+  PepStore& pep() override;
   std::vector<std::string> migrate() override;
   void stop() override;
 
@@ -59,6 +64,7 @@ class SqlStorage final : public Storage {
   class Offline;
   class Xml;
   class Blocks;
+  class Pep;
 
   const Dialect& dialect_;
   ConnectionFactory migration_connection_;
@@ -68,6 +74,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Offline> offline_;
   std::unique_ptr<Xml> xml_;
   std::unique_ptr<Blocks> blocks_;
+  std::unique_ptr<PepStore> pep_;
 };
 
 }  // namespace xmppd::storage

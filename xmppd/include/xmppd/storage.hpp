@@ -6,6 +6,7 @@
 // an awaited write has returned only when its transaction is durable, so a XEP-0198 <a/> sent
 // after it never covers something that could still be lost.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -94,9 +95,18 @@ struct OfflineMessage {
   std::string xml;            // the stanza as serialised (jabber:client)
 };
 
+// What OfflineStore::store did with a message.
+enum class OfflineStored { stored, no_account, full };
+
 class OfflineStore {
  public:
   virtual ~OfflineStore() = default;
+  // Stores the message if the account exists and has fewer than `max_messages`, all in one
+  // write: during a database outage the whole step waits in the write queue (and so is never
+  // answered wrongly by a read that could not be done). Throws StorageError when it could not
+  // be stored.
+  virtual Task<OfflineStored> store(std::string host, std::string user, std::int64_t stamp_us,
+                                    std::string xml, std::int64_t max_messages) = 0;
   // Returns the stored message id; throws StorageError when it could not be stored.
   virtual Task<std::int64_t> push(std::string host, std::string user, std::int64_t stamp_us,
                                   std::string xml) = 0;
@@ -138,6 +148,12 @@ class Storage {
   virtual std::vector<std::string> migrate() = 0;
   // Stops the backend's threads; pending writes are committed first.
   virtual void stop() = 0;
+  // Admission of `bytes` of work the caller holds (a stanza waiting to be stored) until storage
+  // has taken it: a ticket to keep until then, or nullptr when pending storage work has reached
+  // its bound (limits.storage_pending_max / storage_pending_bytes, e.g. during a database
+  // outage). Then answer wait/resource-constraint (RFC 6120 §8.3.3.18) and do not acknowledge
+  // the stanza as stored.
+  virtual std::shared_ptr<void> admit(std::size_t bytes) = 0;
 };
 
 }  // namespace xmppd

@@ -50,6 +50,7 @@ class SqlStorage final : public Storage {
   BlockStore& blocks() override;
   std::vector<std::string> migrate() override;
   void stop() override;
+  std::shared_ptr<void> admit(std::size_t bytes) override;
 
   EngineStats stats() const { return engine_.stats(); }
 

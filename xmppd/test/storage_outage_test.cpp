@@ -1,7 +1,8 @@
 // The storage engine through a database outage (issue 2, Storage): writes that cannot be done
 // yet stay queued and commit when the database is back, pending work is bounded, reads fail
-// cleanly, conflicts are retried a bounded number of times. The database is a real SQLite file;
-// a switch in front of its connections plays the outage (what a lost MariaDB connection or a
+// cleanly, conflicts are retried a bounded number of times. The database is a real SQLite file
+// (and a real lock held by another connection); elsewhere a switch in front of its connections
+// plays the outage (what a lost MariaDB connection or a
 // full disk makes the real connections throw). The real MariaDB outage (SIGSTOP, kill, restart)
 // is tests/integration/40-storage-outage-mariadb.py.
 #define BOOST_TEST_MODULE storage_outage
@@ -119,6 +120,7 @@ class Fixture {
   }
 
   Engine& engine() { return *engine_; }
+  const std::filesystem::path& path() const { return path_; }
 
   // Spawns an insert of `v`; its outcome is counted in `out` when it completes.
   void insert(std::int64_t v, Outcome& out) {
@@ -268,4 +270,21 @@ BOOST_AUTO_TEST_CASE(stop_during_an_outage_fails_the_held_writes_as_transient) {
   f.engine().stop();  // returns: the outage does not hold the shutdown
   BOOST_REQUIRE(eventually([&] { return out.total() == 2; }));
   BOOST_TEST(out.transient == 2);  // never acknowledged as stored, never silently lost
+}
+
+BOOST_AUTO_TEST_CASE(a_write_waits_while_another_process_holds_the_sqlite_lock) {
+  // Real SQLite, no switch: an operator's shell (here another connection) holds the write lock
+  // beyond the busy timeout; the write is held, not failed, and commits once the lock is free.
+  Fixture f;
+  SqliteConnection holder(f.path().string(), SqliteConnection::Mode::writer);
+  holder.begin();  // BEGIN IMMEDIATE: the write lock
+  Outcome out;
+  f.insert(1, out);
+  BOOST_REQUIRE(eventually([&] { return f.engine().stats().retries >= 1; }, 60s));
+  BOOST_TEST(out.total() == 0);
+  BOOST_TEST(f.engine().stats().unavailable);
+  holder.rollback();
+  BOOST_REQUIRE(eventually([&] { return out.total() == 1; }, 60s));
+  BOOST_TEST(out.ok == 1);
+  BOOST_TEST(rows_now(f) == 1);
 }

@@ -34,12 +34,13 @@ class Row {
 };
 
 // The transaction was lost as a whole and may simply be run again. Two causes, handled apart:
-// - conflict: deadlock, lock wait timeout, Galera certification failure, SQLite busy. Another
+// - conflict: deadlock, lock wait timeout, Galera certification failure, SQLite locked. Another
 //   writer won; running it again soon usually works, so it is retried a bounded number of times.
 // - unavailable: the database cannot be reached or cannot write at all (connection lost or
 //   refused, a server that does not answer within its timeout, a Galera node not ready, a full
-//   disk). Nothing a retry soon will fix: the engine keeps the writes queued and tries again
-//   with back-off for as long as the outage lasts.
+//   disk, a SQLite write lock another process holds beyond the busy timeout). Nothing a retry
+//   soon will fix: the engine keeps the writes queued and tries again with back-off for as long
+//   as the outage lasts.
 // When the connection was lost during COMMIT its outcome is unknown, and running it again could
 // apply it twice: then `outcome_unknown()` is true and the engine gives up (transient error).
 class TransactionAborted : public StorageError {

@@ -12,10 +12,10 @@
 // A job that fails on its own (a constraint, bad data) must not take its batch-mates down: the
 // transaction is rolled back, that job gets its error and the rest of the batch runs again.
 // A transaction lost to a conflict (deadlock, lock wait timeout, Galera certification failure,
-// SQLite busy) is retried with back-off a bounded number of times; then every job of the batch
+// SQLite locked) is retried with back-off a bounded number of times; then every job of the batch
 // gets StorageError(transient). A transaction lost because the database is unavailable (lost
 // or refused connection, a server that does not answer within its timeouts, a Galera node not
-// ready, a full disk) is an outage: the batch stays with the writer, which reconnects and tries
+// ready, a full disk, a SQLite lock held by another process) is an outage: the batch stays with the writer, which reconnects and tries
 // again with capped back-off for as long as the outage lasts, so a write that cannot be done
 // yet is never dropped (its caller, and any XEP-0198 <a/> waiting on it, simply waits). Only
 // stop() ends that wait, with StorageError(transient). A job may therefore run more than once

@@ -7,11 +7,16 @@
 // the writer uses synchronous=FULL: one fsync of the WAL per commit, which group commit shares
 // among every write of the batch.
 //
-// Errors (what the engine does with them): SQLITE_BUSY/LOCKED (another process holds the lock
-// beyond the busy timeout) -> TransactionAborted(conflict), retried a bounded number of times;
-// SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN (disk full, file system gone read-only or away)
-// -> TransactionAborted(unavailable): the writes stay queued and are tried again, on a freshly
-// opened connection, until the disk can take them; anything else is the job's own failure.
+// Errors (what the engine does with them):
+//   SQLITE_BUSY: another process (xmppctl, a backup, an operator's sqlite3 shell) has held the
+//   write lock beyond the busy timeout; with one writer per database nothing in xmppd competes,
+//   so this is an outage: TransactionAborted(unavailable), the writes stay queued and are tried
+//   again until the lock is free.
+//   SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_NOMEM (disk full, file system gone
+//   read-only or away): TransactionAborted(unavailable) as well, on a connection opened afresh,
+//   since its state after an I/O error is in doubt.
+//   SQLITE_LOCKED (a conflict inside this process): TransactionAborted(conflict), retried a
+//   bounded number of times. Anything else is the job's own failure.
 #include "storage/sqlite_connection.hpp"
 
 #include <sqlite3.h>
@@ -50,18 +55,17 @@ struct ResetOnExit {
   }
 };
 
-bool is_conflict(int rc) {
-  int primary = rc & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
-}
+bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY; }
+bool is_conflict(int rc) { return (rc & 0xff) == SQLITE_LOCKED; }
 
-bool is_unavailable(int rc) {
+// The connection cannot be trusted after these: it is opened again.
+bool is_broken(int rc) {
   int primary = rc & 0xff;
   return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
          primary == SQLITE_NOMEM;
 }
 
-bool is_transient(int rc) { return is_conflict(rc) || is_unavailable(rc); }
+bool is_transient(int rc) { return is_busy(rc) || is_conflict(rc) || is_broken(rc); }
 
 }  // namespace
 
@@ -144,8 +148,8 @@ void SqliteConnection::ensure_open() {
 void SqliteConnection::fail(int rc, std::string_view what) {
   std::string text = "storage: SQLite " + std::string(what) + ": " + sqlite3_errmsg(db_) +
                      " (code " + std::to_string(rc) + ")";
-  if (is_unavailable(rc)) {
-    broken_ = true;  // the connection's state after an I/O error is in doubt: open it again
+  if (is_broken(rc) || is_busy(rc)) {
+    if (is_broken(rc)) broken_ = true;
     throw TransactionAborted(text, TransactionAborted::Cause::unavailable);
   }
   if (is_conflict(rc)) throw TransactionAborted(text);

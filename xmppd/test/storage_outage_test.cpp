@@ -14,6 +14,8 @@
 #include <functional>
 #include <thread>
 
+#include <unistd.h>
+
 #include "storage/engine.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "xmppd/asio.hpp"

@@ -130,6 +130,10 @@ class BlockStore {
  public:
   virtual ~BlockStore() = default;
   virtual Task<std::vector<std::string>> list(std::string host, std::string user) = 0;
+  // As list(), but a database outage does not fail it: it waits in the write queue, like a
+  // write, until the database is back (bounded like writes). For a check that holds a stanza
+  // which will then be stored (a message to an offline account), so the outage holds it too.
+  virtual Task<std::vector<std::string>> list_through_outage(std::string host, std::string user) = 0;
   virtual Task<void> add(std::string host, std::string user, std::vector<std::string> jids) = 0;
   // Empty `jids` removes all.
   virtual Task<void> remove(std::string host, std::string user, std::vector<std::string> jids) = 0;

@@ -448,6 +448,15 @@ class SqlStorage::Blocks final : public BlockStore {
     });
   }
 
+  Task<std::vector<std::string>> list_through_outage(std::string host, std::string user) override {
+    // Through the writer: its queue is what waits out an outage (engine.hpp).
+    return engine_.write([host = std::move(host), user = std::move(user)](Connection& c) {
+      std::vector<std::string> jids;
+      c.query(kBlockList, {host, user}, [&](const Row& r) { jids.push_back(r.str(0)); });
+      return jids;
+    });
+  }
+
   Task<void> add(std::string host, std::string user, std::vector<std::string> jids) override {
     return engine_.write([host = std::move(host), user = std::move(user), jids = std::move(jids),
                           sql = dialect_.block_insert](Connection& c) {

@@ -294,7 +294,9 @@ class BlockingModule final : public Module {
   Flow incoming(StanzaEvent& ev) {
     if (ev.to.local().empty() || ev.from.bare() == ev.to.bare()) return Flow::next;
     std::vector<std::string> needed{ev.to.bare_str()};
-    if (st_->sender_is_local(ev.from)) needed.push_back(ev.from.bare_str());
+    // An error passes whatever the sender's list says (decide()), so it does not wait for that
+    // list: a bounce to the sender must not be held by the very load (or outage) it reports.
+    if (st_->sender_is_local(ev.from) && ev.stanza.attr("type") != "error") needed.push_back(ev.from.bare_str());
     bool ready = true;
     for (const auto& u : needed) ready = ready && st_->loaded(u);
     if (ready) return st_->decide(ev.stanza, ev.from, ev.to);

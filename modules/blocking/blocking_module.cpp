@@ -121,7 +121,9 @@ struct State : std::enable_shared_from_this<State> {
     while (ok) {
       std::uint64_t generation = st->lists[user].generation;
       try {
-        items = co_await st->server.storage().blocks().list(jid->domain(), jid->local());
+        // Through an outage the load waits (and with it the stanzas that need the list, and
+        // their XEP-0198 acknowledgements) instead of bouncing them: issue 2, Storage.
+        items = co_await st->server.storage().blocks().list_through_outage(jid->domain(), jid->local());
       } catch (const std::exception& e) {
         log::error("blocking", "cannot load a blocklist: ", e.what());
         ok = false;
@@ -293,14 +295,28 @@ class BlockingModule final : public Module {
   Flow incoming(StanzaEvent& ev) {
     if (ev.to.local().empty() || ev.from.bare() == ev.to.bare()) return Flow::next;
     std::vector<std::string> needed{ev.to.bare_str()};
-    if (st_->sender_is_local(ev.from)) needed.push_back(ev.from.bare_str());
+    // An error passes whatever the sender's list says (decide()), so it does not wait for that
+    // list: a bounce to the sender must not be held by the very load (or outage) it reports.
+    if (st_->sender_is_local(ev.from) && ev.stanza.attr("type") != "error") needed.push_back(ev.from.bare_str());
     bool ready = true;
     for (const auto& u : needed) ready = ready && st_->loaded(u);
     if (ready) return st_->decide(ev.stanza, ev.from, ev.to);
+    // The stanza waits for the lists (during a database outage, as long as it lasts): bounded
+    // with the rest of the pending storage work; past the bound, RFC 6120 §8.3.3.18 at once.
+    std::shared_ptr<void> admission = st_->server.storage().admit(ev.stanza.to_string().size());
+    if (!admission) {
+      std::string_view type = ev.stanza.attr("type");
+      if (ev.stanza.name() != "presence" && type != "headline" && type != "result")
+        st_->server.bounce(ev.stanza, StanzaError::resource_constraint());
+      return Flow::stop;
+    }
     std::shared_ptr<void> hold = ev.origin ? ev.origin->defer_ack() : nullptr;
     std::optional<Jid> origin_jid;
     if (ev.origin) origin_jid = ev.origin->jid();
-    st_->when_loaded(needed, [st = st_, stanza = ev.stanza, from = ev.from, to = ev.to, origin_jid, hold](bool ok) {
+    st_->when_loaded(needed, [st = st_, stanza = ev.stanza, from = ev.from, to = ev.to, origin_jid, hold,
+                              admission](bool ok) mutable {
+      // Given back before delivery: the offline module admits the stanza again if it stores it.
+      admission.reset();
       if (!ok) {
         // Fail closed: the list could not be read, so the stanza cannot be delivered.
         std::string_view type = stanza.attr("type");

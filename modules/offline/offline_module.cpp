@@ -4,8 +4,12 @@
 //
 // Storing: the incoming message hook takes the message, holds the sender's XEP-0198
 // acknowledgement (Session::defer_ack) and queues it for the account; one writer per account
-// checks that the account exists and writes the queue in arrival order. Only a durable write
-// releases the hold, and every failure bounces (never a silent loss).
+// writes the queue in arrival order, each message in one storage write that also checks that
+// the account exists and has room. Only a durable write releases the hold, and every failure
+// bounces (never a silent loss). During a database outage the write waits in the storage queue
+// (so the sender gets no <a/> for it); what waits is bounded by Storage::admit, and a message
+// past that bound is bounced at once with wait/resource-constraint (RFC 6120 §8.3.3.18) and
+// never acknowledged as stored.
 // Delivering: an outgoing-presence hook above the presence module sees the initial presence
 // while the session is still unavailable and spawns the delivery, which runs after the
 // presence has been broadcast. Per account, one delivery runs at a time; it lists again when
@@ -84,10 +88,12 @@ Disposition disposition(const Element& message) {
   return Disposition::store;
 }
 
-// A message waiting to be written, with the sender's acknowledgement hold.
+// A message waiting to be written, with the sender's acknowledgement hold and its admission to
+// the bounded storage work.
 struct Pending {
   Element message;
   std::shared_ptr<void> ack_hold;
+  std::shared_ptr<void> admission;
 };
 
 struct AccountState {
@@ -132,44 +138,44 @@ void start_delivery(const std::shared_ptr<State>& st, const Jid& full) {
   st->server.spawn(deliver_stored(st, full), "offline delivery");
 }
 
-// Writes the account's waiting messages in order. Whether the account exists and how many
-// messages it has are read once per run (and again after a failure).
+// Writes the account's waiting messages in order, one storage write each (which checks the
+// account and its quota in the same transaction).
 Task<void> write_queue(std::shared_ptr<State> st, Jid bare) {
   OfflineStore& offline = st->server.storage().offline();
-  std::optional<bool> exists;
-  std::optional<std::int64_t> count;
   for (;;) {
     if (st->account(bare).to_write.empty()) break;
     Pending p = std::move(st->account(bare).to_write.front());
     st->account(bare).to_write.pop_front();
     std::optional<StanzaError> error;
     try {
-      if (!exists) exists = (co_await st->server.storage().accounts().find(bare.domain(), bare.local())).has_value();
-      if (!count && *exists) count = co_await offline.count(bare.domain(), bare.local());
-      if (!*exists) {
-        error = StanzaError::service_unavailable();  // RFC 6121 §8.5.2.2: no such account
-      } else if (*count >= st->max_messages) {
-        // XEP-0160 §2: the offline queue is full.
-        error = StanzaError{"cancel", "service-unavailable", "offline message storage is full", {}};
-      } else {
-        Element stored = p.message;
-        std::int64_t now = st->server.now_us();
-        stored.add_child("delay", ns::kDelay)
-            .set_attr("from", st->host)
-            .set_attr("stamp", xep0082_stamp(now))
-            .add_text("Offline Storage");
-        co_await offline.push(bare.domain(), bare.local(), now, stored.to_string());
-        ++*count;
+      Element stored = p.message;
+      std::int64_t now = st->server.now_us();
+      stored.add_child("delay", ns::kDelay)
+          .set_attr("from", st->host)
+          .set_attr("stamp", xep0082_stamp(now))
+          .add_text("Offline Storage");
+      switch (co_await offline.store(bare.domain(), bare.local(), now, stored.to_string(), st->max_messages)) {
+        case OfflineStored::stored:
+          break;
+        case OfflineStored::no_account:
+          error = StanzaError::service_unavailable();  // RFC 6121 §8.5.2.2: no such account
+          break;
+        case OfflineStored::full:
+          // XEP-0160 §2: the offline queue is full.
+          error = StanzaError{"cancel", "service-unavailable", "offline message storage is full", {}};
+          break;
       }
     } catch (const StorageError& e) {
       log::error("offline", "cannot store a message: ", e.what());
+      // RFC 6120 §8.3.3.18: a transient failure (outage ended by a stop, a write whose commit
+      // was lost, conflicts beyond the retries) is wait/resource-constraint: the sender may
+      // send it again later.
       error = e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error();
     } catch (const std::exception& e) {
       log::error("offline", "cannot store a message: ", e.what());
       error = StanzaError::internal_server_error();
     }
     if (error) {
-      exists.reset(), count.reset();
       st->server.bounce(p.message, *error);
     } else {
       AccountState& acct = st->account(bare);
@@ -180,7 +186,7 @@ Task<void> write_queue(std::shared_ptr<State> st, Jid bare) {
       if (!acct.delivering)
         if (Session* s = st->best_available(bare)) start_delivery(st, s->jid());
     }
-    // p.ack_hold is released here: the message is durable (or bounced).
+    // p.ack_hold and p.admission are released here: the message is durable (or bounced).
   }
   st->account(bare).writing = false;
   st->forget_if_idle(bare);
@@ -239,11 +245,19 @@ class OfflineModule final : public Module {
       case Disposition::store:
         break;
     }
+    // Pending storage work is bounded (a database outage must not fill memory): past the bound
+    // the sender learns at once that it may try again later (RFC 6120 §8.3.3.18), and no <a/>
+    // claims the message is kept.
+    std::shared_ptr<void> admission = st_->server.storage().admit(ev.stanza.to_string().size());
+    if (!admission) {
+      st_->server.bounce(ev.stanza, StanzaError::resource_constraint());
+      return Flow::stop;
+    }
     // XEP-0198: no <a/> may cover this message before it is durable.
     std::shared_ptr<void> hold = ev.origin ? ev.origin->defer_ack() : nullptr;
     Jid bare = ev.to.bare();
     AccountState& acct = st_->account(bare);
-    acct.to_write.push_back(Pending{ev.stanza, std::move(hold)});
+    acct.to_write.push_back(Pending{ev.stanza, std::move(hold), std::move(admission)});
     if (!acct.writing) {
       acct.writing = true;
       st_->server.spawn(write_queue(st_, bare), "offline store");

@@ -227,7 +227,8 @@ Config load_config(const std::string& file) {
   if (auto* s = r.table(root, "storage", "")) {
     r.only_keys(*s, "storage", {"backend", "sqlite_path", "mariadb_host", "mariadb_port",
                                 "mariadb_socket", "mariadb_user", "mariadb_password_file",
-                                "mariadb_database"});
+                                "mariadb_database", "mariadb_connect_timeout",
+                                "mariadb_read_timeout", "mariadb_write_timeout"});
     c.storage.backend = r.string(*s, "backend", "storage", "sqlite");
     if (c.storage.backend != "sqlite" && c.storage.backend != "mariadb")
       r.fail("storage.backend", "expected \"sqlite\" or \"mariadb\"");
@@ -239,6 +240,16 @@ Config load_config(const std::string& file) {
     c.storage.mariadb_database = r.string(*s, "mariadb_database", "storage", "xmppd");
     std::string pw = r.path(*s, "mariadb_password_file", "storage", base, false);
     if (!pw.empty()) c.storage.mariadb_password = read_secret_file(r, "storage.mariadb_password_file", pw);
+    // Connector/C counts whole seconds: refuse what it would silently round.
+    auto seconds = [&](const char* key, std::chrono::seconds def) {
+      auto ms = r.duration(*s, key, "storage", def);
+      if (ms.count() < 1000 || ms.count() > 3'600'000 || ms.count() % 1000 != 0)
+        r.fail(std::string("storage.") + key, "must be whole seconds between 1s and 1h");
+      return std::chrono::duration_cast<std::chrono::seconds>(ms);
+    };
+    c.storage.mariadb_connect_timeout = seconds("mariadb_connect_timeout", c.storage.mariadb_connect_timeout);
+    c.storage.mariadb_read_timeout = seconds("mariadb_read_timeout", c.storage.mariadb_read_timeout);
+    c.storage.mariadb_write_timeout = seconds("mariadb_write_timeout", c.storage.mariadb_write_timeout);
   }
   if (c.storage.sqlite_path.empty()) c.storage.sqlite_path = (fs::path(c.data_dir) / "xmppd.sqlite").string();
 
@@ -259,7 +270,9 @@ Config load_config(const std::string& file) {
                         "ping_interval", "ping_timeout", "max_connections", "max_preauth_per_ip",
                         "sasl_attempts", "anonymous_logins_per_ip_per_minute",
                         "anonymous_logins_per_minute", "stanzas_per_second",
-                        "stanzas_per_second_anonymous", "smacks_resume_timeout", "smacks_max_unacked"});
+                        "stanzas_per_second_anonymous",
+                        "smacks_resume_timeout", "smacks_max_unacked", "storage_pending_max",
+                        "storage_pending_bytes"});
     l.stanza_bytes = r.bytes(*s, "stanza_size", w, l.stanza_bytes);
     l.stanza_bytes_anonymous = r.bytes(*s, "stanza_size_anonymous", w, l.stanza_bytes_anonymous);
     l.preauth_stanza_bytes = r.bytes(*s, "preauth_stanza_size", w, l.preauth_stanza_bytes);
@@ -278,6 +291,9 @@ Config load_config(const std::string& file) {
         int(r.integer(*s, "stanzas_per_second_anonymous", w, l.stanzas_per_second_anonymous, 1, 1'000'000));
     l.smacks_resume_timeout = r.duration(*s, "smacks_resume_timeout", w, l.smacks_resume_timeout);
     l.smacks_max_unacked = int(r.integer(*s, "smacks_max_unacked", w, l.smacks_max_unacked, 1, 1'000'000));
+    l.storage_pending_max = int(r.integer(*s, "storage_pending_max", w, l.storage_pending_max, 1, 10'000'000));
+    l.storage_pending_bytes = r.bytes(*s, "storage_pending_bytes", w, l.storage_pending_bytes);
+    if (l.storage_pending_bytes < 64 * 1024) r.fail("limits.storage_pending_bytes", "must be at least 64KiB");
   }
 
   if (const toml::node* n = root.get("listeners")) {

@@ -53,6 +53,10 @@ struct Limits {
   int stanzas_per_second_anonymous = 20;
   std::chrono::milliseconds smacks_resume_timeout{300'000};
   int smacks_max_unacked = 1'000;
+  // Issue 2, durability during a database outage: stanzas waiting for storage (and writes
+  // queued to the database) beyond these get wait/resource-constraint (RFC 6120 §8.3.3.18).
+  int storage_pending_max = 10'000;
+  std::uint64_t storage_pending_bytes = 64ull << 20;
 };
 
 struct StorageSettings {
@@ -61,6 +65,9 @@ struct StorageSettings {
   std::string mariadb_host = "127.0.0.1", mariadb_socket, mariadb_user, mariadb_password,
               mariadb_database = "xmppd";
   unsigned mariadb_port = 3306;
+  // Connector/C timeouts (whole seconds): a hung or unreachable server fails a call within
+  // them, and xmppd reconnects or holds its writes until the server is back.
+  std::chrono::seconds mariadb_connect_timeout{5}, mariadb_read_timeout{10}, mariadb_write_timeout{30};
 };
 
 struct Config {

@@ -26,6 +26,11 @@ std::unique_ptr<Storage> open_configured_storage(const Config& config, bool migr
   sc.mariadb_user = config.storage.mariadb_user;
   sc.mariadb_password = config.storage.mariadb_password;
   sc.mariadb_database = config.storage.mariadb_database;
+  sc.mariadb_connect_timeout = config.storage.mariadb_connect_timeout;
+  sc.mariadb_read_timeout = config.storage.mariadb_read_timeout;
+  sc.mariadb_write_timeout = config.storage.mariadb_write_timeout;
+  sc.pending_max = static_cast<std::size_t>(config.limits.storage_pending_max);
+  sc.pending_bytes_max = config.limits.storage_pending_bytes;
   sc.migrate = migrate;
   return open_storage(sc);
 }

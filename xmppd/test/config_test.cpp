@@ -118,3 +118,21 @@ BOOST_AUTO_TEST_CASE(limits_roster_max_items_is_refused_naming_the_module_option
   BOOST_TEST(e.find("limits.roster_max_items") != std::string::npos);
   BOOST_TEST(e.find("module.roster.max_items") != std::string::npos);
 }
+
+// Issue 2, database outages: the MariaDB timeouts and the bound on pending storage work.
+BOOST_AUTO_TEST_CASE(storage_outage_settings_load_and_bad_ones_are_named) {
+  TempConfig c("[storage]\nbackend = \"mariadb\"\nmariadb_connect_timeout = \"2s\"\n"
+               "mariadb_read_timeout = \"1m\"\n\n[limits]\nstorage_pending_max = 7\n"
+               "storage_pending_bytes = \"1MiB\"\n" + kMinimal);
+  Config cfg = load_config(c.path);
+  BOOST_TEST(cfg.storage.mariadb_connect_timeout.count() == 2);
+  BOOST_TEST(cfg.storage.mariadb_read_timeout.count() == 60);
+  BOOST_TEST(cfg.storage.mariadb_write_timeout.count() == 30);  // the default
+  BOOST_TEST(cfg.limits.storage_pending_max == 7);
+  BOOST_TEST(cfg.limits.storage_pending_bytes == 1024u * 1024);
+  // Connector/C counts whole seconds: 1500ms would be rounded behind the operator's back.
+  BOOST_TEST(error_of("[storage]\nmariadb_read_timeout = \"1500ms\"\n" + kMinimal)
+                 .find("storage.mariadb_read_timeout") != std::string::npos);
+  BOOST_TEST(error_of("[limits]\nstorage_pending_max = 0\n" + kMinimal).find("limits.storage_pending_max") !=
+             std::string::npos);
+}

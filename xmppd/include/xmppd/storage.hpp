@@ -6,6 +6,7 @@
 // an awaited write has returned only when its transaction is durable, so a XEP-0198 <a/> sent
 // after it never covers something that could still be lost.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -103,9 +104,18 @@ struct OfflineMessage {
   std::string xml;            // the stanza as serialised (jabber:client)
 };
 
+// What OfflineStore::store did with a message.
+enum class OfflineStored { stored, no_account, full };
+
 class OfflineStore {
  public:
   virtual ~OfflineStore() = default;
+  // Stores the message if the account exists and has fewer than `max_messages`, all in one
+  // write: during a database outage the whole step waits in the write queue (and so is never
+  // answered wrongly by a read that could not be done). Throws StorageError when it could not
+  // be stored.
+  virtual Task<OfflineStored> store(std::string host, std::string user, std::int64_t stamp_us,
+                                    std::string xml, std::int64_t max_messages) = 0;
   // Returns the stored message id; throws StorageError when it could not be stored.
   virtual Task<std::int64_t> push(std::string host, std::string user, std::int64_t stamp_us,
                                   std::string xml) = 0;
@@ -129,6 +139,10 @@ class BlockStore {
  public:
   virtual ~BlockStore() = default;
   virtual Task<std::vector<std::string>> list(std::string host, std::string user) = 0;
+  // As list(), but a database outage does not fail it: it waits in the write queue, like a
+  // write, until the database is back (bounded like writes). For a check that holds a stanza
+  // which will then be stored (a message to an offline account), so the outage holds it too.
+  virtual Task<std::vector<std::string>> list_through_outage(std::string host, std::string user) = 0;
   virtual Task<void> add(std::string host, std::string user, std::vector<std::string> jids) = 0;
   // Empty `jids` removes all.
   virtual Task<void> remove(std::string host, std::string user, std::vector<std::string> jids) = 0;
@@ -188,6 +202,12 @@ class Storage {
   virtual std::vector<std::string> migrate() = 0;
   // Stops the backend's threads; pending writes are committed first.
   virtual void stop() = 0;
+  // Admission of `bytes` of work the caller holds (a stanza waiting to be stored) until storage
+  // has taken it: a ticket to keep until then, or nullptr when pending storage work has reached
+  // its bound (limits.storage_pending_max / storage_pending_bytes, e.g. during a database
+  // outage). Then answer wait/resource-constraint (RFC 6120 §8.3.3.18) and do not acknowledge
+  // the stanza as stored.
+  virtual std::shared_ptr<void> admit(std::size_t bytes) = 0;
 };
 
 }  // namespace xmppd

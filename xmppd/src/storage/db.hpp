@@ -33,17 +33,28 @@ class Row {
   virtual bool is_null(int column) const = 0;
 };
 
-// The transaction was lost as a whole and may simply be run again: deadlock, lock wait timeout,
-// Galera certification failure, or a connection lost before COMMIT was sent. When the
-// connection was lost during COMMIT its outcome is unknown, and running it again could apply it
-// twice: then `outcome_unknown()` is true and the engine gives up (transient error).
+// The transaction was lost as a whole and may simply be run again. Two causes, handled apart:
+// - conflict: deadlock, lock wait timeout, Galera certification failure, SQLite locked. Another
+//   writer won; running it again soon usually works, so it is retried a bounded number of times.
+// - unavailable: the database cannot be reached or cannot write at all (connection lost or
+//   refused, a server that does not answer within its timeout, a Galera node not ready, a full
+//   disk, a SQLite write lock another process holds beyond the busy timeout). Nothing a retry
+//   soon will fix: the engine keeps the writes queued and tries again with back-off for as long
+//   as the outage lasts.
+// When the connection was lost during COMMIT its outcome is unknown, and running it again could
+// apply it twice: then `outcome_unknown()` is true and the engine gives up (transient error).
 class TransactionAborted : public StorageError {
  public:
-  explicit TransactionAborted(const std::string& what, bool outcome_unknown = false)
-      : StorageError(what, true), outcome_unknown_(outcome_unknown) {}
+  enum class Cause { conflict, unavailable };
+  explicit TransactionAborted(const std::string& what, Cause cause = Cause::conflict,
+                              bool outcome_unknown = false)
+      : StorageError(what, true), cause_(cause), outcome_unknown_(outcome_unknown) {}
+  Cause cause() const { return cause_; }
+  bool unavailable() const { return cause_ == Cause::unavailable; }
   bool outcome_unknown() const { return outcome_unknown_; }
 
  private:
+  Cause cause_;
   bool outcome_unknown_;
 };
 

@@ -11,10 +11,24 @@
 //                   returned only when it is durable.
 // A job that fails on its own (a constraint, bad data) must not take its batch-mates down: the
 // transaction is rolled back, that job gets its error and the rest of the batch runs again.
-// A transaction lost as a whole (deadlock, Galera certification failure, lost connection) is
-// retried with back-off a bounded number of times, reconnecting first; then every job of the
-// batch gets StorageError(transient). A job may therefore run more than once before its
-// transaction commits; jobs only touch the database and their own result.
+// A transaction lost to a conflict (deadlock, lock wait timeout, Galera certification failure,
+// SQLite locked) is retried with back-off a bounded number of times; then every job of the batch
+// gets StorageError(transient). A transaction lost because the database is unavailable (lost
+// or refused connection, a server that does not answer within its timeouts, a Galera node not
+// ready, a full disk, a SQLite lock held by another process) is an outage: the batch stays with the writer, which reconnects and tries
+// again with capped back-off for as long as the outage lasts, so a write that cannot be done
+// yet is never dropped (its caller, and any XEP-0198 <a/> waiting on it, simply waits). Only
+// stop() ends that wait, with StorageError(transient). A job may therefore run more than once
+// before its transaction commits; jobs only touch the database and their own result.
+//
+// Bounds (issue 2, "past a bound, answer wait/resource-constraint"): during an outage work piles
+// up, so it is bounded. Writes queued or running, and reads queued, are each at most
+// `pending_max`; past it a new call fails at once with StorageError(transient). Callers that hold
+// work of their own until storage takes it (the offline module holds the stanzas) first get an
+// admission ticket from admit(): at most `pending_max` tickets and `pending_bytes_max` bytes
+// are out at once. Reads are not held through an outage: a read that finds the database
+// unavailable fails (transient) after one reconnect, so a login or a roster get is answered
+// with a temporary error instead of hanging.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -38,6 +52,9 @@ struct EngineStats {
   std::uint64_t write_jobs = 0;          // writes committed
   std::uint64_t write_transactions = 0;  // transactions committed (batches)
   std::uint64_t retries = 0;             // transactions run again after TransactionAborted
+  std::uint64_t refused = 0;             // calls and admissions refused past the bounds
+  std::size_t pending_writes = 0;        // writes queued or running now
+  bool unavailable = false;              // the last attempt found the database unavailable
 };
 
 class Engine {
@@ -45,7 +62,10 @@ class Engine {
   struct Options {
     std::chrono::milliseconds commit_window{2};
     std::size_t max_batch = 512;
-    int max_attempts = 5;  // of one transaction or read, before a transient error
+    int max_attempts = 5;  // of one transaction or read lost to a conflict
+    std::size_t pending_max = 10'000;              // see "Bounds" above
+    std::size_t pending_bytes_max = 64u << 20;     // bytes under admission tickets
+    std::chrono::milliseconds outage_retry_max{1000};  // back-off cap while unavailable
   };
 
   Engine(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
@@ -65,8 +85,14 @@ class Engine {
     return initiate(std::move(f), true);
   }
 
+  // An admission ticket for `bytes` of work the caller holds until storage has taken it
+  // (released when the last copy is destroyed; it may outlive the engine), or nullptr when
+  // the bounds are reached: then answer wait/resource-constraint (RFC 6120 §8.3.3.18).
+  std::shared_ptr<void> admit(std::size_t bytes);
+
   // Commits the queued writes, answers the queued reads, joins the threads. Later calls fail
-  // with StorageError(transient). Idempotent.
+  // with StorageError(transient). During an outage the queued writes fail (transient) instead
+  // of waiting for the database. Idempotent.
   void stop();
   EngineStats stats() const;
 
@@ -142,7 +168,18 @@ class Engine {
   void reader_loop(Connection& c);
   void run_read(Connection& c, Job& job);
   void run_batch(std::vector<std::unique_ptr<Job>>& jobs);
+  void complete_all(std::vector<std::unique_ptr<Job>>& jobs, std::exception_ptr error);
   void backoff(int attempt);
+  // Sleeps before the next attempt during an outage; false when stop() was called meanwhile.
+  bool wait_out_outage(int attempt);
+  void note_unavailable(const std::exception& e);
+  void note_available();
+
+  // The admission counters, shared with the tickets, which may outlive the engine.
+  struct Admission {
+    std::mutex mutex;
+    std::size_t items = 0, bytes = 0;
+  };
 
   Options options_;
   std::unique_ptr<Connection> writer_;
@@ -153,10 +190,14 @@ class Engine {
   std::deque<Queued> writes_;
   std::deque<std::unique_ptr<Job>> reads_;
   bool stopping_ = false;
+  std::size_t pending_writes_ = 0;  // queued or in the running batch
+  std::shared_ptr<Admission> admission_ = std::make_shared<Admission>();
+  std::atomic<std::chrono::steady_clock::rep> outage_since_{0};
+  std::atomic<bool> unavailable_{false};
   std::mutex stop_mutex_;
   bool stopped_ = false;
 
-  std::atomic<std::uint64_t> write_jobs_{0}, write_transactions_{0}, retries_{0};
+  std::atomic<std::uint64_t> write_jobs_{0}, write_transactions_{0}, retries_{0}, refused_{0};
   std::vector<std::thread> threads_;
 };
 

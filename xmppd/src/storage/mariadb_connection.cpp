@@ -2,12 +2,16 @@
 // SQL mode, our own reconnect (https://mariadb.com/kb/en/mariadb-connector-c-api-prepared-statement-functions/).
 //
 // Sorting of errors (what the engine does with them):
-//   connection lost (2006 gone away, 2013 lost, 1927 killed, 1053 shutdown, 4031 idle timeout,
-//   network read/write errors): mark broken -> TransactionAborted; the engine calls
-//   ensure_open(), which reconnects, and the statements are prepared again on first use. Lost
-//   during COMMIT: the outcome is unknown, so the engine does not run the batch again.
-//   deadlock 1213 (also Galera's certification failure), lock wait timeout 1205, Galera
-//   "not ready" 1047, error during commit 1180: TransactionAborted -> rolled back and retried.
+//   connection lost (2006 gone away, 2013 lost, also after the read/write timeout of a server
+//   that stopped answering, 1927 killed, 1053 shutdown, 4031 idle timeout, network read/write
+//   errors), cannot connect, Galera "WSREP has not yet prepared node" 1047: mark broken ->
+//   TransactionAborted(unavailable); the engine keeps the writes queued and calls
+//   ensure_open() with back-off, which reconnects, and the statements are prepared again on
+//   first use. Lost during COMMIT: the outcome is unknown, so the engine does not run the
+//   batch again.
+//   deadlock 1213 (also Galera's certification failure), lock wait timeout 1205, error during
+//   commit 1180, statement needs re-preparing 1615: TransactionAborted(conflict) -> rolled back
+//   and retried a bounded number of times.
 //   anything else: StorageError(permanent).
 #include "storage/mariadb_connection.hpp"
 
@@ -24,8 +28,8 @@ namespace xmppd::storage {
 namespace {
 
 constexpr unsigned kClientInteractionTimeout = 4031;  // ER_CLIENT_INTERACTION_TIMEOUT (10.6+)
-constexpr unsigned kConnectTimeoutS = 5;
-constexpr unsigned kReadWriteTimeoutS = 30;  // a dead server fails a call, never hangs it
+
+unsigned seconds(std::chrono::seconds s) { return static_cast<unsigned>(std::max<long long>(1, s.count())); }
 
 void library_init() {
   static std::once_flag once;
@@ -116,14 +120,21 @@ bool MariadbConnection::is_retryable(unsigned error) {
   switch (error) {
     case ER_LOCK_DEADLOCK:        // 1213, also a Galera certification failure
     case ER_LOCK_WAIT_TIMEOUT:    // 1205
-    case ER_UNKNOWN_COM_ERROR:    // 1047, Galera: "WSREP has not yet prepared node"
     case ER_ERROR_DURING_COMMIT:  // 1180
     case ER_TABLE_DEF_CHANGED:    // 1412
     case ER_XA_RBDEADLOCK:        // 1614
+    case ER_NEED_REPREPARE:       // 1615: DDL changed a table under a prepared statement
       return true;
     default:
       return false;
   }
+}
+
+bool MariadbConnection::is_unavailable(unsigned error) {
+  // 1047 on a Galera node outside the primary component ("WSREP has not yet prepared node for
+  // application use"): it may last minutes; a new connection may reach a node that is ready.
+  return is_connection_lost(error) || error == ER_UNKNOWN_COM_ERROR || error == ER_CON_COUNT_ERROR ||
+         error == ER_TOO_MANY_USER_CONNECTIONS;
 }
 
 MariadbConnection::MariadbConnection(MariadbParams params) : params_(std::move(params)) {
@@ -141,12 +152,13 @@ void MariadbConnection::connect() {
   db_ = mysql_init(nullptr);
   if (!db_) throw StorageError("storage: MariaDB: out of memory", true);
   my_bool no = 0, yes = 1;
-  unsigned connect_timeout = kConnectTimeoutS, io_timeout = kReadWriteTimeoutS;
+  unsigned connect_timeout = seconds(params_.connect_timeout);
+  unsigned read_timeout = seconds(params_.read_timeout), write_timeout = seconds(params_.write_timeout);
   mysql_optionsv(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_optionsv(db_, MYSQL_OPT_RECONNECT, &no);  // see the file comment
   mysql_optionsv(db_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-  mysql_optionsv(db_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
-  mysql_optionsv(db_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+  mysql_optionsv(db_, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+  mysql_optionsv(db_, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout);
   mysql_optionsv(db_, MYSQL_REPORT_DATA_TRUNCATION, &yes);
   unsigned long flags = params_.multi_statements ? CLIENT_MULTI_STATEMENTS : 0;
   const char* host = params_.socket.empty() ? params_.host.c_str() : nullptr;
@@ -157,8 +169,7 @@ void MariadbConnection::connect() {
     unsigned error = mysql_errno(db_);
     std::string message = mysql_error(db_);
     disconnect();
-    bool transient = is_connection_lost(error) || error == ER_CON_COUNT_ERROR ||
-                     error == ER_TOO_MANY_USER_CONNECTIONS || error == ER_UNKNOWN_COM_ERROR;
+    bool transient = is_unavailable(error);
     throw StorageError("storage: cannot connect to MariaDB at " + params_.where() + " as '" +
                            params_.user + "' (database '" + params_.database + "'): " + message +
                            " (error " + std::to_string(error) + ")",
@@ -192,7 +203,7 @@ void MariadbConnection::ensure_open() {
   } catch (const StorageError& e) {
     disconnect();
     if (!e.transient()) throw;
-    throw TransactionAborted(e.what());
+    throw TransactionAborted(e.what(), TransactionAborted::Cause::unavailable);
   }
 }
 
@@ -200,16 +211,18 @@ void MariadbConnection::fail(unsigned error, const std::string& message, std::st
                              bool is_commit) {
   std::string text = "storage: MariaDB " + std::string(what) + ": " + message + " (error " +
                      std::to_string(error) + ")";
-  if (is_connection_lost(error)) {
+  if (is_unavailable(error)) {
     broken_ = true;
-    throw TransactionAborted(text, is_commit);
+    throw TransactionAborted(text, TransactionAborted::Cause::unavailable,
+                             is_commit && is_connection_lost(error));
   }
+  if (error == ER_NEED_REPREPARE) broken_ = true;  // prepared again after reconnecting
   if (is_retryable(error)) throw TransactionAborted(text);
   throw StorageError(text, false);
 }
 
 void MariadbConnection::simple(const char* sql, bool is_commit) {
-  if (!db_) throw TransactionAborted("storage: MariaDB: not connected");
+  if (!db_) throw TransactionAborted("storage: MariaDB: not connected", TransactionAborted::Cause::unavailable);
   if (mysql_query(db_, sql) != 0) fail(mysql_errno(db_), mysql_error(db_), sql, is_commit);
 }
 
@@ -222,7 +235,7 @@ void MariadbConnection::rollback() noexcept {
 }
 
 MYSQL_STMT* MariadbConnection::prepare(std::string_view sql) {
-  if (!db_) throw TransactionAborted("storage: MariaDB: not connected");
+  if (!db_) throw TransactionAborted("storage: MariaDB: not connected", TransactionAborted::Cause::unavailable);
   auto it = statements_.find(sql);
   if (it != statements_.end()) return it->second;
   MYSQL_STMT* stmt = mysql_stmt_init(db_);
@@ -376,7 +389,7 @@ void MariadbConnection::query(std::string_view sql, std::initializer_list<Param>
 }
 
 void MariadbConnection::exec_script(std::string_view sql) {
-  if (!db_) throw TransactionAborted("storage: MariaDB: not connected");
+  if (!db_) throw TransactionAborted("storage: MariaDB: not connected", TransactionAborted::Cause::unavailable);
   if (mysql_real_query(db_, sql.data(), sql.size()) != 0) {
     fail(mysql_errno(db_), mysql_error(db_), "script");
   }

@@ -17,6 +17,11 @@ struct MariadbParams {
   std::string host, socket, user, password, database;
   unsigned port = 3306;
   std::chrono::seconds lock_wait_timeout{5};
+  // A server that stops answering (hung, SIGSTOPped, a dead network path) must fail a call
+  // within these, never hang it: then the engine reconnects or waits out the outage.
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
   bool multi_statements = false;  // for the migration runner only
   // host:port or the socket, for messages.
   std::string where() const;
@@ -40,7 +45,8 @@ class MariadbConnection final : public Connection {
 
   // Error numbers this connection sorts (exposed for tests and logs).
   static bool is_connection_lost(unsigned error);
-  static bool is_retryable(unsigned error);
+  static bool is_retryable(unsigned error);    // a conflict: retried a bounded number of times
+  static bool is_unavailable(unsigned error);  // the server cannot serve now: an outage
 
  private:
   void connect();     // throws StorageError (transient when it may work later)

@@ -382,6 +382,21 @@ class SqlStorage::Offline final : public OfflineStore {
     });
   }
 
+  Task<OfflineStored> store(std::string host, std::string user, std::int64_t stamp_us,
+                            std::string xml, std::int64_t max_messages) override {
+    return engine_.write([host = std::move(host), user = std::move(user), stamp_us,
+                          xml = std::move(xml), max_messages](Connection& c) {
+      bool exists = false;
+      c.query(kAccountExists, {host, user}, [&](const Row&) { exists = true; });
+      if (!exists) return OfflineStored::no_account;
+      std::int64_t n = 0;
+      c.query(kOfflineCount, {host, user}, [&](const Row& r) { n = r.i64(0); });
+      if (n >= max_messages) return OfflineStored::full;
+      c.exec(kOfflineInsert, {host, user, stamp_us, xml});
+      return OfflineStored::stored;
+    });
+  }
+
   Task<std::vector<OfflineMessage>> list(std::string host, std::string user) override {
     return engine_.read([host = std::move(host), user = std::move(user)](Connection& c) {
       std::vector<OfflineMessage> messages;
@@ -457,6 +472,15 @@ class SqlStorage::Blocks final : public BlockStore {
     });
   }
 
+  Task<std::vector<std::string>> list_through_outage(std::string host, std::string user) override {
+    // Through the writer: its queue is what waits out an outage (engine.hpp).
+    return engine_.write([host = std::move(host), user = std::move(user)](Connection& c) {
+      std::vector<std::string> jids;
+      c.query(kBlockList, {host, user}, [&](const Row& r) { jids.push_back(r.str(0)); });
+      return jids;
+    });
+  }
+
   Task<void> add(std::string host, std::string user, std::vector<std::string> jids) override {
     return engine_.write([host = std::move(host), user = std::move(user), jids = std::move(jids),
                           sql = dialect_.block_insert](Connection& c) {
@@ -499,6 +523,7 @@ SqlStorage::~SqlStorage() { stop(); }
 AccountStore& SqlStorage::accounts() { return *accounts_; }
 RosterStore& SqlStorage::roster() { return *roster_; }
 OfflineStore& SqlStorage::offline() { return *offline_; }
+std::shared_ptr<void> SqlStorage::admit(std::size_t bytes) { return engine_.admit(bytes); }
 XmlStore& SqlStorage::xml() { return *xml_; }
 BlockStore& SqlStorage::blocks() { return *blocks_; }
 PepStore& SqlStorage::pep() { return *pep_; }

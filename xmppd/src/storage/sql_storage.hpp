@@ -55,6 +55,7 @@ class SqlStorage final : public Storage {
   PepStore& pep() override;
   std::vector<std::string> migrate() override;
   void stop() override;
+  std::shared_ptr<void> admit(std::size_t bytes) override;
 
   EngineStats stats() const { return engine_.stats(); }
 

@@ -6,6 +6,17 @@
 // storage.hpp promises that an awaited write is durable (a XEP-0198 <a/> may follow it), so
 // the writer uses synchronous=FULL: one fsync of the WAL per commit, which group commit shares
 // among every write of the batch.
+//
+// Errors (what the engine does with them):
+//   SQLITE_BUSY: another process (xmppctl, a backup, an operator's sqlite3 shell) has held the
+//   write lock beyond the busy timeout; with one writer per database nothing in xmppd competes,
+//   so this is an outage: TransactionAborted(unavailable), the writes stay queued and are tried
+//   again until the lock is free.
+//   SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_NOMEM (disk full, file system gone
+//   read-only or away): TransactionAborted(unavailable) as well, on a connection opened afresh,
+//   since its state after an I/O error is in doubt.
+//   SQLITE_LOCKED (a conflict inside this process): TransactionAborted(conflict), retried a
+//   bounded number of times. Anything else is the job's own failure.
 #include "storage/sqlite_connection.hpp"
 
 #include <sqlite3.h>
@@ -44,14 +55,27 @@ struct ResetOnExit {
   }
 };
 
-bool is_transient(int rc) {
+bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY; }
+bool is_conflict(int rc) { return (rc & 0xff) == SQLITE_LOCKED; }
+
+// The connection cannot be trusted after these: it is opened again.
+bool is_broken(int rc) {
   int primary = rc & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
+         primary == SQLITE_NOMEM;
 }
+
+bool is_transient(int rc) { return is_busy(rc) || is_conflict(rc) || is_broken(rc); }
 
 }  // namespace
 
-SqliteConnection::SqliteConnection(const std::string& path, Mode mode) : path_(path) {
+SqliteConnection::SqliteConnection(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+  open();
+}
+
+void SqliteConnection::open() {
+  const std::string& path = path_;
+  Mode mode = mode_;
   int flags = SQLITE_OPEN_NOMUTEX |  // one thread at a time uses a connection
               (mode == Mode::writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                     : SQLITE_OPEN_READONLY);
@@ -100,18 +124,40 @@ SqliteConnection::SqliteConnection(const std::string& path, Mode mode) : path_(p
   }
 }
 
-SqliteConnection::~SqliteConnection() {
+SqliteConnection::~SqliteConnection() { close(); }
+
+void SqliteConnection::close() noexcept {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();
   if (db_) sqlite3_close(db_);
+  db_ = nullptr;
+  in_transaction_ = false;
+}
+
+void SqliteConnection::ensure_open() {
+  if (db_ && !broken_) return;
+  close();
+  try {
+    open();
+    broken_ = false;
+  } catch (const std::exception& e) {
+    throw TransactionAborted(e.what(), TransactionAborted::Cause::unavailable);
+  }
 }
 
 void SqliteConnection::fail(int rc, std::string_view what) {
-  throw StorageError("storage: SQLite " + std::string(what) + ": " + sqlite3_errmsg(db_) +
-                         " (code " + std::to_string(rc) + ")",
-                     is_transient(rc));
+  std::string text = "storage: SQLite " + std::string(what) + ": " + sqlite3_errmsg(db_) +
+                     " (code " + std::to_string(rc) + ")";
+  if (is_broken(rc) || is_busy(rc)) {
+    if (is_broken(rc)) broken_ = true;
+    throw TransactionAborted(text, TransactionAborted::Cause::unavailable);
+  }
+  if (is_conflict(rc)) throw TransactionAborted(text);
+  throw StorageError(text, false);
 }
 
 sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
+  if (!db_) throw TransactionAborted("storage: SQLite: not open", TransactionAborted::Cause::unavailable);
   auto it = statements_.find(sql);
   if (it != statements_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
@@ -163,7 +209,7 @@ void SqliteConnection::commit() {
 }
 
 void SqliteConnection::rollback() noexcept {
-  if (sqlite3_get_autocommit(db_)) {
+  if (!db_ || sqlite3_get_autocommit(db_)) {
     in_transaction_ = false;
     return;
   }

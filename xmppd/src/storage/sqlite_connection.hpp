@@ -18,7 +18,8 @@ class SqliteConnection final : public Connection {
   SqliteConnection(const std::string& path, Mode mode);
   ~SqliteConnection() override;
 
-  void ensure_open() override {}
+  // Opens the database again after an I/O error or a full disk left the connection in doubt.
+  void ensure_open() override;
   void begin() override;
   void commit() override;
   void rollback() noexcept override;
@@ -29,12 +30,16 @@ class SqliteConnection final : public Connection {
   void exec_script(std::string_view sql) override;
 
  private:
+  void open();  // throws std::runtime_error
+  void close() noexcept;
   sqlite3_stmt* prepare(std::string_view sql);
   void bind(sqlite3_stmt* stmt, std::initializer_list<Param> params);
   [[noreturn]] void fail(int rc, std::string_view what);
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  Mode mode_;
+  bool broken_ = false;
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
   bool in_transaction_ = false;
 };

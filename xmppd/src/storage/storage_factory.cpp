@@ -24,9 +24,14 @@ storage::Engine::Options engine_options(const StorageConfig& config) {
   if (config.max_attempts < 1 || config.max_attempts > 100) {
     bad_config("max_attempts", "must be between 1 and 100");
   }
+  if (config.pending_max < 1) bad_config("pending_max", "must be at least 1");
+  if (config.outage_retry_max.count() < 1) bad_config("outage_retry_max", "must be at least 1 ms");
   storage::Engine::Options options;
   options.commit_window = config.commit_window;
   options.max_attempts = config.max_attempts;
+  options.pending_max = config.pending_max;
+  options.pending_bytes_max = static_cast<std::size_t>(config.pending_bytes_max);
+  options.outage_retry_max = config.outage_retry_max;
   return options;
 }
 
@@ -81,6 +86,9 @@ std::unique_ptr<Storage> open_mariadb(const StorageConfig& config) {
   params.database = config.mariadb_database;
   params.port = config.mariadb_port;
   params.lock_wait_timeout = config.mariadb_lock_wait_timeout;
+  params.connect_timeout = config.mariadb_connect_timeout;
+  params.read_timeout = config.mariadb_read_timeout;
+  params.write_timeout = config.mariadb_write_timeout;
   auto migration_connection = [params]() -> std::unique_ptr<Connection> {
     auto p = params;
     p.multi_statements = true;
@@ -108,7 +116,7 @@ StorageStats storage_stats(const Storage& s) {
   auto* sql = dynamic_cast<const storage::SqlStorage*>(&s);
   if (!sql) return {};
   auto e = sql->stats();
-  return {e.write_jobs, e.write_transactions, e.retries};
+  return {e.write_jobs, e.write_transactions, e.retries, e.refused, e.pending_writes, e.unavailable};
 }
 
 }  // namespace xmppd

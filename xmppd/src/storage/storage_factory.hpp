@@ -24,6 +24,13 @@ struct StorageConfig {
   bool migrate = true;  // apply pending migrations when opening (xmppctl migrate sets false)
   int max_attempts = 5;  // runs of a transaction lost to a deadlock or a lost connection
   std::chrono::seconds mariadb_lock_wait_timeout{5};  // innodb_lock_wait_timeout of a session
+  // Connector/C timeouts: a hung server fails a call within them (then: reconnect, or an outage).
+  std::chrono::seconds mariadb_connect_timeout{5}, mariadb_read_timeout{30}, mariadb_write_timeout{30};
+  // Bounds on pending storage work (engine.hpp, "Bounds"): limits.storage_pending_max/_bytes.
+  std::size_t pending_max = 10'000;
+  std::uint64_t pending_bytes_max = 64ull << 20;
+  // Back-off cap between attempts while the database is unavailable.
+  std::chrono::milliseconds outage_retry_max{1000};
 };
 
 // Throws std::runtime_error with a precise message on a bad configuration, a database that
@@ -35,6 +42,9 @@ struct StorageStats {
   std::uint64_t write_jobs = 0;          // writes committed
   std::uint64_t write_transactions = 0;  // transactions that committed them (group commit)
   std::uint64_t retries = 0;             // transactions or reads run again after a transient loss
+  std::uint64_t refused = 0;             // calls and admissions refused past the bounds
+  std::size_t pending_writes = 0;        // writes queued or running now
+  bool unavailable = false;              // the database was unavailable at the last attempt
 };
 StorageStats storage_stats(const Storage& storage);
 

@@ -45,6 +45,7 @@ class ModuleContextImpl final : public ModuleContext {
     for (auto& [type, entries] : host_.events)
       std::erase_if(entries, [&](const EventEntry& e) { return mine(e.id); });
     std::erase_if(host_.iq_handlers, [&](const auto& kv) { return mine(kv.second.first); });
+    std::erase_if(host_.services, [&](const auto& kv) { return mine(kv.second.first); });
     for (const auto& f : features_) std::erase(host_.features, f);
     for (const auto& f : account_features_) std::erase(host_.account_features, f);
   }
@@ -81,6 +82,11 @@ class ModuleContextImpl final : public ModuleContext {
   }
 
  protected:
+  void provide_erased(const std::type_info& type, void* service) override {
+    auto [it, fresh] = host_.services.try_emplace(std::type_index(type), 0, service);
+    if (!fresh) throw std::runtime_error(std::string("two modules provide service ") + type.name() + " on " + host_.config.name);
+    it->second.first = track();
+  }
   void subscribe(const std::type_info& event, int priority, std::function<void(void*)> fn) override {
     auto& list = host_.events[std::type_index(event)];
     auto pos = std::find_if(list.begin(), list.end(), [&](const EventEntry& x) { return x.priority < priority; });
@@ -185,6 +191,13 @@ void Core::emit_erased(const std::string& host_name, const std::type_info& type,
   if (it == h->events.end()) return;
   auto handlers = it->second;  // a handler may register or unregister others
   for (auto& e : handlers) e.handler(event);
+}
+
+void* Core::find_service(const std::string& host_name, const std::type_info& type) {
+  Host* h = host(host_name);
+  if (!h) return nullptr;
+  auto it = h->services.find(std::type_index(type));
+  return it == h->services.end() ? nullptr : it->second.second;
 }
 
 Session* Core::session(const Jid& full) {

@@ -58,6 +58,7 @@ struct Host {
     std::string category, type, name;
   };
   std::vector<Identity> identities;
+  std::unordered_map<std::type_index, std::pair<std::uint64_t, void*>> services;  // ModuleContext::provide
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
   std::vector<HookEntry>& hooks_for(StanzaHook key);
@@ -120,6 +121,7 @@ class Core : public Server {
 
  protected:
   void emit_erased(const std::string& host, const std::type_info& type, void* event) override;
+  void* find_service(const std::string& host, const std::type_info& type) override;
 
  private:
   void deliver_local(Element stanza, int below_priority, Session* origin);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "xmppd/awaitable.hpp"
@@ -125,6 +126,25 @@ class BlockStore {
   virtual Task<void> remove(std::string host, std::string user, std::vector<std::string> jids) = 0;
 };
 
+// XEP-0045 persistent rooms of a MUC host: configuration, subject and affiliations.
+struct MucRoomRecord {
+  std::string name;    // the room's localpart
+  std::string config;  // the configuration as the MUC module writes it (JSON)
+  std::string subject, subject_nick;
+  std::vector<std::pair<std::string, std::string>> affiliations;  // bare JID, affiliation
+  friend bool operator==(const MucRoomRecord&, const MucRoomRecord&) = default;
+};
+
+class MucStore {
+ public:
+  virtual ~MucStore() = default;
+  virtual Task<std::vector<MucRoomRecord>> rooms(std::string host) = 0;
+  // Inserts or replaces the room, its affiliations replaced by `room.affiliations`.
+  virtual Task<void> put_room(std::string host, MucRoomRecord room) = 0;
+  // Removes the room and its affiliations.
+  virtual Task<void> remove_room(std::string host, std::string name) = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -133,6 +153,7 @@ class Storage {
   virtual OfflineStore& offline() = 0;
   virtual XmlStore& xml() = 0;
   virtual BlockStore& blocks() = 0;
+  virtual MucStore& muc() = 0;
   // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns
   // the versions applied. Called at start and by `xmppctl migrate`.
   virtual std::vector<std::string> migrate() = 0;

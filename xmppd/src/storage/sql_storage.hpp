@@ -48,6 +48,7 @@ class SqlStorage final : public Storage {
   OfflineStore& offline() override;
   XmlStore& xml() override;
   BlockStore& blocks() override;
+  MucStore& muc() override;
   std::vector<std::string> migrate() override;
   void stop() override;
 
@@ -59,6 +60,7 @@ class SqlStorage final : public Storage {
   class Offline;
   class Xml;
   class Blocks;
+  class Muc;
 
   const Dialect& dialect_;
   ConnectionFactory migration_connection_;
@@ -68,6 +70,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Offline> offline_;
   std::unique_ptr<Xml> xml_;
   std::unique_ptr<Blocks> blocks_;
+  std::unique_ptr<Muc> muc_;
 };
 
 }  // namespace xmppd::storage

@@ -33,7 +33,7 @@ def test():
         alice["xep_0045"].invite(room, carol.boundjid.bare)
         run(carol.next_message(pred=lambda msg: str(msg["from"]) == room))
         carol["xep_0045"].decline(room, alice.boundjid.bare, reason="Nie teraz")
-        declined = run(alice.next_message(pred=lambda msg: msg.xml.find(m.MUC_USER + "x") is not None))
+        declined = run(alice.next_message(pred=lambda msg: msg.xml.find(m.MUC_USER + "x/" + m.MUC_USER + "decline") is not None))
         decline = declined.xml.find(m.MUC_USER + "x").find(m.MUC_USER + "decline")
         assert decline is not None and decline.findtext(m.MUC_USER + "reason") == "Nie teraz", declined
 

@@ -273,6 +273,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_7_members_only_refuses_an_outsider_and_invitati
   auto& alice = host.connect("alice@example.org/pc");
   auto& eve = host.connect("eve@example.org/pc");
   auto& bob = host.connect("bob@example.org/pc");
+  bob.available = true;  // the invitation goes to his bare JID (RFC 6121 §8.5.2.1.1)
   make_room(host, alice);
   BOOST_TEST(configure(host, alice, field("muc#roomconfig_membersonly", "1")).attr("type") == "result");
   join(host, eve, "eve");
@@ -399,7 +400,7 @@ BOOST_AUTO_TEST_CASE(affiliation_rules_admins_cannot_touch_owners_and_the_last_o
   BOOST_TEST(room.check_role_change(mod, own, MucRole::none)->condition == "not-allowed");  // §8.2
   BOOST_TEST(!room.check_role_change(mod, part, MucRole::none));
   BOOST_TEST(room.check_role_change(part, part, MucRole::visitor)->condition == "forbidden");
-  BOOST_TEST(room.default_role(MucAffiliation::member) == MucRole::participant);
+  BOOST_TEST((room.default_role(MucAffiliation::member) == MucRole::participant));
 }
 
 BOOST_AUTO_TEST_CASE(xep0045_10_2_config_form_round_trip_and_bad_values) {

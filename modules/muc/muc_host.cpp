@@ -180,7 +180,8 @@ void MucHost::broadcast_presence(Room& room, Occupant& occ, const std::vector<in
     }
     return p;
   };
-  Element anon = make(false, false), named = make(true, false), self = make(true, true);
+  // §7.2.3 example: one's own presence carries one's JID only where one may see JIDs.
+  Element anon = make(false, false), named = make(true, false), self = make(room.sees_real_jids(occ), true);
   for (auto& r : room.occupants()) {
     if (&r == &occ) continue;
     send_to_occupant(room, r, room.sees_real_jids(r) ? named : anon);
@@ -344,7 +345,7 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   if (same) {
     // Another client of the same user under the same nick: it joins the occupant silently.
     same->resources.push_back(user.resource());
-    Element p = occupant_presence(room, *same, true);
+    Element p = occupant_presence(room, *same, room.sees_real_jids(*same));
     Element& x = *p.child("x", kMucUser);
     status(x, 110);
     for (int c : self_codes) status(x, c);
@@ -399,7 +400,7 @@ void MucHost::change_nick(Room& room, Occupant& occ, const std::string& nick) {
   note.all = {303};
   note.new_nick = nick;
   Element anon = occupant_presence(room, occ, false), named = occupant_presence(room, occ, true),
-          self = occupant_presence(room, occ, true);
+          self = occupant_presence(room, occ, room.sees_real_jids(occ));
   decorate(anon, note, false);
   decorate(named, note, false);
   decorate(self, note, true);
@@ -433,7 +434,7 @@ void MucHost::remove_occupant_with(Room& room, Occupant& occ, std::vector<int> c
   note.actor = actor;
   note.reason = reason;
   Element anon = occupant_presence(room, occ, false), named = occupant_presence(room, occ, true),
-          self = occupant_presence(room, occ, true);
+          self = occupant_presence(room, occ, room.sees_real_jids(occ));
   decorate(anon, note, false);
   decorate(named, note, false);
   decorate(self, note, true);
@@ -444,7 +445,7 @@ void MucHost::remove_occupant_with(Room& room, Occupant& occ, std::vector<int> c
 }
 
 void MucHost::drop_if_unused(Room& room) {
-  if (!room.empty() || room.config().persistent) return;
+  if (!room.empty() || room.config().persistent || room.kept_by_service()) return;
   history().forget(room.jid());
   rooms_.erase(room.jid().local());
 }
@@ -905,6 +906,7 @@ void MucHost::persist(const Room& room) {
 bool MucHost::create_room(const Jid& jid, const MucRoomConfig& config) {
   if (jid.domain() != settings_.host || jid.local().empty() || find(jid.local())) return false;
   auto room = new_room(jid, config);
+  room->set_kept_by_service(true);
   Room& r = *room;
   rooms_[jid.local()] = std::move(room);
   persist(r);

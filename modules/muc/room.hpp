@@ -48,6 +48,9 @@ class Room {
   const MucRoomConfig& config() const { return config_; }
   void set_config(MucRoomConfig c) { config_ = std::move(c); }
   bool locked() const { return locked_; }
+  // A room a module created through MucRooms lives until that module destroys it, even empty.
+  bool kept_by_service() const { return kept_by_service_; }
+  void set_kept_by_service(bool k) { kept_by_service_ = k; }
   void set_locked(bool l) { locked_ = l; }
   const std::string& subject() const { return subject_; }
   const std::string& subject_nick() const { return subject_nick_; }
@@ -89,6 +92,7 @@ class Room {
   Jid jid_;
   MucRoomConfig config_;
   bool locked_ = false;
+  bool kept_by_service_ = false;
   std::string subject_, subject_nick_;
   std::vector<std::pair<std::string, MucAffiliation>> affiliations_;
   std::vector<Occupant> occupants_;

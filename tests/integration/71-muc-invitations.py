@@ -21,7 +21,7 @@ def test():
 
         # §7.8.2 mediated invitation
         alice["xep_0045"].invite(room, bob.boundjid.bare, reason="Pilna sprawa")
-        inv = run(bob.next_message(pred=lambda msg: msg.xml.find(m.MUC_USER + "x") is not None))
+        inv = run(m.next_message(bob, pred=lambda msg: msg.xml.find(m.MUC_USER + "x") is not None))
         assert str(inv["from"]) == room, inv
         invite = inv.xml.find(m.MUC_USER + "x").find(m.MUC_USER + "invite")
         assert invite.get("from", "").startswith(str(alice.boundjid.bare)), invite.attrib
@@ -31,15 +31,15 @@ def test():
 
         # The decline of another invitation reaches the inviter from the room.
         alice["xep_0045"].invite(room, carol.boundjid.bare)
-        run(carol.next_message(pred=lambda msg: str(msg["from"]) == room))
+        run(m.next_message(carol, pred=lambda msg: str(msg["from"]) == room))
         carol["xep_0045"].decline(room, alice.boundjid.bare, reason="Nie teraz")
-        declined = run(alice.next_message(pred=lambda msg: msg.xml.find(m.MUC_USER + "x/" + m.MUC_USER + "decline") is not None))
+        declined = run(m.next_message(alice, pred=lambda msg: msg.xml.find(m.MUC_USER + "x/" + m.MUC_USER + "decline") is not None))
         decline = declined.xml.find(m.MUC_USER + "x").find(m.MUC_USER + "decline")
         assert decline is not None and decline.findtext(m.MUC_USER + "reason") == "Nie teraz", declined
 
         # XEP-0249: a direct invitation is a message between the users.
         alice["xep_0249"].send_invitation(eve.boundjid.bare, room, reason="Zapraszam")
-        direct = run(eve.next_message(pred=lambda msg: msg.xml.find("{jabber:x:conference}x") is not None))
+        direct = run(m.next_message(eve, pred=lambda msg: msg.xml.find("{jabber:x:conference}x") is not None))
         assert direct.xml.find("{jabber:x:conference}x").get("jid") == room
         assert run(m.join_error(eve, room, "Ewa")) == "registration-required"  # not a member yet
         run(alice["xep_0045"].set_affiliation(room, "member", jid=eve.boundjid.bare))

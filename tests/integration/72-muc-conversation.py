@@ -30,11 +30,11 @@ def test():
         run(m.join(cezary, room, "Cezary"))
         clients = {"Alicja": alice, "Bob": bob, "Cezary": cezary}
         for c in clients.values():
-            c.messages.clear()
+            c.stanzas.clear()
 
         alice["xep_0045"].set_subject(room, "Dotacje 2026")
         for c in clients.values():
-            s = run(c.next_message(pred=lambda msg: msg["subject"] == "Dotacje 2026"))
+            s = run(m.next_message(c, pred=lambda msg: msg["subject"] == "Dotacje 2026"))
             assert str(s["from"]) == room + "/Alicja", s
 
         # Each line reaches everyone (the sender too) as the next groupchat message, in order,
@@ -42,11 +42,11 @@ def test():
         for nick, text in LINES:
             clients[nick].send_message(mto=room, mbody=text, mtype="groupchat")
             for c in clients.values():
-                msg = run(c.next_message(pred=groupchat(room)))
+                msg = run(m.next_message(c, pred=groupchat(room)))
                 assert (msg["from"].resource, msg["body"]) == (nick, text), (c.boundjid, msg)
         for c in clients.values():
             run(c.sync())
-            assert not c.messages.find(groupchat(room)), "a copy arrived twice"
+            assert not m.messages_now(c, groupchat(room)), "a copy arrived twice"
         # Read the conversation again through a fresh client: history on join, last 3 messages.
         dorota = run(m.login(server, "dorota", "dorota-Pass-4"))
         own, subject, occupants, history = run(m.join(dorota, room, "Dorota", maxstanzas=3))
@@ -60,37 +60,37 @@ def test():
             assert m.stanza_id(msg)[1] == room
 
         # Live messages: each occupant gets each once, with one stanza-id shared by all copies.
-        alice.messages.clear(), bob.messages.clear(), cezary.messages.clear(), dorota.messages.clear()
+        alice.stanzas.clear(), bob.stanzas.clear(), cezary.stanzas.clear(), dorota.stanzas.clear()
         bob.send_message(mto=room, mbody="Ostatnie pytanie: termin?", mtype="groupchat")
         seen_ids = set()
         for c in (alice, bob, cezary, dorota):
-            msg = run(c.next_message(pred=groupchat(room)))
+            msg = run(m.next_message(c, pred=groupchat(room)))
             assert msg["body"] == "Ostatnie pytanie: termin?" and str(msg["from"]) == room + "/Bob", msg
             sid, by = m.stanza_id(msg)
             assert by == room and sid, msg
             seen_ids.add(sid)
             run(c.sync())
-            assert not c.messages.find(groupchat(room)), "a copy arrived twice"
+            assert not m.messages_now(c, groupchat(room)), "a copy arrived twice"
         assert len(seen_ids) == 1, seen_ids
 
         # §7.5 private message through the room: from the sender's occupant JID.
         cezary.send_message(mto=room + "/Alicja", mbody="Czy mogę zadzwonić?", mtype="chat")
-        pm = run(alice.next_message(pred=lambda msg: msg["body"] == "Czy mogę zadzwonić?"))
+        pm = run(m.next_message(alice, pred=lambda msg: msg["body"] == "Czy mogę zadzwonić?"))
         assert str(pm["from"]) == room + "/Cezary" and pm["type"] == "chat", pm
         run(bob.sync())
-        assert not bob.messages.find(lambda msg: msg["body"] == "Czy mogę zadzwonić?")
+        assert not m.messages_now(bob, lambda msg: msg["body"] == "Czy mogę zadzwonić?")
 
         # muc#roomconfig_allowpm = none: private messages are refused.
         form = run(alice["xep_0045"].get_room_config(room))
         submit = alice["xep_0004"].make_form(ftype="submit")
         submit.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/muc#roomconfig")
         submit.add_field(var="muc#roomconfig_allowpm", value="none")
-        assert "muc#roomconfig_allowpm" in form["fields"]
+        assert "muc#roomconfig_allowpm" in m.form_vars(form)
         run(alice["xep_0045"].set_room_config(room, submit))
-        change = run(bob.next_message(pred=lambda msg: 104 in m.status_codes(msg)))  # §10.2.1
+        change = run(m.next_message(bob, pred=lambda msg: 104 in m.status_codes(msg)))  # §10.2.1
         assert str(change["from"]) == room
         cezary.send_message(mto=room + "/Alicja", mbody="Jeszcze jedno?", mtype="chat")
-        err = run(cezary.errors.get(describe="refused private message"))
+        err = run(m.next_error(cezary, describe="refused private message"))
         assert err["error"]["condition"] == "forbidden", err
         for c in (alice, bob, cezary, dorota):
             run(c.close())

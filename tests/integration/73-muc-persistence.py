@@ -28,7 +28,7 @@ def test():
         run(alice["xep_0045"].set_affiliation(room, "member", jid=bob.boundjid.bare))
         run(alice["xep_0045"].set_affiliation(room, "outcast", jid=mallory.boundjid.bare))
         alice["xep_0045"].set_subject(room, "Nabór wniosków")
-        run(alice.next_message(pred=lambda msg: msg["subject"] == "Nabór wniosków"))
+        run(m.next_message(alice, pred=lambda msg: msg["subject"] == "Nabór wniosków"))
         run(m.create_room(bob, scratch, "Bob"))
         run(alice.sync())
 

@@ -38,12 +38,12 @@ def test():
         own, _, _, _ = run(m.join(bob, room, "Bob"))
         assert m.item(own).get("role") == "visitor", m.item(own).attrib
         bob.send_message(mto=room, mbody="Czy mnie słychać?", mtype="groupchat")
-        assert run(bob.errors.get(describe="voiceless"))["error"]["condition"] == "forbidden"
+        assert run(m.next_error(bob, describe="voiceless"))["error"]["condition"] == "forbidden"
         run(alice["xep_0045"].set_role(room, "Bob", "participant"))
-        voiced = run(bob.next_presence(pred=lambda p: m.from_room(room, "Bob")(p) and m.item(p).get("role") == "participant"))
+        voiced = run(m.next_presence(bob, pred=lambda p: m.from_room(room, "Bob")(p) and m.item(p).get("role") == "participant"))
         assert 110 in m.status_codes(voiced)
         bob.send_message(mto=room, mbody="Teraz słychać.", mtype="groupchat")
-        run(alice.next_message(pred=lambda msg: msg["body"] == "Teraz słychać."))
+        run(m.next_message(alice, pred=lambda msg: msg["body"] == "Teraz słychać."))
 
         # XEP-0410 self-ping
         ping = bob.raw_iq("get", room + "/Bob", "<ping xmlns='urn:xmpp:ping'/>")
@@ -54,7 +54,7 @@ def test():
         run(m.join(carol, room, "Karolina"))
         assert run(iq_condition(carol["xep_0045"].set_affiliation(room, "outcast", jid=alice.boundjid.bare))) == "not-allowed"
         run(carol["xep_0045"].set_affiliation(room, "outcast", jid=bob.boundjid.bare, reason="Reklamy"))
-        banned = run(bob.next_presence(pred=lambda p: m.from_room(room, "Bob")(p) and p["type"] == "unavailable"))
+        banned = run(m.next_presence(bob, pred=lambda p: m.from_room(room, "Bob")(p) and p["type"] == "unavailable"))
         assert m.status_codes(banned) == {110, 301}, m.status_codes(banned)
         assert m.item(banned).get("affiliation") == "outcast"
         assert run(m.join_error(bob, room, "Bob2")) == "forbidden"
@@ -64,7 +64,7 @@ def test():
         # §10.9 destroy: only the owner; occupants learn why and where to go.
         assert run(iq_condition(carol["xep_0045"].destroy(room, reason="x"))) == "forbidden"
         run(alice["xep_0045"].destroy(room, reason="Sprawa zamknięta", altroom=hidden))
-        end = run(carol.next_presence(pred=lambda p: m.from_room(room, "Karolina")(p) and p["type"] == "unavailable"))
+        end = run(m.next_presence(carol, pred=lambda p: m.from_room(room, "Karolina")(p) and p["type"] == "unavailable"))
         destroy = end.xml.find(m.MUC_USER + "x").find(m.MUC_USER + "destroy")
         assert destroy is not None and destroy.get("jid") == hidden, end
         assert destroy.findtext(m.MUC_USER + "reason") == "Sprawa zamknięta"

@@ -27,6 +27,25 @@ async def relogin(server, user, password):
     return await Client(jid, password, plugins=PLUGINS).login(server.ports["c2s"])
 
 
+# slixmpp raises its "message" event only for messages with a body, so subjects, invitations
+# and status messages are read from the client's record of every stanza.
+async def next_message(client, pred=lambda _: True, describe="", timeout=10):
+    return await client.stanzas.get(lambda st: st.name == "message" and st["type"] != "error" and pred(st),
+                                    timeout, describe)
+
+
+async def next_presence(client, pred=lambda _: True, describe="", timeout=10):
+    return await client.stanzas.get(lambda st: st.name == "presence" and pred(st), timeout, describe)
+
+
+async def next_error(client, describe="", timeout=10):
+    return await client.stanzas.get(lambda st: st.name == "message" and st["type"] == "error", timeout, describe)
+
+
+def messages_now(client, pred=lambda _: True):
+    return client.stanzas.find(lambda st: st.name == "message" and st["type"] != "error" and pred(st))
+
+
 def status_codes(stanza):
     x = stanza.xml.find(MUC_USER + "x")
     return set() if x is None else {int(s.get("code")) for s in x.findall(MUC_USER + "status")}
@@ -51,16 +70,21 @@ async def join_error(client, room, nick, **kwargs):
     raise AssertionError("%s could join %s as %s" % (client.boundjid, room, nick))
 
 
+def form_vars(form):
+    fields = form["fields"]
+    return {f["var"] for f in (fields.values() if hasattr(fields, "values") else fields)}
+
+
 async def create_room(client, room, nick, **config):
     """§10.1: the first join creates a locked room (status 201); the owner fetches the form,
     sets `config` (muc#roomconfig_* fields without the prefix) and submits it."""
     own, _subject, _occupants, _history = await join(client, room, nick)
     assert status_codes(own) >= {110, 201}, status_codes(own)
-    form = await client["xep_0045"].get_room_config(room)
+    offered = form_vars(await client["xep_0045"].get_room_config(room))
     values = {}
     for key, value in config.items():
         var = key if key.startswith("muc#") else "muc#roomconfig_" + key
-        assert var in form["fields"], "the form has no field %s: %s" % (var, list(form["fields"]))
+        assert var in offered, "the form has no field %s: %s" % (var, offered)
         values[var] = value
     submit = client["xep_0004"].make_form(ftype="submit")
     submit.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/muc#roomconfig")

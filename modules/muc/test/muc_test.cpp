@@ -326,6 +326,7 @@ BOOST_AUTO_TEST_CASE(xep0045_8_2_moderator_kicks_with_307_and_a_participant_may_
                            "'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='carol' role='none'>"
                            "<reason>spam</reason></item></query></iq>";
   BOOST_TEST(error_condition(host.iq(bob, kick_carol)) == "forbidden");
+  host.take(bob);
   BOOST_TEST(host.iq(alice, kick_carol).attr("type") == "result");
   auto to_carol = host.take(carol);
   BOOST_REQUIRE_EQUAL(to_carol.size(), 1u);

@@ -303,6 +303,9 @@ Flow MucHost::on_presence(StanzaEvent& ev) {
   }
   JoinOptions options;
   options.history = x ? x->child("history", kMuc) : nullptr;
+  // §7.2.2 status 210: the nick was prepared (RFC 7622 §3.4, e.g. normalised) into another form.
+  std::string_view asked = st.attr("to");
+  options.nick_prepared = asked.substr(asked.find('/') + 1) != nick;
   if (auto error = join(*room, ev.from, nick, st, created, options)) {
     server_.bounce(st, *error);
     if (created) rooms_.erase(ev.to.local());
@@ -342,6 +345,7 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   if (room.config().non_anonymous) self_codes.push_back(100);  // §7.2.4
   if (room.config().logging) self_codes.push_back(170);        // §7.2.12
   if (created) self_codes.push_back(201);                      // §10.1.1
+  if (o.nick_prepared) self_codes.push_back(210);              // §7.2.2
   if (same) {
     // Another client of the same user under the same nick: it joins the occupant silently.
     same->resources.push_back(user.resource());
@@ -978,6 +982,20 @@ bool MucHost::destroy_room(const Jid& jid, std::string reason, std::string alter
   Room* room = find(jid.local());
   if (!room) return false;
   destroy(*room, reason, alternate);
+  return true;
+}
+
+bool MucHost::invite(const Jid& jid, const Jid& user, std::string reason) {
+  Room* room = find(jid.local());
+  if (!room) return false;
+  // XEP-0249 §2: a direct invitation, here from the room itself (the livechat offer).
+  Element m("message", ns::kClient);
+  m.set_attr("from", room->jid().bare_str()).set_attr("to", user.str());
+  Element& x = m.add_child("x", kDirectInvite);
+  x.set_attr("jid", room->jid().bare_str());
+  if (!reason.empty()) x.set_attr("reason", reason);
+  if (room->config().password_protected) x.set_attr("password", room->config().password);
+  server_.route(std::move(m));
   return true;
 }
 

@@ -54,6 +54,7 @@ class MucHost final : public MucRooms {
   std::optional<std::string> send_message(const Jid& room, const std::string& nick, const std::string& body) override;
   bool destroy_room(const Jid& room, std::string reason, std::string alternate) override;
   std::vector<std::pair<std::string, Jid>> occupants(const Jid& room) override;
+  bool invite(const Jid& room, const Jid& user, std::string reason) override;
   void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) override {
     observer_ = std::move(observer);
   }
@@ -65,6 +66,7 @@ class MucHost final : public MucRooms {
   struct JoinOptions {
     bool check_password = true, check_membership = true;
     const Element* history = nullptr;  // the client's <history/>
+    bool nick_prepared = false;         // the nick asked for was not in its prepared form
   };
 
   Task<void> load();

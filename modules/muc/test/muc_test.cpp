@@ -589,9 +589,60 @@ BOOST_AUTO_TEST_CASE(rooms_api_creates_and_drives_a_room_without_stanzas_from_th
   BOOST_TEST(got[0].attr("from") == "conv1@conference.example.org");
   BOOST_TEST(got[0].child("stanza-id", muc::kStanzaId)->attr("id") == *id);
   BOOST_TEST(rooms->occupants(room).size() == 2u);
+  auto& colleague = host.connect("ewa@example.org/pc");
+  BOOST_TEST(rooms->invite(room, colleague.jid(), "Przejmij rozmowę"));
+  host.settle();
+  auto invitation = host.take(colleague);
+  BOOST_REQUIRE_EQUAL(invitation.size(), 1u);
+  BOOST_TEST(invitation[0].child("x", muc::kDirectInvite)->attr("jid") == "conv1@conference.example.org");
   BOOST_TEST(rooms->remove_occupant(room, visitor.jid(), "zamknięta"));
   BOOST_TEST(codes(host.take(visitor)[0]).count(307) == 1u);
   BOOST_TEST(rooms->destroy_room(room));
   BOOST_TEST(host.take(consultant).back().child("x", muc::kMucUser)->child("destroy", muc::kMucUser) != nullptr);
   BOOST_TEST(!rooms->room_config(room));
+}
+
+BOOST_AUTO_TEST_CASE(xep0045_status_100_172_321_322_for_anonymity_and_membership_changes) {
+  TestHost host(hosts());
+  auto& alice = host.connect("alice@example.org/pc");
+  auto& bob = host.connect("bob@example.org/pc");
+  auto& carol = host.connect("carol@example.org/pc");
+  make_room(host, alice);
+  configure(host, alice, field("muc#roomconfig_whois", "anyone"));
+  join(host, bob, "bob");
+  join(host, carol, "carol");
+  auto joined = named(host.take(bob), "presence");
+  BOOST_TEST((codes(joined[1]) == std::set<int>{100, 110}));  // §7.2.4 non-anonymous room
+  BOOST_TEST(item_of(joined[0])->attr("jid") == "alice@example.org/pc");
+  host.take(alice), host.take(carol);
+  host.iq(alice, "<iq type='set' id='m' to='" + std::string(kRoom) +
+                     "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                     "<item jid='bob@example.org' affiliation='member'/></query></iq>");
+  host.take(bob), host.take(carol);
+  // §10.2.1: the room turns semi-anonymous (173) and members-only: carol, no member, goes (322).
+  configure(host, alice, field("muc#roomconfig_whois", "moderators") + field("muc#roomconfig_membersonly", "1"));
+  auto to_carol = host.take(carol);
+  BOOST_REQUIRE_EQUAL(to_carol.size(), 2u);
+  BOOST_TEST((codes(to_carol[0]) == std::set<int>{104, 173}));
+  BOOST_TEST((codes(to_carol[1]) == std::set<int>{110, 322}));
+  // §9.4: bob is no longer a member of the members-only room (321).
+  host.take(bob);
+  host.iq(alice, "<iq type='set' id='n' to='" + std::string(kRoom) +
+                     "'><query xmlns='http://jabber.org/protocol/muc#admin'>"
+                     "<item jid='bob@example.org' affiliation='none'/></query></iq>");
+  auto to_bob = host.take(bob);
+  BOOST_REQUIRE_EQUAL(to_bob.size(), 1u);
+  BOOST_TEST((codes(to_bob[0]) == std::set<int>{110, 321}));
+}
+
+BOOST_AUTO_TEST_CASE(xep0045_7_2_2_status_210_when_the_nick_is_prepared_otherwise) {
+  TestHost host(hosts());
+  auto& alice = host.connect("alice@example.org/pc");
+  make_room(host, alice);
+  auto& bob = host.connect("bob@example.org/pc");
+  // U+212B ANGSTROM SIGN is normalised (NFC) to U+00C5: the room says it used another nick.
+  join(host, bob, "\xe2\x84\xab");
+  auto own = named(host.take(bob), "presence").back();
+  BOOST_TEST(own.attr("from") == std::string(kRoom) + "/\xc3\x85");
+  BOOST_TEST(codes(own).count(210) == 1u);
 }

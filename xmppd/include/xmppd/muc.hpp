@@ -127,6 +127,8 @@ class MucRooms {
                                                   const std::string& body) = 0;
   // XEP-0045 §10.9: occupants get the destroy notice; the room and its affiliations are gone.
   virtual bool destroy_room(const Jid& room, std::string reason = {}, std::string alternate = {}) = 0;
+  // Sends `user` a XEP-0249 direct invitation from the room; false when there is no room.
+  virtual bool invite(const Jid& room, const Jid& user, std::string reason = {}) = 0;
   // Occupants' nicks and real full JIDs.
   virtual std::vector<std::pair<std::string, Jid>> occupants(const Jid& room) = 0;
   // Called for each groupchat message before it is broadcast; return true to take it (not

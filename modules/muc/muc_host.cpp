@@ -528,7 +528,24 @@ std::string MucHost::broadcast_message(Room& room, Element m, const std::string&
     history().append(room.jid(), RoomMessage{id, server_.now_us(), nick, real.empty() ? "" : real.bare_str(),
                                              m.to_string()});
   for (auto& o : room.occupants()) send_to_occupant(room, o, m);
+  sweep(room);
   return id;
+}
+
+// An occupant whose session ended without an unavailable presence to the room (one added
+// through MucRooms sent none, so the presence module has nothing to follow up) is removed when
+// the room next speaks, with status 333 (§15.6.2: removed because of a technical problem).
+void MucHost::sweep(Room& room) {
+  std::vector<std::string> gone;
+  for (auto& o : room.occupants()) {
+    std::erase_if(o.resources, [&](const std::string& r) {
+      Jid full = o.bare.with_resource(r);
+      return server_.serves_host(full.domain()) && !server_.session(full);
+    });
+    if (o.resources.empty()) gone.push_back(o.nick);
+  }
+  for (const auto& nick : gone)
+    if (Occupant* o = room.by_nick(nick)) remove_occupant_with(room, *o, {333}, "", "");
 }
 
 void MucHost::private_message(Room& room, const Jid& sender, const std::string& nick, const Element& st) {

@@ -101,6 +101,7 @@ class MucHost final : public MucRooms {
                             const std::string& reason);
   void destroy(Room& room, const std::string& reason, const std::string& alternate);
   void drop_if_unused(Room& room);
+  void sweep(Room& room);
   void persist(const Room& room);
 
   // Stanzas

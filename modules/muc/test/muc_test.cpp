@@ -646,3 +646,24 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_2_status_210_when_the_nick_is_prepared_otherwis
   BOOST_TEST(own.attr("from") == std::string(kRoom) + "/\xc3\x85");
   BOOST_TEST(codes(own).count(210) == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(xep0045_status_333_an_occupant_whose_session_ended_is_removed) {
+  TestHost host(hosts());
+  auto& consultant = host.connect("anna@example.org/pc");
+  auto& visitor = host.connect("v2@example.org/web");
+  auto* rooms = host.core().service<MucRooms>("conference.example.org");
+  Jid room = *Jid::parse("conv2@conference.example.org");
+  BOOST_REQUIRE(rooms->create_room(room, MucRoomConfig{}));
+  rooms->add_occupant(room, consultant.jid(), "Anna");
+  rooms->add_occupant(room, visitor.jid(), "Gość");
+  host.settle();
+  host.take(consultant);
+  host.disconnect(visitor);  // no unavailable presence reached the room
+  rooms->send_message(room, "Anna", "Czy jest Pan/Pani jeszcze?");
+  auto got = host.take(consultant);
+  BOOST_REQUIRE_EQUAL(got.size(), 2u);
+  BOOST_TEST(got[1].attr("from") == "conv2@conference.example.org/Gość");
+  BOOST_TEST(got[1].attr("type") == "unavailable");
+  BOOST_TEST((codes(got[1]) == std::set<int>{333}));
+  BOOST_TEST(rooms->occupants(room).size() == 1u);
+}

@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE muc
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <set>
 
 #include "test_host.hpp"
@@ -666,4 +667,36 @@ BOOST_AUTO_TEST_CASE(xep0045_status_333_an_occupant_whose_session_ended_is_remov
   BOOST_TEST(got[1].attr("type") == "unavailable");
   BOOST_TEST((codes(got[1]) == std::set<int>{333}));
   BOOST_TEST(rooms->occupants(room).size() == 1u);
+}
+
+namespace {
+std::size_t heap_in_use_kib() {
+  // Resident set from /proc (the allocator may keep freed pages: only an upper bound matters).
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<std::size_t>(resident) * 4;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_livechat_day_of_1000_rooms_with_3_occupants_stays_small) {
+  TestHost host(hosts());
+  std::vector<FakeSession*> people;
+  for (int i = 0; i < 3000; ++i) people.push_back(&host.connect("u" + std::to_string(i) + "@example.org/web"));
+  auto* rooms = host.core().service<MucRooms>("conference.example.org");
+  std::size_t before = heap_in_use_kib();
+  for (int r = 0; r < 1000; ++r) {
+    Jid room = *Jid::parse("conv" + std::to_string(r) + "@conference.example.org");
+    BOOST_REQUIRE(rooms->create_room(room, MucRoomConfig{}));
+    for (int k = 0; k < 3; ++k) rooms->add_occupant(room, people[r * 3 + k]->jid(), "n" + std::to_string(k));
+    rooms->send_message(room, "", "Dzień dobry");
+    host.settle();
+    for (int k = 0; k < 3; ++k) people[r * 3 + k]->received.clear();  // what clients got is not the room's
+  }
+  std::size_t grown = heap_in_use_kib() - before;
+  BOOST_TEST_MESSAGE("1000 rooms, 3000 occupants, 1000 messages of history: " << grown << " KiB");
+  BOOST_TEST(grown < 16u * 1024u);
 }

@@ -262,10 +262,20 @@ Flow MucHost::on_presence(StanzaEvent& ev) {
     return Flow::stop;
   }
   const std::string& nick = ev.to.resource();
+  const Element* x = st.child("x", kMuc);
   if (occ) {
-    if (occ->nick == nick) {  // §7.7: a change of availability status
+    if (occ->nick == nick) {
       occ->presence = presence_payload(st);
-      broadcast_presence(*room, *occ, {}, {});
+      if (x) {
+        // A client joining again while the room still has it (it reconnected, or XEP-0410 told
+        // it to rejoin): it gets the occupants, its own presence, history and subject again.
+        JoinOptions again;
+        again.check_password = again.check_membership = false;
+        again.history = x->child("history", kMuc);
+        join(*room, ev.from, nick, st, false, again);
+      } else {
+        broadcast_presence(*room, *occ, {}, {});  // §7.7: a change of availability status
+      }
       return Flow::stop;
     }
     Occupant* other = room->by_nick(nick);
@@ -280,7 +290,6 @@ Flow MucHost::on_presence(StanzaEvent& ev) {
     return Flow::stop;
   }
   bool created = false;
-  const Element* x = st.child("x", kMuc);
   if (!room) {
     bool anonymous = ev.origin && ev.origin->anonymous();
     bool may = !anonymous || settings_.anonymous_may_create;
@@ -329,9 +338,6 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   if (!same && room.config().max_users && room.occupants().size() >= room.config().max_users &&
       aff < MucAffiliation::admin)
     return StanzaError::service_unavailable();  // §7.2.10
-  if (same && same->bare == user.bare() &&
-      std::find(same->resources.begin(), same->resources.end(), user.resource()) != same->resources.end())
-    return std::nullopt;
 
   MucRole role = room.default_role(aff);
   bool sees = room.config().non_anonymous || role == MucRole::moderator;
@@ -347,8 +353,10 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   if (created) self_codes.push_back(201);                      // §10.1.1
   if (o.nick_prepared) self_codes.push_back(210);              // §7.2.2
   if (same) {
-    // Another client of the same user under the same nick: it joins the occupant silently.
-    same->resources.push_back(user.resource());
+    // Another client of the same user under the same nick joins the occupant silently (or the
+    // same client joins again).
+    if (std::find(same->resources.begin(), same->resources.end(), user.resource()) == same->resources.end())
+      same->resources.push_back(user.resource());
     Element p = occupant_presence(room, *same, room.sees_real_jids(*same));
     Element& x = *p.child("x", kMucUser);
     status(x, 110);

@@ -700,3 +700,20 @@ BOOST_AUTO_TEST_CASE(a_livechat_day_of_1000_rooms_with_3_occupants_stays_small) 
   BOOST_TEST_MESSAGE("1000 rooms, 3000 occupants, 1000 messages of history: " << grown << " KiB");
   BOOST_TEST(grown < 16u * 1024u);
 }
+
+BOOST_AUTO_TEST_CASE(xep0045_joining_again_resends_the_room_to_that_client_only) {
+  TestHost host(hosts());
+  auto& alice = host.connect("alice@example.org/pc");
+  auto& bob = host.connect("bob@example.org/pc");
+  make_room(host, alice);
+  join(host, bob, "bob");
+  host.take(alice), host.take(bob);
+  join(host, bob, "bob");  // e.g. after XEP-0410 self-ping told it to
+  auto got = host.take(bob);
+  BOOST_REQUIRE_EQUAL(got.size(), 3u);  // alice, itself (110), subject
+  BOOST_TEST(got[0].attr("from") == std::string(kRoom) + "/alice");
+  BOOST_TEST(codes(got[1]).count(110) == 1u);
+  BOOST_TEST(got[2].child("subject", ns::kClient) != nullptr);
+  BOOST_TEST(host.take(alice).empty());
+  BOOST_TEST(host.core().service<MucRooms>("conference.example.org")->occupants(*Jid::parse(kRoom)).size() == 2u);
+}

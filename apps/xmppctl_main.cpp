@@ -142,6 +142,8 @@ int init(int argc, char** argv) {
       << "[hosts.\"" << domain << "\"]\nmodules = [" << modules_for("accounts") << "]\n\n"
       << "# Visitors of the website: SASL ANONYMOUS only (XEP-0175).\n"
       << "[hosts.\"" << guest << "\"]\nanonymous = true\nmodules = [" << modules_for("visitors") << "]\n";
+  if (std::string rooms = modules_for("conference"); !rooms.empty())
+    out << "\n# Chat rooms (XEP-0045).\n[hosts.\"conference." << domain << "\"]\nmodules = [" << rooms << "]\n";
   out.close();
   Config config = load_config(config_path.string());
   open_configured_storage(config, true)->stop();

@@ -56,6 +56,7 @@ class ModuleContextImpl final : public ModuleContext {
     for (auto& [key, entries] : host_.hooks) entries = without_mine(entries);
     for (auto& [type, entries] : host_.events) entries = without_mine(entries);
     std::erase_if(host_.iq_handlers, [&](const auto& kv) { return mine(kv.second.first); });
+    std::erase_if(host_.services, [&](const auto& kv) { return mine(kv.second.first); });
     // One entry each: another module (or the core) may have added the same feature.
     for (const auto& f : features_) erase_one(host_.features, f);
     for (const auto& f : account_features_) erase_one(host_.account_features, f);
@@ -99,6 +100,11 @@ class ModuleContextImpl final : public ModuleContext {
   }
 
  protected:
+  void provide_erased(const std::type_info& type, void* service) override {
+    auto [it, fresh] = host_.services.try_emplace(std::type_index(type), 0, service);
+    if (!fresh) throw std::runtime_error(std::string("two modules provide service ") + type.name() + " on " + host_.config.name);
+    it->second.first = track();
+  }
   void subscribe(const std::type_info& event, int priority, std::function<void(void*)> fn) override {
     EventList& list = host_.events[std::type_index(event)];
     list = with_entry(list, EventEntry{track(), priority, std::move(fn)});
@@ -226,6 +232,13 @@ void Core::emit_erased(const std::string& host_name, const std::type_info& type,
   if (it == h->events.end() || !it->second || it->second->empty()) return;
   EventList handlers = it->second;  // this list stays as it is while handlers change the host's
   for (const auto& e : *handlers) e.handler(event);
+}
+
+void* Core::find_service(const std::string& host_name, const std::type_info& type) {
+  Host* h = host(host_name);
+  if (!h) return nullptr;
+  auto it = h->services.find(std::type_index(type));
+  return it == h->services.end() ? nullptr : it->second.second;
 }
 
 Session* Core::session(const Jid& full) {

@@ -64,6 +64,7 @@ struct Host {
     friend bool operator==(const Identity&, const Identity&) = default;
   };
   std::vector<Identity> identities, account_identities;
+  std::unordered_map<std::type_index, std::pair<std::uint64_t, void*>> services;  // ModuleContext::provide
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
   HookList& hooks_for(StanzaHook key);
@@ -131,6 +132,7 @@ class Core : public Server {
 
  protected:
   void emit_erased(const std::string& host, const std::type_info& type, void* event) override;
+  void* find_service(const std::string& host, const std::type_info& type) override;
 
  private:
   void deliver_local(Element stanza, int below_priority, Session* origin);

@@ -11,6 +11,7 @@
 
 #include <mysql.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -275,7 +276,7 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
-          "0009_pep_nodes_items"};
+          "0008_muc_rooms", "0009_pep_nodes_items"};
 }
 
 }  // namespace
@@ -605,6 +606,38 @@ STORAGE_TEST(pep_quota_retract_remove_node_and_account_removal) {
   BOOST_TEST(h.run(h.s().accounts().remove(kHost, "bob")));
   BOOST_TEST(h.run(pep.nodes(kHost, "bob")).empty());
   BOOST_TEST(h.run(pep.items(kHost, "bob", "n1", {}, 0)).empty());
+// --- XEP-0045 rooms ------------------------------------------------------------------------------
+
+STORAGE_TEST(muc_rooms_put_replace_list_and_remove) {
+  const std::string rooms = "conference.example.org";
+  BOOST_TEST(h.run(h.s().muc().rooms(rooms)).empty());
+  xmppd::MucRoomRecord lobby{"lobby", "{\"name\":\"Łódź\"}", "Nabór", "anna",
+                             {{"anna@example.org", "owner"}, {"bob@example.org", "member"}}};
+  xmppd::MucRoomRecord zeta{"zeta", "{}", "", "", {{"eve@example.org", "outcast"}}};
+  h.run(h.s().muc().put_room(rooms, zeta));
+  h.run(h.s().muc().put_room(rooms, lobby));
+  h.run(h.s().muc().put_room("conference.other.org", lobby));
+  auto listed = h.run(h.s().muc().rooms(rooms));
+  BOOST_REQUIRE_EQUAL(listed.size(), 2u);
+  auto by_jid = [](std::vector<std::pair<std::string, std::string>> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  listed[0].affiliations = by_jid(listed[0].affiliations);
+  BOOST_TEST((listed[0] == lobby));
+  BOOST_TEST((listed[1] == zeta));
+  // Replacing keeps one row and replaces the affiliations.
+  lobby.subject = "Nowy temat";
+  lobby.affiliations = {{"anna@example.org", "owner"}};
+  h.run(h.s().muc().put_room(rooms, lobby));
+  listed = h.run(h.s().muc().rooms(rooms));
+  BOOST_REQUIRE_EQUAL(listed.size(), 2u);
+  BOOST_TEST((listed[0] == lobby));
+  h.run(h.s().muc().remove_room(rooms, "lobby"));
+  listed = h.run(h.s().muc().rooms(rooms));
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST(listed[0].name == "zeta");
+  BOOST_TEST(h.run(h.s().muc().rooms("conference.other.org")).size() == 1u);
 }
 
 // --- text ---------------------------------------------------------------------------------------

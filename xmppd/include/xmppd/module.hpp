@@ -27,7 +27,8 @@ struct ModuleInfo {
   std::string summary;            // one line for docs and --list-modules
   std::vector<std::string> xeps;  // "XEP-0199 1.0 complete", for the docs
   std::vector<OptionSpec> options;
-  // Where `xmppctl init` enables it: "accounts" (D), "visitors" (guest.D), "service" (chat.D).
+  // Where `xmppctl init` enables it: "accounts" (D), "visitors" (guest.D), "service" (chat.D),
+  // "conference" (conference.D, the XEP-0045 rooms).
   std::vector<std::string> default_hosts = {"accounts"};
   std::function<std::unique_ptr<Module>(ModuleContext&)> create;
 };
@@ -65,8 +66,15 @@ class ModuleContext {
   void on(int priority, std::function<void(Event&)> handler) {
     subscribe(typeid(Event), priority, [h = std::move(handler)](void* e) { h(*static_cast<Event*>(e)); });
   }
+  // Offers `service` to the other modules (Server::service<Service>(host)) until this module
+  // stops. One provider per type and host.
+  template <class Service>
+  void provide(Service& service) {
+    provide_erased(typeid(Service), &service);
+  }
 
  protected:
+  virtual void provide_erased(const std::type_info& type, void* service) = 0;
   virtual void subscribe(const std::type_info& event, int priority, std::function<void(void*)> fn) = 0;
 };
 

@@ -56,9 +56,17 @@ class Server {
   }
   // Writes a stanza to one session, through the DeliverToSession hooks (XEP-0352 may hold it).
   virtual void send_to_session(Session& session, const Element& stanza) = 0;
+  // A service another module on `host` offers through ModuleContext::provide (e.g. the
+  // xmppd/muc.hpp rooms API); nullptr when no module there offers one. The pointer is valid
+  // while that module runs: look it up when needed rather than keeping it.
+  template <class Service>
+  Service* service(const std::string& host) {
+    return static_cast<Service*>(find_service(host, typeid(Service)));
+  }
 
  protected:
   virtual void emit_erased(const std::string& host, const std::type_info& type, void* event) = 0;
+  virtual void* find_service(const std::string& host, const std::type_info& type) = 0;
 };
 
 }  // namespace xmppd

@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "xmppd/awaitable.hpp"
@@ -186,6 +187,23 @@ class PepStore {
   virtual Task<bool> retract(std::string host, std::string user, std::string node, std::string id) = 0;
   // Removes the node and its items; false when there was no such node.
   virtual Task<bool> remove_node(std::string host, std::string user, std::string node) = 0;
+// XEP-0045 persistent rooms of a MUC host: configuration, subject and affiliations.
+struct MucRoomRecord {
+  std::string name;    // the room's localpart
+  std::string config;  // the configuration as the MUC module writes it (JSON)
+  std::string subject, subject_nick;
+  std::vector<std::pair<std::string, std::string>> affiliations;  // bare JID, affiliation
+  friend bool operator==(const MucRoomRecord&, const MucRoomRecord&) = default;
+};
+
+class MucStore {
+ public:
+  virtual ~MucStore() = default;
+  virtual Task<std::vector<MucRoomRecord>> rooms(std::string host) = 0;
+  // Inserts or replaces the room, its affiliations replaced by `room.affiliations`.
+  virtual Task<void> put_room(std::string host, MucRoomRecord room) = 0;
+  // Removes the room and its affiliations.
+  virtual Task<void> remove_room(std::string host, std::string name) = 0;
 };
 
 class Storage {
@@ -197,6 +215,7 @@ class Storage {
   virtual XmlStore& xml() = 0;
   virtual BlockStore& blocks() = 0;
   virtual PepStore& pep() = 0;
+  virtual MucStore& muc() = 0;
   // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns
   // the versions applied. Called at start and by `xmppctl migrate`.
   virtual std::vector<std::string> migrate() = 0;

@@ -86,6 +86,21 @@ constexpr const char* kBlockList = "SELECT jid FROM blocklist WHERE host = ? AND
 constexpr const char* kBlockDelete = "DELETE FROM blocklist WHERE host = ? AND user = ? AND jid = ?";
 constexpr const char* kBlockDeleteAll = "DELETE FROM blocklist WHERE host = ? AND user = ?";
 
+constexpr const char* kMucRooms =
+    "SELECT name, config, subject, subject_nick FROM muc_rooms WHERE host = ? ORDER BY name";
+constexpr const char* kMucAffiliations =
+    "SELECT room, jid, affiliation FROM muc_affiliations WHERE host = ? ORDER BY room, jid";
+constexpr const char* kMucRoomUpdate =
+    "UPDATE muc_rooms SET config = ?, subject = ?, subject_nick = ?, updated_us = ? "
+    "WHERE host = ? AND name = ?";
+constexpr const char* kMucRoomInsert =
+    "INSERT INTO muc_rooms (host, name, config, subject, subject_nick, created_us, updated_us) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kMucRoomDelete = "DELETE FROM muc_rooms WHERE host = ? AND name = ?";
+constexpr const char* kMucAffiliationsDelete = "DELETE FROM muc_affiliations WHERE host = ? AND room = ?";
+constexpr const char* kMucAffiliationInsert =
+    "INSERT INTO muc_affiliations (host, room, jid, affiliation) VALUES (?, ?, ?, ?)";
+
 constexpr const char* kSchemaVersionCreate =
     "CREATE TABLE IF NOT EXISTS schema_version (version VARCHAR(255) NOT NULL PRIMARY KEY, "
     "applied_us BIGINT NOT NULL)";
@@ -505,6 +520,50 @@ class SqlStorage::Blocks final : public BlockStore {
   const Dialect& dialect_;
 };
 
+class SqlStorage::Muc final : public MucStore {
+ public:
+  explicit Muc(Engine& e) : engine_(e) {}
+
+  Task<std::vector<MucRoomRecord>> rooms(std::string host) override {
+    return engine_.read([host = std::move(host)](Connection& c) {
+      std::vector<MucRoomRecord> rooms;
+      c.query(kMucRooms, {host}, [&](const Row& r) {
+        rooms.push_back({r.str(0), r.str(1), r.str(2), r.str(3), {}});
+      });
+      // Both lists are ordered by room name: merge them in one pass.
+      auto room = rooms.begin();
+      c.query(kMucAffiliations, {host}, [&](const Row& r) {
+        std::string name = r.str(0);
+        while (room != rooms.end() && room->name < name) ++room;
+        if (room != rooms.end() && room->name == name) room->affiliations.emplace_back(r.str(1), r.str(2));
+      });
+      return rooms;
+    });
+  }
+
+  Task<void> put_room(std::string host, MucRoomRecord room) override {
+    return engine_.write([host = std::move(host), room = std::move(room)](Connection& c) {
+      auto now = now_us();
+      // MariaDB counts changed rows; updated_us always changes, so 0 means "no such room".
+      if (c.exec(kMucRoomUpdate, {room.config, room.subject, room.subject_nick, now, host, room.name}) == 0)
+        c.exec(kMucRoomInsert, {host, room.name, room.config, room.subject, room.subject_nick, now, now});
+      c.exec(kMucAffiliationsDelete, {host, room.name});
+      for (const auto& [jid, affiliation] : room.affiliations)
+        c.exec(kMucAffiliationInsert, {host, room.name, jid, affiliation});
+    });
+  }
+
+  Task<void> remove_room(std::string host, std::string name) override {
+    return engine_.write([host = std::move(host), name = std::move(name)](Connection& c) {
+      c.exec(kMucRoomDelete, {host, name});
+      c.exec(kMucAffiliationsDelete, {host, name});
+    });
+  }
+
+ private:
+  Engine& engine_;
+};
+
 SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_connection,
                        std::unique_ptr<Connection> writer,
                        std::vector<std::unique_ptr<Connection>> readers, Engine::Options options)
@@ -516,7 +575,8 @@ SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_conne
       offline_(std::make_unique<Offline>(engine_)),
       xml_(std::make_unique<Xml>(engine_, dialect_)),
       blocks_(std::make_unique<Blocks>(engine_, dialect_)),
-      pep_(make_pep_store(engine_, dialect_)) {}
+      pep_(make_pep_store(engine_, dialect_)),
+      muc_(std::make_unique<Muc>(engine_)) {}
 
 SqlStorage::~SqlStorage() { stop(); }
 
@@ -527,6 +587,7 @@ std::shared_ptr<void> SqlStorage::admit(std::size_t bytes) { return engine_.admi
 XmlStore& SqlStorage::xml() { return *xml_; }
 BlockStore& SqlStorage::blocks() { return *blocks_; }
 PepStore& SqlStorage::pep() { return *pep_; }
+MucStore& SqlStorage::muc() { return *muc_; }
 
 std::vector<std::string> SqlStorage::migrate() {
   auto c = migration_connection_();

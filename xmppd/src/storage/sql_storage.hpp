@@ -53,6 +53,7 @@ class SqlStorage final : public Storage {
   XmlStore& xml() override;
   BlockStore& blocks() override;
   PepStore& pep() override;
+  MucStore& muc() override;
   std::vector<std::string> migrate() override;
   void stop() override;
   std::shared_ptr<void> admit(std::size_t bytes) override;
@@ -66,6 +67,7 @@ class SqlStorage final : public Storage {
   class Xml;
   class Blocks;
   class Pep;
+  class Muc;
 
   const Dialect& dialect_;
   ConnectionFactory migration_connection_;
@@ -76,6 +78,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Xml> xml_;
   std::unique_ptr<Blocks> blocks_;
   std::unique_ptr<PepStore> pep_;
+  std::unique_ptr<Muc> muc_;
 };
 
 }  // namespace xmppd::storage

@@ -1,0 +1,139 @@
+// XEP-0045 Multi-User Chat as other modules see it: the rooms API a module looks up with
+// Server::service<MucRooms>(room_host) (the livechat service drives its conversations through
+// it without sending itself stanzas), and RoomHistory, the store of a room's messages that the
+// MUC module sends on join (XEP-0045 §7.2.15) and that gives every groupchat message its
+// XEP-0359 stanza id. The MUC module keeps history in memory unless a module on the room host
+// provides a RoomHistory (the message archive, XEP-0313, does).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xmppd/awaitable.hpp"
+#include "xmppd/element.hpp"
+#include "xmppd/jid.hpp"
+
+namespace xmppd {
+
+// XEP-0045 §5.2, ordered by privilege.
+enum class MucAffiliation : std::uint8_t { outcast, none, member, admin, owner };
+// XEP-0045 §5.1, ordered by privilege.
+enum class MucRole : std::uint8_t { none, visitor, participant, moderator };
+
+inline const char* to_string(MucAffiliation a) {
+  constexpr const char* names[] = {"outcast", "none", "member", "admin", "owner"};
+  return names[static_cast<int>(a)];
+}
+inline const char* to_string(MucRole r) {
+  constexpr const char* names[] = {"none", "visitor", "participant", "moderator"};
+  return names[static_cast<int>(r)];
+}
+inline std::optional<MucAffiliation> muc_affiliation_from(std::string_view s) {
+  for (int i = 0; i <= static_cast<int>(MucAffiliation::owner); ++i)
+    if (s == to_string(static_cast<MucAffiliation>(i))) return static_cast<MucAffiliation>(i);
+  return std::nullopt;
+}
+inline std::optional<MucRole> muc_role_from(std::string_view s) {
+  for (int i = 0; i <= static_cast<int>(MucRole::moderator); ++i)
+    if (s == to_string(static_cast<MucRole>(i))) return static_cast<MucRole>(i);
+  return std::nullopt;
+}
+
+// Who may send private messages (muc#roomconfig_allowpm).
+enum class MucPmPolicy : std::uint8_t { anyone, participants, moderators, none };
+
+// A room's configuration: the muc#roomconfig form (XEP-0045 §10.2, §15.5.3).
+struct MucRoomConfig {
+  std::string name;                // muc#roomconfig_roomname
+  std::string description;         // muc#roomconfig_roomdesc
+  bool persistent = false;         // muc#roomconfig_persistentroom
+  bool public_room = true;         // muc#roomconfig_publicroom (false: hidden)
+  bool members_only = false;       // muc#roomconfig_membersonly
+  bool moderated = false;          // muc#roomconfig_moderatedroom
+  bool non_anonymous = false;      // muc#roomconfig_whois = anyone (false: moderators)
+  bool password_protected = false; // muc#roomconfig_passwordprotectedroom
+  std::string password;            // muc#roomconfig_roomsecret
+  bool change_subject = false;     // muc#roomconfig_changesubject (occupants may)
+  bool allow_invites = false;      // muc#roomconfig_allowinvites (members-only rooms)
+  bool logging = false;            // muc#roomconfig_enablelogging (XEP-0045 status 170)
+  MucPmPolicy allow_pm = MucPmPolicy::anyone;  // muc#roomconfig_allowpm
+  std::uint32_t max_users = 0;     // muc#roomconfig_maxusers; 0: no limit
+  // History sent on join at most (muc#maxhistoryfetch); capped by the module's history_max.
+  std::uint32_t history_fetch = 20;
+  friend bool operator==(const MucRoomConfig&, const MucRoomConfig&) = default;
+};
+
+// One message a room keeps for history and archive.
+struct RoomMessage {
+  std::string stanza_id;  // XEP-0359, unique in the room
+  std::int64_t stamp_us = 0;
+  std::string nick;       // the sender's nick ("" for the room itself)
+  std::string real_jid;   // the sender's bare JID ("" for the room itself)
+  std::string xml;        // the <message/> as broadcast (from = room/nick, no 'to')
+};
+
+// What a joining client asked for (XEP-0045 §7.2.15); unset: no limit from the client.
+struct HistoryRequest {
+  std::optional<std::uint64_t> max_chars, max_stanzas;
+  std::optional<std::int64_t> since_us;  // 'seconds' is turned into 'since' by the caller
+  std::uint32_t room_limit = 0;          // the room's muc#maxhistoryfetch
+};
+
+class RoomHistory {
+ public:
+  virtual ~RoomHistory() = default;
+  // The XEP-0359 id of a message about to be broadcast to `room` (assigned before fan-out).
+  virtual std::string assign_id(const Jid& room) = 0;
+  // Keeps `message` (never blocks the caller; a durable store queues the write).
+  virtual void append(const Jid& room, RoomMessage message) = 0;
+  // The newest messages within `request`, oldest first.
+  virtual Task<std::vector<RoomMessage>> recent(Jid room, HistoryRequest request) = 0;
+  // The room was destroyed.
+  virtual void forget(const Jid& room) = 0;
+};
+
+// A groupchat message about to be broadcast: an observer may take it (e.g. a consultant's
+// "!note" command, which is never relayed to the visitor).
+struct MucGroupchat {
+  const Jid& room;
+  const std::string& nick;
+  const Jid& real_jid;  // the sender's full JID
+  const Element& message;
+};
+
+class MucRooms {
+ public:
+  virtual ~MucRooms() = default;
+  // Creates an unlocked room (XEP-0045 §10.1) with `config`; false when it exists.
+  virtual bool create_room(const Jid& room, const MucRoomConfig& config) = 0;
+  virtual bool configure_room(const Jid& room, const MucRoomConfig& config) = 0;
+  virtual std::optional<MucRoomConfig> room_config(const Jid& room) = 0;
+  // XEP-0045 §9/§10 by the service: occupants concerned get their new affiliation and role.
+  virtual bool set_affiliation(const Jid& room, const Jid& user, MucAffiliation affiliation,
+                               std::string reason = {}) = 0;
+  // Joins `user` (a full JID of a local session) as `nick`, as if it had sent presence; the user
+  // gets the occupants, history and subject. False when the room does not exist, the nick is
+  // taken by someone else, or the user is banned.
+  virtual bool add_occupant(const Jid& room, const Jid& user, const std::string& nick) = 0;
+  // Removes `user` (full JID; a bare JID removes every session of it) as a kick does
+  // (status 307, XEP-0045 §8.2); false when it was not in the room.
+  virtual bool remove_occupant(const Jid& room, const Jid& user, std::string reason = {}) = 0;
+  // Broadcasts a groupchat message with `body` from the room itself (nick empty) or from an
+  // occupant's nick; returns its stanza id, nothing when the room or nick does not exist.
+  virtual std::optional<std::string> send_message(const Jid& room, const std::string& nick,
+                                                  const std::string& body) = 0;
+  // XEP-0045 §10.9: occupants get the destroy notice; the room and its affiliations are gone.
+  virtual bool destroy_room(const Jid& room, std::string reason = {}, std::string alternate = {}) = 0;
+  // Sends `user` a XEP-0249 direct invitation from the room; false when there is no room.
+  virtual bool invite(const Jid& room, const Jid& user, std::string reason = {}) = 0;
+  // Occupants' nicks and real full JIDs.
+  virtual std::vector<std::pair<std::string, Jid>> occupants(const Jid& room) = 0;
+  // Called for each groupchat message before it is broadcast; return true to take it (not
+  // broadcast, not kept). One observer per host; an empty function removes it.
+  virtual void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) = 0;
+};
+
+}  // namespace xmppd

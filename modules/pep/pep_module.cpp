@@ -7,7 +7,6 @@
 #include "xmppd/module.hpp"
 #include "xmppd/peer_caps.hpp"
 #include "xmppd/server.hpp"
-#include "xmppd/services.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/vcard_events.hpp"
 
@@ -38,7 +37,7 @@ class PepModule final : public Module {
                           "publish", "publish-options", "retract-items", "retrieve-items"})
       ctx.add_account_feature(std::string(kPubsub) + "#" + f);
     ctx.on<PeerCapsChanged>(priority::kNormal, [svc](PeerCapsChanged& ev) { svc->caps_known(ev.session); });
-    provide_service<Bookmarks>(ctx.server(), ctx.host(), std::static_pointer_cast<Bookmarks>(service_));
+    ctx.provide<Bookmarks>(*service_);  // the module keeps service_ until it stops
 
     if (o.boolean("vcard_conversion")) {
       ctx.add_account_feature(kVCardConversion);  // XEP-0398 §2

@@ -10,7 +10,6 @@
 #include "test_host.hpp"
 #include "xmppd/bookmarks.hpp"
 #include "xmppd/namespaces.hpp"
-#include "xmppd/services.hpp"
 
 using namespace xmppd;
 using namespace xmppd::testing;
@@ -294,7 +293,7 @@ BOOST_AUTO_TEST_CASE(xep0402_bookmarks_and_the_server_side_removal) {
                                            options)).attr("type") == "result");
   f.host.settle();
   f.host.take(a);
-  auto bookmarks = find_service<Bookmarks>(f.host.core(), "example.org");
+  auto* bookmarks = f.host.core().service<Bookmarks>("example.org");
   BOOST_REQUIRE(bookmarks);
   BOOST_TEST(f.host.wait(bookmarks->remove_room(*Jid::parse("alice@example.org"), *Jid::parse("sala1@conference.example.org"))));
   BOOST_TEST(!f.host.wait(bookmarks->remove_room(*Jid::parse("alice@example.org"), *Jid::parse("sala1@conference.example.org"))));

@@ -1,6 +1,6 @@
 // Server-side access to users' XEP-0402 bookmarks (urn:xmpp:bookmarks:1 in their PEP), for
 // services that manage rooms for users (the livechat service closing a conversation). Offered
-// by the module that keeps PEP, looked up with find_service<Bookmarks>(server, account_host).
+// by the module that keeps PEP, looked up with Server::service<Bookmarks>(account_host).
 #pragma once
 #include "xmppd/awaitable.hpp"
 #include "xmppd/jid.hpp"

@@ -222,7 +222,9 @@ Task<void> C2sConnection::run() {
 }
 
 void C2sConnection::write(std::string data) {
-  if (closed_) return;
+  // After </stream:stream> nothing may follow (RFC 6120 §4.4): stanzas routed to a session
+  // whose stream is closing (e.g. presence from its other resources) are not written.
+  if (closed_ || state_ == State::closing) return;
   out_ += data;
   flush();
 }

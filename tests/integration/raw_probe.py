@@ -497,9 +497,10 @@ class Probes:
         print("ok   %-40s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
 
 
-def run_probes(build, server_kwargs=None, witness_prefix="witness", before_start=None):
-    """Starts a server, logs the witnesses in, and runs build(probes, server).
-    before_start(server) may still change the configuration file."""
+def run_probes(build, server_kwargs=None, witness_prefix="witness", before_start=None, warm=True):
+    """Starts a server, logs the witnesses in, warms it up (unless warm=False: the warm-up
+    logs in anonymously too) and runs build(probes, server). before_start(server) may still
+    change the configuration file."""
     kwargs = dict(channel_binding=False, limits={"max_preauth_per_ip": 10000,
                                                  "anonymous_logins_per_ip_per_minute": 1000000,
                                                  "anonymous_logins_per_minute": 1000000})
@@ -509,7 +510,8 @@ def run_probes(build, server_kwargs=None, witness_prefix="witness", before_start
         before_start(server)
     with server:
         w = Witnesses(server, prefix=witness_prefix)
-        warm_up(server)
+        if warm:
+            warm_up(server)
         p = Probes(server, w)
         build(p, server)
         w.check("all probes")

@@ -48,7 +48,7 @@ class PingWatch:
         self.stop = True
         self.thread.join()
         assert self.error is None, "a witness ping failed during the flood: %s" % self.error
-        assert self.count >= 3 and self.worst < 1.0, "witness pings: %d, worst %.2f s" % (self.count, self.worst)
+        assert self.count >= 3 and self.worst < (3.0 if rx.SANITIZED else 1.0), "witness pings: %d, worst %.2f s" % (self.count, self.worst)
         return self.worst
 
 
@@ -127,7 +127,7 @@ def build(p, server):
     print("     a session writing without end got %d KiB in; server RSS %+d KiB"
           % (accepted // 1024, during - before), flush=True)
     assert accepted < 64 * 1024 * 1024, "the server kept reading: %d bytes" % accepted
-    assert during - before <= 1024, "the server buffered the flood: RSS %+d KiB" % (during - before)
+    assert rx.SANITIZED or during - before <= 1024, "the server buffered the flood: RSS %+d KiB" % (during - before)
     hog.close()
 
     # Memory: a flood of 600 stanzas and a ping, 100 times, 10 sessions at a time (each

@@ -194,6 +194,7 @@ Task<void> C2sConnection::run() {
       if (ec) break;
       parser_.reset();
       header_received_ = false;
+      header_sent_ = false;  // RFC 6120 §5.4.3.3: both sides open new streams over TLS
       flush();
     }
   }
@@ -323,9 +324,6 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
 void C2sConnection::on_stream_open(const Element& header, const std::string& content_ns) {
   header_received_ = true;
   restart_pending_ = false;
-  // RFC 6120 §4.3.3: every stream the client opens (again after STARTTLS and SASL) gets a new
-  // response stream, so an error on the restarted header also needs our header first (§4.9.1.3).
-  header_sent_ = false;
   auto to = precis::prepare_domainpart(header.attr("to"));
   if (content_ns != ns::kClient) return close_stream("invalid-namespace", "");
   if (!to || !core_.serves_host(*to)) return close_stream("host-unknown", "");  // §4.9.3.6
@@ -587,8 +585,11 @@ void C2sConnection::sasl_success(std::string additional, std::string username) {
   scram_.reset();
   state_ = State::bind;
   // RFC 6120 §6.4.6: the client restarts the stream; stanzas after auth get the full budget.
+  // Our next output opens a new response stream too, even an error sent before the client's
+  // new header arrives (§4.9.1.3), e.g. the auth deadline passing in between.
   inbox_.clear();
   parser_.reset();
+  header_sent_ = false;
   ParserLimits lim;
   const Limits& l = core_.config().limits;
   lim.max_stanza_bytes = anonymous_host_ ? l.stanza_bytes_anonymous : l.stanza_bytes;

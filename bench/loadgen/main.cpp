@@ -284,7 +284,6 @@ class Bench {
     st.latency_ns.reserve(n);
     int next = 0, running = 0;
     std::int64_t t_end = now_ns() + static_cast<std::int64_t>(limit_s * 1e9);
-    auto done_timer = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
     auto worker = [&]() -> awaitable<void> {
       while (next < n && now_ns() < t_end && !out_of_time()) {
         int i = next++;
@@ -302,13 +301,13 @@ class Bench {
           if (st.errors.size() < 5 || st.errors.count(e)) ++st.errors[e];
         }
       }
-      if (--running == 0) done_timer->cancel();
+      --running;
     };
     running = std::max(1, std::min(k, n));
     int workers = running;
     for (int w = 0; w < workers; ++w) asio::co_spawn(io_, worker(), asio::detached);
-    error_code ec;
-    co_await done_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Polled, so that workers finishing before this wait starts cannot be missed.
+    while (running > 0) co_await sleep(0.02);
     co_return st;
   }
   static std::string errors_json(const std::map<std::string, int>& errors) {
@@ -725,7 +724,6 @@ class Bench {
     int ok = 0, exists = 0, failed = 0;
     std::map<std::string, int> errors;
     int next = 0, running = std::max(1, std::min(a_.concurrency, a_.count));
-    auto done = std::make_shared<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
     auto worker = [&]() -> awaitable<void> {
       while (next < a_.count && !out_of_time()) {
         int i = a_.first + next++;
@@ -763,12 +761,11 @@ class Bench {
         s.set_option(asio::socket_base::linger(true, 0), ec);
         s.close(ec);
       }
-      if (--running == 0) done->cancel();
+      --running;
     };
     int workers = running;
     for (int w = 0; w < workers; ++w) asio::co_spawn(io_, worker(), asio::detached);
-    error_code ec;
-    co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    while (running > 0) co_await sleep(0.02);
     Json j = base("register");
     j.num("registered", ok).num("existed", exists).num("failed", failed).raw("errors", errors_json(errors));
     emit(j);

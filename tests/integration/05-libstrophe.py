@@ -24,6 +24,7 @@ def test():
         receiver = Client(bob, "bob-pass-2")
         run(receiver.login(server.extra_port(0)))
 
+        assert os.path.exists(STROPHE), "%s is not built (libstrophe-dev missing?)" % STROPHE
         r = subprocess.run([STROPHE, alice, str(server.ports["c2s"]), str(receiver.boundjid), BODY],
                            input="strophe-Alice-1\n", capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, "libstrophe client failed:\n%s\n%s" % (r.stdout, r.stderr[-4000:])

@@ -31,7 +31,8 @@ async def fresh_roster(client):
 def test():
     with h.Server(channel_binding=False) as server:
         a, b = server.adduser("alice", "alice-Pass-1"), server.adduser("bob", "bob-Pass-2")
-        alice = run(Client(a, "alice-Pass-1").login(server.ports["c2s"], get_roster=True, status="W biurze"))
+        alice = run(Client(a, "alice-Pass-1").login(server.ports["c2s"], get_roster=True,
+                                                                        status="W biurze"))
         bob = run(Client(b, "bob-Pass-2").login(server.ports["c2s"], get_roster=True))
         assert run(fresh_roster(alice)) == {} and run(fresh_roster(bob)) == {}
         # No subscription yet: neither sees the other's presence (§4.2.2 goes to subscribers only).

@@ -20,7 +20,8 @@ def test():
 
         # A second resource of bob: alice sees it come online (§4.2.2), and it receives alice's
         # current presence, status included, in answer to the server's probe (§4.3.2).
-        tablet = run(Client(b + "/tablet", "bob-Pass-2").login(server.ports["c2s"], get_roster=True, priority=3))
+        tablet = Client(b + "/tablet", "bob-Pass-2")
+        run(tablet.login(server.ports["c2s"], get_roster=True, priority=3))
         p = run(alice.next_presence(pred=lambda p: p["from"] == tablet.boundjid, describe="tablet online"))
         assert p["type"] == "available" and p["priority"] == 3, (p["type"], p["priority"])
         p = run(tablet.next_presence(pred=lambda p: p["from"] == alice.boundjid, describe="alice's presence"))

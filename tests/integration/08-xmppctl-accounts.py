@@ -74,6 +74,9 @@ def test():
             r = server.xmppctl("migrate")
             assert r.returncode == 0 and "up to date" in r.stdout, (r.stdout, r.stderr)
 
+        # No password in the server's log, whatever happened above.
+        assert not [p for p in ("first-Pass-1", "second-Pass-2", "bob-Pass-3") if p in server.log_text()]
+
         # Accounts survive a restart (and so do passwd and deluser).
         server.restart()
         assert can_login(server, "alice@localhost", "second-Pass-2")

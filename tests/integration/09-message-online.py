@@ -2,7 +2,7 @@
 # reaches the contact's resource (§8.5.2.1.1), the reply goes to the sender's full JID
 # (§5.1 "locking in"); the server stamps 'from' with the sender's full JID (RFC 6120 §8.1.2.1),
 # keeps 'id', 'type', <thread/> and the body exactly (Polish diacritics, emoji, markup-like
-# text escaped, a long body), in order.
+# text escaped, a long body), in order. None of it is written to the server log (DESIGN.md).
 import xmppd_harness as h
 from xmpp_clients import Client, run
 
@@ -49,6 +49,9 @@ def test():
         assert not alice.messages.items and not bob.messages.items
         run(alice.close())
         run(bob.close())
+        # DESIGN.md, privacy: no message bodies in the log by default.
+        log = server.log_text()
+        assert not [b for b in BODIES if b[:30] in log], "a message body is in the server log"
         assert server.alive()
 
 

@@ -60,6 +60,8 @@ def test():
         assert m["body"] == "na żywo" and m.xml.find(NS_DELAY) is None, m
         run(bob.close())
         run(alice.close())
+        log = server.log_text()  # DESIGN.md: no message bodies in logs, stored or not
+        assert not [b for b in bodies + ["ogłoszenie", "do nikogo", "na żywo"] if b in log], "body in the log"
         assert server.alive()
 
 

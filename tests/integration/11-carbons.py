@@ -3,7 +3,8 @@
 # <received/> (§6, §7.3); a message alice/phone sends is copied to alice/laptop in <sent/>
 # (§7.4); the forwarded message (XEP-0297) is the original. A resource that did not enable
 # carbons gets no copies; <private/> with the no-copy hint (§8) is not copied; the server
-# advertises urn:xmpp:carbons:2 (§3).
+# advertises urn:xmpp:carbons:2 (§3). Messages to the bare JID: copies only for the interested
+# resources that did not get the message itself (§6).
 import xmppd_harness as h
 from xmpp_clients import Client, run
 
@@ -61,6 +62,26 @@ def test():
         run(tablet.sync())
         assert not tablet.carbons.items and not tablet.messages.items, tablet.carbons.items
 
+        # To the bare JID (§6): with equal priorities both resources get the message itself and
+        # no copy; with the laptop lower, the phone gets it and the laptop a <received/> copy.
+        phone.send_presence(ppriority=5)
+        laptop.send_presence(ppriority=5)
+        for c in (phone, laptop):
+            run(c.sync())
+        bob.send_message(mto=a, mbody="do obu", mtype="chat")
+        assert run(phone.next_message())["body"] == "do obu" and run(laptop.next_message())["body"] == "do obu"
+        for c in (phone, laptop):
+            run(c.sync())
+        assert not phone.carbons.items and not laptop.carbons.items, "a resource that got it gets no copy"
+        laptop.send_presence(ppriority=1)
+        run(laptop.sync())
+        bob.send_message(mto=a, mbody="do najwyższego", mtype="chat")
+        assert run(phone.next_message())["body"] == "do najwyższego"
+        assert run(laptop.carbons.get(describe="copy of the bare-JID message"))["carbon_received"]["body"] == \
+            "do najwyższego"
+        run(laptop.sync())
+        assert not laptop.messages.items and not phone.carbons.items
+
         # Disabled again (§5): no more copies for the laptop.
         run(laptop["xep_0280"].disable(timeout=5))
         bob.send_message(mto=phone.boundjid, mbody="Dziękuję!", mtype="chat")
@@ -73,4 +94,4 @@ def test():
 
 
 if __name__ == "__main__":
-    h.main(test, modules=("carbons",))
+    h.main(test, modules=("carbons", "presence"))

@@ -24,9 +24,10 @@ def bodies(client):
 def test():
     with h.Server(channel_binding=False) as server:
         a, b = server.adduser("alice", "alice-Pass-1"), server.adduser("bob", "bob-Pass-2")
-        alice = run(Client(a + "/biuro", "alice-Pass-1").login(server.ports["c2s"], get_roster=True))
-        desk = run(Client(b + "/desk", "bob-Pass-2").login(server.ports["c2s"], get_roster=True, priority=5))
-        phone = run(Client(b + "/phone", "bob-Pass-2").login(server.ports["c2s"], get_roster=True, priority=1))
+        port = server.ports["c2s"]
+        alice = run(Client(a + "/biuro", "alice-Pass-1").login(port, get_roster=True))
+        desk = run(Client(b + "/desk", "bob-Pass-2").login(port, get_roster=True, priority=5))
+        phone = run(Client(b + "/phone", "bob-Pass-2").login(port, get_roster=True, priority=1))
         run(befriend(alice, desk))
 
         def settle():
@@ -39,7 +40,8 @@ def test():
         alice.send_message(mto=desk.boundjid, mbody="do biurka", mtype="chat")
         settle()
         assert bodies(phone) == ["do telefonu"] and bodies(desk) == ["do biurka"], (bodies(phone), bodies(desk))
-        phone.messages.clear(), desk.messages.clear()
+        phone.messages.clear()
+        desk.messages.clear()
 
         # Bare JID: the highest priority only.
         alice.send_message(mto=b, mbody="do konta", mtype="chat")
@@ -59,7 +61,8 @@ def test():
         alice.send_message(mto=b, mbody="do obu", mtype="chat")
         settle()
         assert bodies(phone) == ["do obu"] and bodies(desk) == ["do obu"], (bodies(phone), bodies(desk))
-        phone.messages.clear(), desk.messages.clear()
+        phone.messages.clear()
+        desk.messages.clear()
         # A negative priority never receives bare-JID messages (§4.7.2.3).
         phone.send_presence(ppriority=-1)
         run(alice.next_presence(pred=lambda p: p["from"] == phone.boundjid and p["priority"] == -1))

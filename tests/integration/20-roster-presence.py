@@ -25,6 +25,15 @@ def online(client, jid):
     return jid in client.client_roster and bool(client.client_roster[jid].resources)
 
 
+def approving(jid, password):
+    """A client that approves subscription requests and asks back on its own (slixmpp's
+    auto_authorize/auto_subscribe; the shared Client leaves the decision to the test)."""
+    c = Client(jid, password)
+    c.auto_authorize = True
+    c.auto_subscribe = True
+    return c
+
+
 def test():
     with h.Server(channel_binding=False) as server:
         alice_jid = server.adduser("alice", "alice-secret")
@@ -32,8 +41,8 @@ def test():
         carol_jid = server.adduser("carol", "carol-secret")
         port = server.ports["c2s"]
 
-        alice = run(Client(alice_jid, "alice-secret").login(port, get_roster=True))
-        bob = run(Client(bob_jid, "bob-secret").login(port, get_roster=True))
+        alice = run(approving(alice_jid, "alice-secret").login(port, get_roster=True))
+        bob = run(approving(bob_jid, "bob-secret").login(port, get_roster=True))
         assert alice.client_roster.version, "XEP-0237: the roster result carries a version"
 
         # §2.3: a roster set; the push updates the client's roster.
@@ -56,12 +65,12 @@ def test():
         # §3.1.3: a request to an offline user waits for its next login.
         alice.send_presence_subscription(pto=carol_jid)
         run(until(lambda: alice.client_roster[carol_jid]["pending_out"], "the pending request"))
-        carol = run(Client(carol_jid, "carol-secret").login(port, get_roster=True))
+        carol = run(approving(carol_jid, "carol-secret").login(port, get_roster=True))
         run(until(lambda: subscription(alice, carol_jid) in ("to", "both"), "Carol's approval"))
         run(until(lambda: online(alice, carol_jid), "Carol's presence"))
 
         # Bob again: the probes at his initial presence tell him Alice is online.
-        bob2 = run(Client(bob_jid, "bob-secret").login(port, get_roster=True))
+        bob2 = run(approving(bob_jid, "bob-secret").login(port, get_roster=True))
         assert subscription(bob2, alice_jid) == "both"
         run(until(lambda: online(bob2, alice_jid), "the probe's answer"))
 

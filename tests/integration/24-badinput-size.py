@@ -27,9 +27,7 @@ def stream_big(c, head, filler, total=MIB, chunk=4096):
         except OSError:
             break  # the server closed while we were still writing: fine
         sent += len(block)
-        # Let the server read and answer; stop as soon as it did. (What we manage to send
-        # before the answer arrives depends on the machine's load: a quarter of the 1 MiB is
-        # the bound asserted, the typical figure is printed.)
+        # Let the server read and answer; stop as soon as it did.
         r, _, _ = select.select([c.sock], [], [], 0.002)
         if r or (hasattr(c.sock, "pending") and c.sock.pending()):
             c._read_once(time.monotonic() + 0.05)
@@ -50,8 +48,10 @@ def build(p, server):
                 c.features()
                 sent = stream_big(c, head, filler)
                 assert c.stream_error() == "policy-violation", c.error
-                # The budget is checked while parsing: the answer comes long before 1 MiB.
-                assert sent <= PREAUTH + 256 * 1024, "answered only after %d bytes" % sent
+                # The budget is checked while parsing: the answer comes long before 1 MiB. What
+                # the client manages to send meanwhile also fills loopback socket buffers,
+                # which on a loaded machine hold a few hundred KiB.
+                assert sent <= PREAUTH + 384 * 1024, "answered only after %d bytes" % sent
                 if i == 0:
                     print("     %r...: the error came after %d bytes sent" % (head[:20], sent))
         return probe
@@ -62,7 +62,7 @@ def build(p, server):
                 c.login(user, pw, anonymous=anonymous)
                 sent = stream_big(c, head, filler)
                 assert c.stream_error() == "policy-violation", c.error
-                assert sent <= budget + 256 * 1024, "answered only after %d bytes" % sent
+                assert sent <= budget + 64 * 1024, "answered only after %d bytes" % sent
                 if i == 0:
                     print("     %r...: the error came after %d bytes sent" % (head[:20], sent))
         return probe

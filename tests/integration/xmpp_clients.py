@@ -1,6 +1,7 @@
 """slixmpp clients for the integration tests: connect, wait for an event, never hang
 (every wait is bounded)."""
 import asyncio
+import atexit
 import logging
 import ssl
 import xml.etree.ElementTree as ET
@@ -17,6 +18,17 @@ asyncio.set_event_loop(LOOP)
 
 def run(coro, timeout=15):
     return LOOP.run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+@atexit.register
+def _cancel_pending():
+    # slixmpp leaves tasks behind (filters, waits); cancel them so that a failure's output is
+    # the failure, not a page of "Task was destroyed but it is pending".
+    pending = [t for t in asyncio.all_tasks(LOOP) if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        LOOP.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 class Inbox:
@@ -60,9 +72,10 @@ class Inbox:
 class Client(slixmpp.ClientXMPP):
     """A slixmpp client that records what it receives: messages (with a body), message errors,
     presences, roster pushes, carbons (XEP-0280) and <stream:error/> conditions. Subscription
-    requests are left to the test (no automatic approval or subscription)."""
+    requests are left to the test unless auto_approve=True (slixmpp's own default: approve every
+    request and ask back)."""
 
-    def __init__(self, jid, password, mechanism=None, plugins=("xep_0030", "xep_0199")):
+    def __init__(self, jid, password, mechanism=None, plugins=("xep_0030", "xep_0199"), auto_approve=False):
         super().__init__(jid, password)
         for p in plugins:
             self.register_plugin(p)
@@ -70,8 +83,9 @@ class Client(slixmpp.ClientXMPP):
         self.ssl_context.verify_mode = ssl.CERT_NONE
         if mechanism:
             self["feature_mechanisms"].use_mech = mechanism
-        self.auto_authorize = None  # RFC 6121 §3.1.3: the user decides
-        self.auto_subscribe = False
+        if not auto_approve:
+            self.auto_authorize = None  # RFC 6121 §3.1.3: the user decides
+            self.auto_subscribe = False
         self.messages = Inbox("message")
         self.errors = Inbox("message error")
         self.presences = Inbox("presence")

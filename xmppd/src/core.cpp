@@ -322,8 +322,15 @@ void Core::resume_outgoing(Element stanza, Session& origin, int below_priority) 
 }
 
 void Core::redeliver_unacked(const std::string& xml, const Jid& session_jid) {
-  auto stanza = parse_element(xml);
-  if (!stanza || stanza->name() != "message") return;
+  // The copy was serialised for the client stream, where jabber:client is the default
+  // namespace and is not written out: parse it in that scope, or the message and its <body/>
+  // come out in no namespace and are later sent as xmlns='' (RFC 6120 §4.8.3), which clients
+  // do not take for a message.
+  auto scope = parse_element("<unacked xmlns='jabber:client'>" + xml + "</unacked>");
+  const Element* parsed = scope ? scope->first_child_element() : nullptr;
+  if (!parsed) return;
+  std::optional<Element> stanza(*parsed);
+  if (stanza->name() != "message" || stanza->ns() != ns::kClient) return;
   std::string_view type = stanza->attr("type");
   if (type == "error" || type == "groupchat" || type == "headline") return;
   // Carbon copies and the like were copies of something delivered elsewhere.

@@ -140,13 +140,22 @@ void TestHost::run_until(const std::function<bool()>& done) {
 }
 
 void TestHost::settle() {
-  // Storage completions arrive from other threads: run until the loop has been idle a while.
+  // Runs until the loop has no work at all (storage jobs hold work on it while they run), or,
+  // when a module keeps a long timer, until nothing has happened for 200 ms. Bounded at 10 s.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   int idle_rounds = 0;
-  while (idle_rounds < 3 && std::chrono::steady_clock::now() < deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
     io_.restart();
-    std::size_t n = io_.run_for(std::chrono::milliseconds(10));
+    std::size_t n = io_.run_for(std::chrono::milliseconds(20));
+    if (io_.stopped() && n == 0) {
+      // run_for() returned early: no work left. Check once more after a moment, in case a
+      // completion from another thread is about to be posted.
+      io_.restart();
+      if (io_.poll() == 0) return;
+      continue;
+    }
     idle_rounds = n == 0 ? idle_rounds + 1 : 0;
+    if (idle_rounds >= 10) return;
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "stub_presence.hpp"
 #include "test_host.hpp"
 #include "xmppd/namespaces.hpp"
@@ -15,6 +17,22 @@ namespace {
 
 std::int64_t stored_count(TestHost& host, const std::string& user) {
   return host.wait(host.storage().offline().count("example.org", user));
+}
+
+// Storage completes on other threads, so settle() may return before a write has: tests wait
+// for what they expect to see.
+std::vector<Element> take_n(TestHost& host, FakeSession& s, std::size_t n) {
+  host.run_until([&] { return s.received.size() >= n; });
+  host.settle();
+  return host.take(s);
+}
+// The sender's acknowledgement holds are released once its messages are durable (or bounced).
+void wait_written(TestHost& host, FakeSession& sender) {
+  host.run_until([&] { return *sender.ack_holds_live == 0; });
+}
+// Delivered messages are removed after they are sent.
+void wait_stored(TestHost& host, const std::string& user, std::int64_t n) {
+  for (int i = 0; i < 200 && stored_count(host, user) != n; ++i) host.settle();
 }
 
 const Element* error_condition(const Element& stanza, const std::string& condition) {
@@ -39,13 +57,14 @@ BOOST_FIXTURE_TEST_CASE(xep0160_2_message_to_offline_account_is_stored_and_deliv
   host.send(*alice, "<message to='bob@example.org' type='chat' id='m1'><body>one</body></message>");
   host.send(*alice, "<message to='bob@example.org/phone' id='m2'><body>two</body></message>");
   host.send(*alice, "<message to='bob@example.org' type='chat' id='m3'><body>three</body></message>");
+  wait_written(host, *alice);
   BOOST_TEST(host.take(*alice).empty());  // stored, not bounced
   BOOST_TEST(stored_count(host, "bob") == 3);
 
   auto& bob = host.connect("bob@example.org/phone");
   BOOST_TEST(host.take(bob).empty());  // nothing before initial presence
   host.send(bob, "<presence><priority>1</priority></presence>");
-  auto got = host.take(bob);
+  auto got = take_n(host, bob, 3);
   BOOST_REQUIRE_EQUAL(got.size(), 3u);
   const char* ids[] = {"m1", "m2", "m3"};
   const char* bodies[] = {"one", "two", "three"};
@@ -61,6 +80,7 @@ BOOST_FIXTURE_TEST_CASE(xep0160_2_message_to_offline_account_is_stored_and_deliv
     BOOST_TEST(stamp.size() == 20u);
     BOOST_TEST(stamp.back() == 'Z');
   }
+  wait_stored(host, "bob", 0);
   BOOST_TEST(stored_count(host, "bob") == 0);
 }
 
@@ -78,6 +98,7 @@ BOOST_FIXTURE_TEST_CASE(rfc6121_8_5_2_1_1_message_to_available_account_is_delive
   auto got = host.take(bob);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].child("delay", ns::kDelay) == nullptr);
+  wait_stored(host, "bob", 0);
   BOOST_TEST(stored_count(host, "bob") == 0);
 }
 
@@ -93,12 +114,13 @@ BOOST_FIXTURE_TEST_CASE(xep0160_2_only_negative_priority_resources_means_stored_
   auto& bob = host.connect("bob@example.org/bot");
   host.send(bob, "<presence><priority>-1</priority></presence>");
   host.send(*alice, "<message to='bob@example.org' type='chat'><body>hi</body></message>");
+  wait_written(host, *alice);
   BOOST_TEST(host.take(bob).empty());
   BOOST_TEST(stored_count(host, "bob") == 1);
   // A non-negative resource coming online gets it.
   auto& phone = host.connect("bob@example.org/phone");
   host.send(phone, "<presence><priority>0</priority></presence>");
-  BOOST_TEST(host.take(phone).size() == 1u);
+  BOOST_TEST(take_n(host, phone, 1).size() == 1u);
   BOOST_TEST(host.take(bob).empty());
 }
 
@@ -137,12 +159,13 @@ BOOST_FIXTURE_TEST_CASE(xep0160_3_chat_state_only_message_is_dropped_unless_stor
   host.send(*alice,
             "<message to='bob@example.org' type='chat'><gone xmlns='http://jabber.org/protocol/chatstates'/>"
             "<store xmlns='urn:xmpp:hints'/></message>");
+  wait_written(host, *alice);
   BOOST_TEST(stored_count(host, "bob") == 1);
 }
 
 BOOST_FIXTURE_TEST_CASE(rfc6121_8_5_2_2_message_to_unknown_account_is_bounced_service_unavailable, Fixture) {
   host.send(*alice, "<message to='nobody@example.org' type='chat' id='u1'><body>x</body></message>");
-  auto got = host.take(*alice);
+  auto got = take_n(host, *alice, 1);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].attr("type") == "error");
   BOOST_TEST(got[0].attr("id") == "u1");
@@ -157,7 +180,8 @@ BOOST_AUTO_TEST_CASE(xep0160_2_full_queue_bounces_service_unavailable_with_text)
   auto& alice = host.connect("alice@example.org/desk");
   for (int i = 0; i < 3; ++i)
     host.send(alice, "<message to='bob@example.org' type='chat' id='c" + std::to_string(i) + "'><body>x</body></message>");
-  auto got = host.take(alice);
+  auto got = take_n(host, alice, 1);
+  wait_written(host, alice);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].attr("id") == "c2");
   BOOST_TEST(error_condition(got[0], "service-unavailable"));
@@ -171,7 +195,7 @@ BOOST_FIXTURE_TEST_CASE(xep0198_acknowledgement_is_held_until_the_message_is_dur
   host.core().route_from_client(std::move(m), *alice);
   // The hook has taken the message; the write has not been awaited yet.
   BOOST_TEST(*alice->ack_holds_live == 1);
-  host.settle();
+  wait_written(host, *alice);
   BOOST_TEST(*alice->ack_holds_live == 0);
   BOOST_TEST(alice->ack_holds_taken == 1);
   BOOST_TEST(stored_count(host, "bob") == 1);
@@ -186,7 +210,7 @@ BOOST_FIXTURE_TEST_CASE(storage_failure_bounces_internal_server_error_never_drop
                              nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   host.send(*alice, "<message to='bob@example.org' type='chat' id='f1'><body>x</body></message>");
-  auto got = host.take(*alice);
+  auto got = take_n(host, *alice, 1);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].attr("id") == "f1");
   BOOST_TEST(error_condition(got[0], "internal-server-error"));
@@ -201,10 +225,10 @@ BOOST_FIXTURE_TEST_CASE(xep0160_2_message_stored_while_recipient_comes_online_is
   Element p = xml("<presence/>");
   p.set_attr("from", bob.jid().str());
   host.core().route_from_client(std::move(p), bob);
-  host.settle();
-  auto got = host.take(bob);
+  auto got = take_n(host, bob, 1);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].attr("id") == "race");
+  wait_stored(host, "bob", 0);
   BOOST_TEST(stored_count(host, "bob") == 0);
 }
 
@@ -223,8 +247,13 @@ BOOST_AUTO_TEST_CASE(xep0160_2_delivery_at_initial_presence_with_the_real_presen
   auto& alice = host.connect("alice@example.org/desk");
   host.send(alice, "<message to='bob@example.org' type='chat' id='r1'><body>one</body></message>");
   host.send(alice, "<message to='bob@example.org' type='chat' id='r2'><body>two</body></message>");
+  wait_written(host, alice);
   auto& bob = host.connect("bob@example.org/phone");
   host.send(bob, "<presence/>");
+  host.run_until([&] {
+    return std::count_if(bob.received.begin(), bob.received.end(),
+                         [](const Element& e) { return e.name() == "message"; }) == 2;
+  });
   std::vector<std::string> ids;
   for (const auto& e : host.take(bob))
     if (e.name() == "message") ids.emplace_back(e.attr("id"));
@@ -235,5 +264,6 @@ BOOST_AUTO_TEST_CASE(xep0160_2_delivery_at_initial_presence_with_the_real_presen
   auto got = host.take(bob);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].child("delay", ns::kDelay) == nullptr);
+  wait_stored(host, "bob", 0);
   BOOST_TEST(stored_count(host, "bob") == 0);
 }

@@ -223,9 +223,9 @@ Task<void> C2sConnection::run() {
 }
 
 void C2sConnection::write(std::string data) {
-  // After </stream:stream> nothing may follow (RFC 6120 §4.4): stanzas routed to a session
-  // whose stream is closing (e.g. presence from its other resources) are not written.
-  if (closed_ || state_ == State::closing) return;
+  // Nothing follows </stream:stream> (RFC 6120 §4.4): replies that finish after the stream
+  // was closed (an IQ answered by storage, say) are dropped.
+  if (closed_ || end_written_) return;
   out_ += data;
   flush();
 }
@@ -305,6 +305,7 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
   }
   x += "</stream:stream>";
   write(std::move(x));
+  end_written_ = true;
   state_ = State::closing;
   close_condition_ = std::string(condition);
   parser_.stop();
@@ -432,6 +433,7 @@ void C2sConnection::handle_starttls(const Element&) {
   if (secure() || !tls_ctx_ || listener_.tls == "none" || authenticated_) {
     // RFC 6120 §5.4.2.2: failure, then close.
     write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+    end_written_ = true;
     state_ = State::closing;
     close_condition_ = "failure";
     return;

@@ -93,6 +93,7 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
 
   std::string out_, inflight_;
   bool writing_ = false, closed_ = false;
+  bool end_written_ = false;  // </stream:stream> is queued: nothing more may follow
   std::string close_condition_;
   asio::steady_timer auth_timer_, idle_timer_;
   std::chrono::steady_clock::time_point last_read_;

@@ -37,18 +37,23 @@ class PingWatch:
         try:
             while not self.stop:
                 t0 = time.monotonic()
-                self.witness.ping(timeout=5)
+                self.witness.ping(timeout=30)  # a hang fails; the worst is judged in done()
                 self.worst = max(self.worst, time.monotonic() - t0)
                 self.count += 1
                 time.sleep(0.1)
         except Exception as e:  # reported by done()
             self.error = e
 
-    def done(self):
+    def done(self, flood_seconds):
+        """The witness was served all along: its pings were all answered, several of them
+        while the flood ran, and none waited anywhere near as long as the flood took (a
+        server that worked off a flood before anything else would make one ping wait for
+        all of it). Relative to the flood, so a loaded machine does not fail it."""
         self.stop = True
         self.thread.join()
         assert self.error is None, "a witness ping failed during the flood: %s" % self.error
-        assert self.count >= 3 and self.worst < (3.0 if rx.SANITIZED else 1.0), "witness pings: %d, worst %.2f s" % (self.count, self.worst)
+        assert self.count >= 3 and self.worst < max(1.0, flood_seconds / 2), \
+            "witness pings: %d, worst %.2f s in a flood of %.1f s" % (self.count, self.worst, flood_seconds)
         return self.worst
 
 
@@ -69,7 +74,7 @@ def build(p, server):
         m = w.b.wait_for(lambda e: rx.local(e.tag) == "message", timeout=15)
         bodies.append(int(m.findtext(rx.q(rx.NS_CLIENT, "body"))))
     took = time.monotonic() - t0
-    worst = watch.done()
+    worst = watch.done(took)
     assert bodies == list(range(n)), "messages lost or reordered"
     assert took >= 0.8 * min_duration(n, RATE), "%d messages in %.1f s: not rate limited" % (n, took)
     print("ok   25 message flood: %d delivered in order in %.1f s; witness pings at most %.0f ms"
@@ -83,9 +88,10 @@ def build(p, server):
         watch = PingWatch(w.a)
         t0 = time.monotonic()
         flooder.send("".join(stanza % i for i in range(count)))
-        flooder.ping(timeout=count / RATE + 10)  # skips whatever the flood brought back
+        # Bounded generously (a hang still fails): the rate sets the least time, load adds to it.
+        flooder.ping(timeout=3 * count / RATE + 30)  # skips whatever the flood brought back
         took = time.monotonic() - t0
-        worst = watch.done()
+        worst = watch.done(took)
         assert took >= 0.8 * min_duration(count, RATE), "%d stanzas in %.1f s: not rate limited" % (count, took)
         print("ok   25 %s: taken in %.1f s; witness pings at most %.0f ms" % (name, took, worst * 1000), flush=True)
         flooder.quiet(0.2)
@@ -130,15 +136,16 @@ def build(p, server):
     assert rx.SANITIZED or during - before <= 1024, "the server buffered the flood: RSS %+d KiB" % (during - before)
     hog.close()
 
-    # Memory: a flood of 600 stanzas and a ping, 100 times, 10 sessions at a time (each
-    # flood lasts a second; more at once only widens the allocator's swings).
+    # Memory: 1,000 sessions, 10 at a time, each sending directed presence to 400 JIDs (the
+    # token bucket's burst, so no waiting; the session tracks them for its unavailable
+    # presence, RFC 6121 §4.6.3) and a ping, then closing.
     def flood_probe(i):
         with rx.Raw(server, tls=True) as c:
             c.login(user, pw)
-            c.send("".join("<presence to='nobody%d@localhost/r'/>" % k for k in range(600)))
+            c.send("".join("<presence to='nobody%d@localhost/r'/>" % k for k in range(2 * RATE)))
             c.ping(timeout=15)
             c.end()
-    p.run("25 flood of 600 presences", flood_probe, reps=100, workers=10)
+    p.run("25 directed presence to 400 JIDs", flood_probe, workers=10)
 
     # Roster size cap, when the roster module runs on the host.
     probe = w.a.iq("<query xmlns='jabber:iq:roster'/>")

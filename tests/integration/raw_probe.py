@@ -179,16 +179,33 @@ class Raw:
         self.depth = 0
         self.root = None
         self._pending = b""
+        self._fed = False
 
     def _feed(self, data):
+        data = self._pending + data
+        self._pending = b""
+        # Every stream the server opens begins with its XML declaration: again after STARTTLS
+        # and SASL (RFC 6120 §5.4.3.3, §6.4.6), and also the one it opens only to carry a
+        # stream error to a client that never restarted (§4.9.1.3; the auth deadline passing
+        # right after <success/>, say). A new document, for a new parser, wherever it starts.
+        while True:
+            at = data.find(b"<?xml", 0 if self._fed else 1)
+            if at < 0:
+                break
+            self._feed_document(data[:at])
+            self._reset_parser()
+            data = data[at:]
+        self._feed_document(data)
+
+    def _feed_document(self, data):
         # Debian's pyexpat carries libexpat's reparse deferral and Python 3.11 cannot turn it
         # off: feed up to the last '>' only, so the parser never holds a split token.
         # (The server escapes '>' in attribute values.)
-        data = self._pending + data
         cut = data.rfind(b">") + 1
         self._pending = data[cut:]
         if not cut:
             return
+        self._fed = True
         try:
             self.parser.feed(data[:cut])
             events = list(self.parser.read_events())
@@ -454,9 +471,21 @@ def repeat(probe, n, workers=8):
             f.result()
 
 
-def settled_rss(server, settle=0.3):
-    """RSS after connections closed by the probe have been reaped by the server."""
+def settled_rss(server, settle=0.3, quiet=0.3, limit=20.0):
+    """RSS once the server has finished what the probe left it to do: connections closed by
+    the probe reaped, and work they started (unavailable presence to hundreds of directed
+    recipients, storage writes) done, i.e. the server's CPU time stands still for `quiet`
+    seconds (within one tick). Memory that is still in use for such work is not growth."""
     time.sleep(settle)
+    tick = 1.0 / os.sysconf("SC_CLK_TCK")
+    end = time.monotonic() + limit
+    before = server.cpu_seconds()
+    while time.monotonic() < end:
+        time.sleep(quiet)
+        now = server.cpu_seconds()
+        if now - before <= tick + 1e-9:
+            break
+        before = now
     return server.rss_kib()
 
 

@@ -136,16 +136,16 @@ def build(p, server):
     assert rx.SANITIZED or during - before <= 1024, "the server buffered the flood: RSS %+d KiB" % (during - before)
     hog.close()
 
-    # Memory: 1,000 sessions, 10 at a time, each sending directed presence to 400 JIDs (the
-    # token bucket's burst, so no waiting; the session tracks them for its unavailable
+    # Memory: 1,000 sessions, 10 at a time, each sending directed presence to 200 JIDs (within
+    # the token bucket's burst, so no waiting; the session tracks them for its unavailable
     # presence, RFC 6121 §4.6.3) and a ping, then closing.
     def flood_probe(i):
         with rx.Raw(server, tls=True) as c:
             c.login(user, pw)
-            c.send("".join("<presence to='nobody%d@localhost/r'/>" % k for k in range(2 * RATE)))
-            c.ping(timeout=15)
+            c.send("".join("<presence to='nobody%d@localhost/r'/>" % k for k in range(RATE)))
+            c.ping(timeout=30)
             c.end()
-    p.run("25 directed presence to 400 JIDs", flood_probe, workers=10)
+    p.run("25 directed presence to 200 JIDs", flood_probe, workers=10)
 
     # Roster size cap, when the roster module runs on the host.
     probe = w.a.iq("<query xmlns='jabber:iq:roster'/>")

@@ -676,6 +676,9 @@ void C2sConnection::arm_idle_timer(int fast_ticks) {
 }
 
 bool C2sConnection::park() {
+  // Not while the reader still works through what the last read brought (e.g. waiting on the
+  // stanza rate limit): releasing the queue would drop those stanzas unanswered.
+  if (!inbox_.empty()) return false;
   if (!parser_.park()) return false;
   inbox_.release();
   if (!writing_ && out_.empty()) {

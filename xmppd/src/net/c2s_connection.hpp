@@ -11,11 +11,11 @@
 #include <optional>
 #include <string>
 
+#include "compact_queue.hpp"
 #include "config.hpp"
 #include "net/client_session.hpp"
 #include "net/tls_socket.hpp"
 #include "sasl/scram.hpp"
-#include "xml/element_queue.hpp"
 #include "xml/stream_parser.hpp"
 #include "xmppd/asio.hpp"
 
@@ -80,7 +80,7 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
   std::string peer_ip_;  // for limits only; never logged, never stored
 
   StreamParser parser_;
-  ElementQueue inbox_;
+  CompactQueue<Element> inbox_;
   State state_ = State::header;
   bool header_received_ = false, header_sent_ = false;
   bool restart_pending_ = false;   // a new stream header is expected (after TLS or SASL)

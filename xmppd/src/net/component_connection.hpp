@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
+#include "compact_queue.hpp"
 #include "config.hpp"
 #include "core.hpp"
-#include "xml/element_queue.hpp"
 #include "xml/stream_parser.hpp"
 #include "xmppd/asio.hpp"
 
@@ -29,7 +29,7 @@ class ComponentConnection final : public ComponentLink, public std::enable_share
   Core& core_;
   asio::ip::tcp::socket socket_;
   StreamParser parser_;
-  ElementQueue inbox_;
+  CompactQueue<Element> inbox_;
   std::string domain_, secret_, stream_id_;
   bool authenticated_ = false, closing_ = false, writing_ = false, header_sent_ = false;
   std::string out_, inflight_;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what is missing, builds xmppd and runs every test (ctest), including the storage
 # suite and the integration scenarios on a throwaway MariaDB server started here on a free
-# loopback port. Extra arguments go to ctest (e.g. -L unit, -R roster).
+# loopback port, then the bad-input probes once more against a sanitizer build
+# (scripts/test-sanitized.sh). Extra arguments go to ctest (e.g. -L unit, -R roster).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
@@ -13,4 +14,11 @@ trap cleanup EXIT INT TERM
 eval "$(tests/mariadb/start-test-server.sh)"
 export XMPPD_TEST_MARIADB
 # Scenarios labelled "wip" are known to fail and are left out until fixed (tests/integration/).
-ctest --test-dir build --output-on-failure --timeout 600 -j 2 -LE wip "$@"
+status=0
+ctest --test-dir build --output-on-failure --timeout 600 -j 2 -LE wip "$@" || status=$?
+# Then the bad-input probes against a sanitizer build (build-asan/), for the whole run only:
+# not when ctest arguments pick some tests, nor with XMPPD_SANITIZER_STAGE=0.
+if [ $# -eq 0 ] && [ "${XMPPD_SANITIZER_STAGE:-1}" != 0 ]; then
+  scripts/test-sanitized.sh || status=$?
+fi
+exit $status

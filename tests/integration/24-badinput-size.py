@@ -3,9 +3,6 @@
 # (not after the server has buffered it all); 10,000-deep nesting from an anonymous session is
 # refused at depth 33 with O(depth) work; too many attributes or namespace declarations and
 # overlong names likewise. Stanzas within the budgets still go through.
-import select
-import time
-
 import raw_probe as rx
 import xmppd_harness as h
 
@@ -15,25 +12,32 @@ ACCOUNT = 256 * 1024     # limits.stanza_size
 ANONYMOUS = 64 * 1024    # limits.stanza_size_anonymous
 
 
-def stream_big(c, head, filler, total=MIB, chunk=4096):
-    """Sends head + filler up to `total` bytes in chunks, stopping when the server answers.
-    Returns the bytes sent when the stream error was there (or all of them)."""
+def stream_big(c, head, filler, budget, total=MIB, chunk=4096):
+    """Offers a stanza of `total` bytes: head, then filler, but only a little past the byte
+    budget at first and then nothing more until the server has answered. The answer has to
+    come from what the server parsed so far, not after it took in the whole 1 MiB (RFC 6120
+    §13.12), and how many bytes the socket buffers soak up meanwhile, which depends on the
+    machine's load, plays no part. The rest of the 1 MiB follows once the error is in; the
+    server has closed by then, so those writes fail or go nowhere. Returns the bytes sent
+    before the error."""
     c.send(head)
     sent = len(head)
     block = (filler * (chunk // len(filler) + 1))[:chunk].encode()
-    while sent < total:
-        try:
+    try:
+        while sent <= budget + 2 * chunk:
+            c.send(block)
+            sent += len(block)
+    except OSError:
+        pass  # refused even earlier (a token too large to hold): the error is read below
+    condition = c.stream_error()
+    rest = total - sent
+    try:
+        while rest > 0:
             c.sock.sendall(block)
-        except OSError:
-            break  # the server closed while we were still writing: fine
-        sent += len(block)
-        # Let the server read and answer; stop as soon as it did.
-        r, _, _ = select.select([c.sock], [], [], 0.002)
-        if r or (hasattr(c.sock, "pending") and c.sock.pending()):
-            c._read_once(time.monotonic() + 0.05)
-            if c.error or c.eof:
-                break
-    return sent
+            rest -= len(block)
+    except OSError:
+        pass  # closed, as it should be
+    return sent, condition
 
 
 def build(p, server):
@@ -46,28 +50,24 @@ def build(p, server):
             with rx.Raw(server) as c:
                 c.open()
                 c.features()
-                sent = stream_big(c, head, filler)
-                assert c.stream_error() == "policy-violation", c.error
-                # The budget is checked while parsing: the answer comes long before 1 MiB. What
-                # the client manages to send meanwhile also fills loopback socket buffers,
-                # which on a loaded machine hold a few hundred KiB.
-                assert sent <= PREAUTH + 384 * 1024, "answered only after %d bytes" % sent
+                sent, condition = stream_big(c, head, filler, PREAUTH)
+                assert condition == "policy-violation", c.error
                 if i == 0:
-                    print("     %r...: the error came after %d bytes sent" % (head[:20], sent))
+                    print("     %r...: <policy-violation/> after %d bytes, the rest not needed" % (head[:20], sent))
         return probe
 
     def big_session(head, filler, budget, anonymous=False):
         def probe(i):
             with rx.Raw(server, tls=True) as c:
                 c.login(user, pw, anonymous=anonymous)
-                sent = stream_big(c, head, filler)
-                assert c.stream_error() == "policy-violation", c.error
-                assert sent <= budget + 64 * 1024, "answered only after %d bytes" % sent
+                sent, condition = stream_big(c, head, filler, budget)
+                assert condition == "policy-violation", c.error
                 if i == 0:
-                    print("     %r...: the error came after %d bytes sent" % (head[:20], sent))
+                    print("     %r...: <policy-violation/> after %d bytes, the rest not needed" % (head[:20], sent))
         return probe
 
-    reps = max(100, rx.repetitions() // 5)  # 1 MiB each: 200 MiB through the server per probe
+    # 1,000 repetitions each: the server stops reading at the budget, so they are quick.
+    reps = rx.repetitions()
     # Row 15: one long text, many small children, one huge attribute (a single token).
     p.run("15 1 MiB body before auth", big_preauth("<message><body>", "A"), reps=reps)
     p.run("15 1 MiB of children before auth", big_preauth("<message>", "<a/>"), reps=reps)
@@ -90,16 +90,14 @@ def build(p, server):
         def probe(i):
             with rx.Raw(server, tls=True) as c:
                 c.login(user, pw, anonymous=anonymous)
-                t0 = time.monotonic()
                 try:
                     c.send(deep)
                 except OSError:
                     pass
                 assert c.stream_error() == "policy-violation", c.error
-                assert time.monotonic() - t0 < 5
         return probe
     p.run("16 10,000-deep nesting, anonymous", deep_session(True))
-    p.run("16 10,000-deep nesting, account", deep_session(False), reps=200)
+    p.run("16 10,000-deep nesting, account", deep_session(False))
     p.run("16 10,000-deep nesting before auth", lambda i: rx.expect_preauth_error(
         server, "<message>" + "<a>" * 10000, "policy-violation"))
     # Depth 32 is allowed (counted from the stanza), 33 is not.
@@ -113,7 +111,7 @@ def build(p, server):
     assert depth == 32, depth
     p.run("16 depth 33", lambda i: rx.expect_session_error(
         server, user, pw, "<message>" + "<a>" * 32 + "</a>" * 32 + "</message>", "policy-violation",
-        anonymous=i % 2 == 1), reps=300)
+        anonymous=i % 2 == 1))
 
     # The other parser budgets (bad-input.md, "Per-connection budgets").
     attrs = " ".join("a%d='1'" % n for n in range(65))

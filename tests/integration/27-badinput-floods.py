@@ -37,18 +37,23 @@ class PingWatch:
         try:
             while not self.stop:
                 t0 = time.monotonic()
-                self.witness.ping(timeout=5)
+                self.witness.ping(timeout=30)  # a hang fails; the worst is judged in done()
                 self.worst = max(self.worst, time.monotonic() - t0)
                 self.count += 1
                 time.sleep(0.1)
         except Exception as e:  # reported by done()
             self.error = e
 
-    def done(self):
+    def done(self, flood_seconds):
+        """The witness was served all along: its pings were all answered, several of them
+        while the flood ran, and none waited anywhere near as long as the flood took (a
+        server that worked off a flood before anything else would make one ping wait for
+        all of it). Relative to the flood, so a loaded machine does not fail it."""
         self.stop = True
         self.thread.join()
         assert self.error is None, "a witness ping failed during the flood: %s" % self.error
-        assert self.count >= 3 and self.worst < 1.0, "witness pings: %d, worst %.2f s" % (self.count, self.worst)
+        assert self.count >= 3 and self.worst < max(1.0, flood_seconds / 2), \
+            "witness pings: %d, worst %.2f s in a flood of %.1f s" % (self.count, self.worst, flood_seconds)
         return self.worst
 
 
@@ -69,7 +74,7 @@ def build(p, server):
         m = w.b.wait_for(lambda e: rx.local(e.tag) == "message", timeout=15)
         bodies.append(int(m.findtext(rx.q(rx.NS_CLIENT, "body"))))
     took = time.monotonic() - t0
-    worst = watch.done()
+    worst = watch.done(took)
     assert bodies == list(range(n)), "messages lost or reordered"
     assert took >= 0.8 * min_duration(n, RATE), "%d messages in %.1f s: not rate limited" % (n, took)
     print("ok   25 message flood: %d delivered in order in %.1f s; witness pings at most %.0f ms"
@@ -83,9 +88,10 @@ def build(p, server):
         watch = PingWatch(w.a)
         t0 = time.monotonic()
         flooder.send("".join(stanza % i for i in range(count)))
-        flooder.ping(timeout=count / RATE + 10)  # skips whatever the flood brought back
+        # Bounded generously (a hang still fails): the rate sets the least time, load adds to it.
+        flooder.ping(timeout=3 * count / RATE + 30)  # skips whatever the flood brought back
         took = time.monotonic() - t0
-        worst = watch.done()
+        worst = watch.done(took)
         assert took >= 0.8 * min_duration(count, RATE), "%d stanzas in %.1f s: not rate limited" % (count, took)
         print("ok   25 %s: taken in %.1f s; witness pings at most %.0f ms" % (name, took, worst * 1000), flush=True)
         flooder.quiet(0.2)
@@ -127,36 +133,41 @@ def build(p, server):
     print("     a session writing without end got %d KiB in; server RSS %+d KiB"
           % (accepted // 1024, during - before), flush=True)
     assert accepted < 64 * 1024 * 1024, "the server kept reading: %d bytes" % accepted
-    assert during - before <= 1024, "the server buffered the flood: RSS %+d KiB" % (during - before)
+    assert rx.SANITIZED or during - before <= 1024, "the server buffered the flood: RSS %+d KiB" % (during - before)
     hog.close()
 
-    # Memory: a flood of 600 stanzas and a ping, 100 times, 25 sessions at a time.
+    # Memory: 1,000 sessions, 10 at a time, each sending directed presence to 200 JIDs (within
+    # the token bucket's burst, so no waiting; the session tracks them for its unavailable
+    # presence, RFC 6121 §4.6.3) and a ping, then closing.
     def flood_probe(i):
         with rx.Raw(server, tls=True) as c:
             c.login(user, pw)
-            c.send("".join("<presence to='nobody%d@localhost/r'/>" % k for k in range(600)))
-            c.ping(timeout=15)
+            c.send("".join("<presence to='nobody%d@localhost/r'/>" % k for k in range(RATE)))
+            c.ping(timeout=30)
             c.end()
-    p.run("25 flood of 600 presences", flood_probe, reps=100, workers=25)
+    p.run("25 directed presence to 200 JIDs", flood_probe, workers=10)
 
     # Roster size cap, when the roster module runs on the host.
     probe = w.a.iq("<query xmlns='jabber:iq:roster'/>")
     if probe.get("type") != "result":
         print("skip 25 roster cap: the roster module is not enabled on %s" % h.DOMAIN, flush=True)
         return
-    # The subscription flood above already put contacts into the flooder's roster (an
-    # outbound subscribe creates an item, RFC 6121 §3.1.2): fill up what is left.
-    roster = flooder.iq("<query xmlns='jabber:iq:roster'/>")
-    existing = len(list(roster.iter("{jabber:iq:roster}item")))
-    for i in range(ROSTER_MAX - existing + 1):
-        reply = flooder.iq("<query xmlns='jabber:iq:roster'><item jid='contact%d@example.org'/></query>" % i,
-                           type="set")
-        if i < ROSTER_MAX - existing:
+    # The subscription flood above (1,000 contacts asked) left at most the cap in the roster.
+    items = flooder.iq("<query xmlns='jabber:iq:roster'/>").find(rx.q("jabber:iq:roster", "query"))
+    assert len(items) <= ROSTER_MAX, "%d roster items after a subscription flood" % len(items)
+    flooder.end()
+    server.adduser("roster-user", pw)
+    c = rx.Raw(server, tls=True).login("roster-user", pw)
+    for i in range(ROSTER_MAX + 1):
+        reply = c.iq("<query xmlns='jabber:iq:roster'><item jid='contact%d@example.org'/></query>" % i, type="set")
+        if i < ROSTER_MAX:
             assert reply.get("type") == "result", rx.to_xml(reply)
     assert rx.stanza_error(reply) == ("cancel", "not-allowed"), rx.to_xml(reply)
-    flooder.quiet(0.3)
+    print("ok   25 roster cap: %d items after a flood of 1,000 subscriptions; item %d refused (cancel/not-allowed)"
+          % (len(items), ROSTER_MAX + 1), flush=True)
+    c.quiet(0.3)  # roster pushes
+    c.end()
     w.check("roster cap")
-    flooder.end()
 
 
 def roster_option(server):

@@ -50,14 +50,14 @@ def build(p, server):
     per_conn = (peak - base) / n
     print("     %d pre-auth connections holding 15 KiB partial stanzas: +%d KiB, %.1f KiB each"
           % (n, peak - base, per_conn), flush=True)
-    assert per_conn < 64, "%.1f KiB per pre-auth connection (budget 16 KiB)" % per_conn
+    assert rx.SANITIZED or per_conn < 64, "%.1f KiB per pre-auth connection (budget 16 KiB)" % per_conn
     after_first = rx.settled_rss(server, 1)
     wave(n)
     wave(n)
     after_third = rx.settled_rss(server, 1)
     print("memory %-40s rss after %d: %6d KiB, after %d: %6d KiB (%+d KiB)"
           % ("17 slowloris waves", n, after_first, 3 * n, after_third, after_third - after_first), flush=True)
-    assert after_third - after_first <= 1024, "waves grew RSS by %d KiB" % (after_third - after_first)
+    assert rx.SANITIZED or after_third - after_first <= 1024, "waves grew RSS by %d KiB" % (after_third - after_first)
     p.witnesses.check("slowloris waves")
 
     # The per-address cap: 1,000 from one address; PER_IP are held, the rest are refused at

@@ -138,6 +138,9 @@ Task<void> C2sConnection::run() {
   auth_timer_.async_wait([self](error_code ec) {
     // RFC 6120 §4.9.3.4: a stream that does not authenticate in time is closed.
     if (ec || self->state_ == State::bound || self->state_ == State::closing) return;
+    // After <proceed/> nothing more goes out in plaintext (RFC 6120 §5.4.3.3): a client
+    // that stalls in (or before) the TLS handshake is cut off without a stream error.
+    if (self->tls_requested_) return self->shutdown();
     if (!self->header_received_ && self->tls_ && !self->tls_->established()) return self->shutdown();
     self->close_stream("connection-timeout", "");
   });
@@ -184,16 +187,20 @@ Task<void> C2sConnection::run() {
     if (tls_requested_) {
       // RFC 6120 §5.4.3.3: bytes after <starttls/> are discarded (no plaintext injection).
       inbox_.clear();
-      tls_requested_ = false;
-      while (writing_ || !out_.empty()) {
+      while (!closed_ && (writing_ || !out_.empty())) {
         asio::steady_timer wait(core_.io(), std::chrono::milliseconds(1));
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
+      if (closed_) break;
       tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
+      tls_requested_ = false;
+      // RFC 6120 §5.4.3.3: both sides open new streams over TLS (the auth deadline passing
+      // during the handshake cuts the connection off, see run()'s timer).
+      header_received_ = false;
+      header_sent_ = false;
       ec = co_await tls_->handshake();
       if (ec) break;
       parser_.reset();
-      header_received_ = false;
       flush();
     }
   }
@@ -324,9 +331,6 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
 void C2sConnection::on_stream_open(const Element& header, const std::string& content_ns) {
   header_received_ = true;
   restart_pending_ = false;
-  // RFC 6120 §4.3.3: every stream the client opens (again after STARTTLS and SASL) gets a new
-  // response stream, so an error on the restarted header also needs our header first (§4.9.1.3).
-  header_sent_ = false;
   auto to = precis::prepare_domainpart(header.attr("to"));
   if (content_ns != ns::kClient) return close_stream("invalid-namespace", "");
   if (!to || !core_.serves_host(*to)) return close_stream("host-unknown", "");  // §4.9.3.6
@@ -589,8 +593,11 @@ void C2sConnection::sasl_success(std::string additional, std::string username) {
   scram_.reset();
   state_ = State::bind;
   // RFC 6120 §6.4.6: the client restarts the stream; stanzas after auth get the full budget.
+  // Our next output opens a new response stream too, even an error sent before the client's
+  // new header arrives (§4.9.1.3), e.g. the auth deadline passing in between.
   inbox_.clear();
   parser_.reset();
+  header_sent_ = false;
   ParserLimits lim;
   const Limits& l = core_.config().limits;
   lim.max_stanza_bytes = anonymous_host_ ? l.stanza_bytes_anonymous : l.stanza_bytes;
@@ -602,6 +609,14 @@ void C2sConnection::sasl_success(std::string additional, std::string username) {
 
 void C2sConnection::handle_bind(const Element& iq) {
   const Element* bind = iq.child("bind", ns::kBind);
+  // RFC 6120 §7.6.1: at most one resourcepart is asked for; a request with more cannot be
+  // processed (§7.7.2.1), rather than one of them being picked silently.
+  int asked = 0;
+  for (const Element& c : bind->children()) asked += c.name() == "resource" && c.ns() == ns::kBind;
+  if (asked > 1) {
+    write(make_error_reply(iq, StanzaError::bad_request("one resource at most")).to_string(ns::kClient));
+    return;
+  }
   std::string wanted = bind->child_text("resource", ns::kBind);
   std::string resource;
   if (wanted.empty()) {

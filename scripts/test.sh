@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs what is missing, builds xmppd and runs every test (ctest), including the storage
 # suite and the integration scenarios on a throwaway MariaDB server started here on a free
-# loopback port, then the bad-input probes once more against a sanitizer build
-# (scripts/test-sanitized.sh). Extra arguments go to ctest (e.g. -L unit, -R roster).
+# loopback port, and (XMPPD_SANITIZER_STAGE=1) the bad-input probes once more against a
+# sanitizer build (scripts/test-sanitized.sh). Extra arguments go to ctest (e.g. -L unit, -R roster).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
@@ -16,9 +16,9 @@ export XMPPD_TEST_MARIADB
 # Scenarios labelled "wip" are known to fail and are left out until fixed (tests/integration/).
 status=0
 ctest --test-dir build --output-on-failure --timeout 600 -j 2 -LE wip "$@" || status=$?
-# Then the bad-input probes against a sanitizer build (build-asan/), for the whole run only:
-# not when ctest arguments pick some tests, nor with XMPPD_SANITIZER_STAGE=0.
-if [ $# -eq 0 ] && [ "${XMPPD_SANITIZER_STAGE:-1}" != 0 ]; then
+# Then, with XMPPD_SANITIZER_STAGE=1, the bad-input probes against a sanitizer build
+# (build-asan/). Off by default until one whole run of it has been timed within CI's budget.
+if [ $# -eq 0 ] && [ "${XMPPD_SANITIZER_STAGE:-0}" = 1 ]; then
   scripts/test-sanitized.sh || status=$?
 fi
 exit $status

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/archive_store.hpp"
 #include "storage/db.hpp"
 #include "storage/engine.hpp"
 #include "xmppd/storage.hpp"
@@ -48,6 +49,7 @@ class SqlStorage final : public Storage {
   OfflineStore& offline() override;
   XmlStore& xml() override;
   BlockStore& blocks() override;
+  ArchiveStore& archive() override;
   std::vector<std::string> migrate() override;
   void stop() override;
 
@@ -68,6 +70,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Offline> offline_;
   std::unique_ptr<Xml> xml_;
   std::unique_ptr<Blocks> blocks_;
+  std::unique_ptr<SqlArchiveStore> archive_;
 };
 
 }  // namespace xmppd::storage

@@ -71,6 +71,12 @@ Task<std::optional<Prefs>> load_prefs(std::shared_ptr<State> st, Jid owner) {
   co_return st->prefs.try_emplace(owner.bare_str(), prefs).first->second;
 }
 
+// Keeps the sender's XEP-0198 acknowledgement hold until the record is durable. A function of
+// its own: GCC 12 mishandles lambdas capturing a coroutine's parameters.
+std::function<void(std::exception_ptr)> release_when_durable(std::shared_ptr<void> hold) {
+  return [hold = std::move(hold)](std::exception_ptr) {};
+}
+
 // Completes a reserved id once the preferences (and, for "roster", the roster) are known.
 Task<void> decide_later(std::shared_ptr<State> st, std::int64_t id, ArchiveRecord record, Jid owner, Jid with,
                         std::shared_ptr<void> ack_hold) {
@@ -92,7 +98,7 @@ Task<void> decide_later(std::shared_ptr<State> st, std::int64_t id, ArchiveRecor
     // Better kept against the preferences than lost: archived, and said so.
     log::error("mam", "archiving preferences could not be read, archiving by default: ", e.what());
   }
-  if (keep) archive.commit(id, std::move(record), [hold = std::move(ack_hold)](std::exception_ptr) {});
+  if (keep) archive.commit(id, std::move(record), release_when_durable(ack_hold));
   else archive.release(id);
 }
 
@@ -177,7 +183,7 @@ class MamModule final : public Module {
     // XEP-0198: no <a/> may cover the message before its archive record is durable.
     std::shared_ptr<void> hold = ev.origin ? ev.origin->defer_ack() : nullptr;
     if (cached != st_->prefs.end() && d == Decision::archive) {
-      archive.commit(id, std::move(record), [hold = std::move(hold)](std::exception_ptr) {});
+      archive.commit(id, std::move(record), release_when_durable(std::move(hold)));
       return;
     }
     st_->server.spawn(decide_later(st_, id, std::move(record), owner, with, std::move(hold)), "archive decision");

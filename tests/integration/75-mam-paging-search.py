@@ -5,10 +5,10 @@
 # by "zazolc gesla jazn", by "ZAŻÓŁĆ", by a prefix and by a phrase. Nobody reads an archive that
 # is not theirs (XEP-0313 §4: forbidden), and no body reaches the server log.
 # backends: sqlite mariadb
-import xml.etree.ElementTree as ET
-
 import xmppd_harness as h
 from slixmpp.exceptions import IqError
+from slixmpp.xmlstream.handler import Collector
+from slixmpp.xmlstream.matcher import MatchXMLMask
 from xmpp_clients import Client, run
 
 NS_MAM = "urn:xmpp:mam:2"
@@ -31,17 +31,16 @@ async def page(client, owner, **rsm):
 
 
 async def search(client, owner, text, with_jid=None):
-    """A MAM query with the XEP-0431 field, through slixmpp's own MAM stanza and collector."""
-    iq, _ = client["xep_0313"]._pre_mam_retrieve(owner, None, None, with_jid, None)
-    iq["mam"]["form"].add_field(var=FULLTEXT, value=text)
-    results = []
-    qid = iq["mam"]["queryid"]
-    handler = lambda m: results.append(m) if m["mam_result"]["queryid"] == qid else None
-    client.add_event_handler("mam_result", handler)
+    """A MAM query with the XEP-0431 field, built and collected the way slixmpp's retrieve()
+    does it."""
+    iq, mask = client["xep_0313"]._pre_mam_retrieve(owner, None, None, with_jid, None)
+    iq["mam"].set_custom_field(FULLTEXT, text)
+    collector = Collector("search-" + iq["id"], MatchXMLMask(str(mask)))
+    client.register_handler(collector)
     try:
         await iq.send(timeout=10)
     finally:
-        client.del_event_handler("mam_result", handler)
+        results = collector.stop()
     return bodies_of(results)
 
 

@@ -2,6 +2,7 @@
 #include "storage/archive_sql.hpp"
 
 #include <cctype>
+#include <cstring>
 
 #include "xmppd/fold.hpp"
 
@@ -34,7 +35,12 @@ constexpr const char* kColumns =
 }  // namespace
 
 std::vector<SearchTerm> parse_search(std::string_view text) {
-  std::string folded = fold_for_search(text);
+  // Typographic quotes open and close phrases too; Latin-ASCII would turn „ into ",,".
+  std::string quoted(text);
+  for (const char* q : {"\u201E", "\u201C", "\u201D", "\u00AB", "\u00BB"}) {
+    for (std::size_t at; (at = quoted.find(q)) != std::string::npos;) quoted.replace(at, std::strlen(q), "\"");
+  }
+  std::string folded = fold_for_search(quoted);
   std::vector<SearchTerm> terms;
   std::size_t i = 0;
   while (i < folded.size()) {

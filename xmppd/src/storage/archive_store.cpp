@@ -55,19 +55,18 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
   });
 }
 
-Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery q) {
+// Not coroutines: GCC 12 miscompiles lambdas that capture a coroutine's parameters (the
+// captured strings were freed twice), so each returns the engine's awaitable directly.
+Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
   std::string search;
-  if (q.fulltext) {
-    search = search_expression(parse_search(*q.fulltext), backend_);
-    // Nothing searchable in it ("*", punctuation): nothing can match.
-    if (search.empty()) {
-      ArchivePage none;
-      if (q.want_count) none.count = 0;
-      co_return none;
-    }
-  }
-  co_return co_await engine_.read([q = std::move(q), search, backend = backend_](Connection& c) {
+  if (query.fulltext) search = search_expression(parse_search(*query.fulltext), backend_);
+  return engine_.read([q = std::move(query), search = std::move(search), backend = backend_](Connection& c) {
     ArchivePage page;
+    // Nothing searchable in the text ("*", punctuation): nothing can match.
+    if (q.fulltext && search.empty()) {
+      if (q.want_count) page.count = 0;
+      return page;
+    }
     Statement st = archive_select(q, search, backend, ArchiveSelect::page);
     auto params = st.params();
     c.query_params(st.sql, params, [&](const Row& r) { page.records.push_back(archive_record_from(r)); });
@@ -90,30 +89,39 @@ Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery q) {
   });
 }
 
+Task<std::uint64_t> SqlArchiveStore::purge_slice(std::string data_class, std::int64_t before_us) {
+  const char* sql = backend_ == SqlBackend::sqlite ? kPurgeSqlite : kPurgeMariadb;
+  return engine_.write([sql, data_class = std::move(data_class), before_us](Connection& c) {
+    return c.exec(sql, {data_class, before_us, kPurgeSlice});
+  });
+}
+
+Task<int> SqlArchiveStore::optimize_index() {
+  if (backend_ == SqlBackend::sqlite)
+    return engine_.write([](Connection& c) {
+      c.exec(kOptimizeSqlite);
+      return 0;
+    });
+  // OPTIMIZE TABLE commits by itself and may take long: on a connection of its own, never in
+  // the writer's batch (a reader thread waits for it).
+  return engine_.read([factory = side_connection_](Connection&) {
+    try {
+      factory()->exec_script(kOptimizeMariadb);
+    } catch (const std::exception& e) {
+      log::warn("archive", "purge: the full-text index was not optimised: ", e.what());
+    }
+    return 0;
+  });
+}
+
 Task<std::int64_t> SqlArchiveStore::purge(std::string data_class, std::int64_t before_us) {
   std::int64_t total = 0;
-  const char* sql = backend_ == SqlBackend::sqlite ? kPurgeSqlite : kPurgeMariadb;
   for (;;) {
-    std::uint64_t n = co_await engine_.write([sql, data_class, before_us](Connection& c) {
-      return c.exec(sql, {data_class, before_us, kPurgeSlice});
-    });
+    std::uint64_t n = co_await purge_slice(data_class, before_us);
     total += static_cast<std::int64_t>(n);
     if (static_cast<std::int64_t>(n) < kPurgeSlice) break;
   }
-  if (backend_ == SqlBackend::sqlite) {
-    co_await engine_.write([](Connection& c) { c.exec(kOptimizeSqlite); });
-  } else {
-    // OPTIMIZE TABLE commits by itself and may take long: on a connection of its own, never in
-    // the writer's batch.
-    co_await engine_.read([this](Connection&) {
-      try {
-        side_connection_()->exec_script(kOptimizeMariadb);
-      } catch (const std::exception& e) {
-        log::warn("archive", "purge: the full-text index was not optimised: ", e.what());
-      }
-      return 0;
-    });
-  }
+  co_await optimize_index();
   co_return total;
 }
 

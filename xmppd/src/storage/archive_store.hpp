@@ -21,6 +21,9 @@ class SqlArchiveStore final : public ArchiveStore {
   std::int64_t newest_id() override;
 
  private:
+  Task<std::uint64_t> purge_slice(std::string data_class, std::int64_t before_us);
+  Task<int> optimize_index();
+
   Engine& engine_;
   SqlBackend backend_;
   ConnectionFactory side_connection_;  // outside the engine: start-up reads, InnoDB OPTIMIZE

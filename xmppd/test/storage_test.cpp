@@ -927,6 +927,9 @@ STORAGE_TEST(archive_paging_forwards_misses_nothing_while_records_are_committed_
   // A writer appends 40 more batches while a reader pages forwards: every committed id is below
   // every later one (ids are committed in order), so <after/> never skips one.
   bool writer_done = false;
+  int batches_committed = 0;
+  // The reader, once it has caught up, waits for the writer's next commit (never a sleep).
+  asio::steady_timer wake(h.io(), asio::steady_timer::time_point::max());
   std::vector<std::int64_t> seen;
   auto writer = [&]() -> Task<void> {
     for (int b = 0; b < 40; ++b) {
@@ -936,6 +939,8 @@ STORAGE_TEST(archive_paging_forwards_misses_nothing_while_records_are_committed_
         batch.push_back(make_record("alice@example.org", kBaseId + n, "later " + std::to_string(n)));
       }
       co_await h.s().archive().append(std::move(batch));
+      ++batches_committed;
+      wake.cancel();
     }
     writer_done = true;
   };
@@ -944,12 +949,19 @@ STORAGE_TEST(archive_paging_forwards_misses_nothing_while_records_are_committed_
     q.owner = "alice@example.org";
     q.max = 70;
     q.want_count = false;
-    for (int pages = 0; pages < 10000; ++pages) {
+    for (;;) {
       bool done_before = writer_done;
+      int committed_before = batches_committed;
       auto page = co_await h.s().archive().query(q);
       for (const auto& r : page.records) seen.push_back(r.id);
       if (!page.records.empty()) q.page_after = page.records.back().id;
-      if (page.complete && done_before) break;
+      if (!page.complete) continue;
+      if (done_before) break;
+      if (batches_committed == committed_before) {
+        boost::system::error_code ec;
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
     }
   };
   asio::co_spawn(h.io(), writer(), asio::detached);

@@ -119,6 +119,7 @@ Core::Core(asio::io_context& io, const Config& config, Storage& storage)
 Core::~Core() { stop_modules(); }
 
 Archive& Core::archive() { return *archive_; }
+bool Core::archive_idle() const { return archive_->idle(); }
 
 void Core::start_modules() {
   archive_->start();

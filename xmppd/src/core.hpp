@@ -91,6 +91,8 @@ class Core : public Server {
   Element disco_info(const std::string& host) override;
   Storage& storage() override { return storage_; }
   Archive& archive() override;
+  // The archive has written everything it was given (see XmppServer::stop).
+  bool archive_idle() const;
   void spawn(Task<void> task, const char* what) override;
   std::int64_t now_us() const override;
   std::string random_id() override;

@@ -30,6 +30,8 @@ class ArchiveService final : public Archive {
   void commit(std::int64_t id, ArchiveRecord record,
               std::function<void(std::exception_ptr)> on_durable) override;
   void release(std::int64_t id) override;
+  // Nothing reserved, queued or being written (shutdown waits for it).
+  bool idle() const { return pending_.empty() && !writing_; }
   Task<ArchivePage> query(ArchiveQuery query) override { return store_.query(std::move(query)); }
   Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) override {
     return store_.purge(std::move(data_class), before_us);

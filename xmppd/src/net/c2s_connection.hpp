@@ -7,11 +7,11 @@
 // SASL lookups and the rate limiter, so input is naturally back-pressured); writes are queued
 // and flushed as one coalesced write per turn of the event loop.
 #pragma once
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "compact_queue.hpp"
 #include "config.hpp"
 #include "net/client_session.hpp"
 #include "net/tls_socket.hpp"
@@ -47,7 +47,11 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
   Task<void> flush_loop();
   void flush();
   void shutdown();
-  void arm_idle_timer();
+  // Keepalive and parking ticks; the first `fast_ticks` come every second until the parser parks.
+  void arm_idle_timer(int fast_ticks = 0);
+  // Parks the parser and frees the buffers a quiet connection does not need; false if busy.
+  bool park();
+  static constexpr int kFastIdleTicks = 5;
 
   void on_stream_open(const Element& header, const std::string& content_ns);
   void send_header();
@@ -76,7 +80,7 @@ class C2sConnection final : public Link, public std::enable_shared_from_this<C2s
   std::string peer_ip_;  // for limits only; never logged, never stored
 
   StreamParser parser_;
-  std::deque<Element> inbox_;
+  CompactQueue<Element> inbox_;
   State state_ = State::header;
   bool header_received_ = false, header_sent_ = false;
   bool restart_pending_ = false;   // a new stream header is expected (after TLS or SASL)

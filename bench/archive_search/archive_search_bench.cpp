@@ -73,6 +73,7 @@ void run(asio::io_context& io, Task<void> task) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
   std::string backend = arg(argc, argv, "--backend", "sqlite");
   long messages = std::stol(arg(argc, argv, "--messages", "100000"));
   int queries = std::stoi(arg(argc, argv, "--queries", "200"));
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
     if (batch.size() == 500 || i + 1 == messages) run(io, archive.append(std::move(batch))), batch.clear();
   }
   double write_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::fflush(stdout);
   std::printf("backend %s, %ld messages: written in %.1f s (%.0f messages/s, batches of 500)\n", backend.c_str(),
               messages, write_s, messages / write_s);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "archive/archive_service.hpp"
 #include "xml/stream_parser.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
@@ -153,7 +154,8 @@ class ModuleContextImpl final : public ModuleContext {
 }  // namespace
 
 Core::Core(asio::io_context& io, const Config& config, Storage& storage)
-    : io_(io), config_(config), storage_(storage) {
+    : io_(io), config_(config), storage_(storage),
+      archive_(std::make_unique<ArchiveService>(*this, storage.archive())) {
   for (const auto& hc : config.hosts) {
     auto h = std::make_unique<Host>();
     h->config = hc;
@@ -163,7 +165,11 @@ Core::Core(asio::io_context& io, const Config& config, Storage& storage)
 
 Core::~Core() { stop_modules(); }
 
+Archive& Core::archive() { return *archive_; }
+bool Core::archive_idle() const { return archive_->idle(); }
+
 void Core::start_modules() {
+  archive_->start();
   for (auto& [name, host] : hosts_) {
     // RFC 6120 §7, XEP-0030: what every host answers itself.
     host->identities.push_back({"server", "im", "xmppd"});

@@ -27,6 +27,7 @@ namespace xmppd {
 
 class Storage;
 class Core;
+class ArchiveService;
 
 struct HookEntry {
   std::uint64_t id;
@@ -96,6 +97,9 @@ class Core : public Server {
   bool serves_host(const std::string& domain) const override;
   Element disco_info(const std::string& host) override;
   Storage& storage() override { return storage_; }
+  Archive& archive() override;
+  // The archive has written everything it was given (see XmppServer::stop).
+  bool archive_idle() const;
   void spawn(Task<void> task, const char* what) override;
   std::int64_t now_us() const override;
   std::string random_id() override;
@@ -152,6 +156,7 @@ class Core : public Server {
   asio::io_context& io_;
   const Config& config_;
   Storage& storage_;
+  std::unique_ptr<ArchiveService> archive_;
   std::map<std::string, std::unique_ptr<Host>> hosts_;
   std::unordered_map<std::string, std::vector<Session*>> sessions_;  // bare JID -> sessions
   std::size_t session_count_ = 0;

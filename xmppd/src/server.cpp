@@ -1,6 +1,7 @@
 // Starts and stops the server: storage, TLS, modules, listeners, signals.
 #include "server.hpp"
 
+#include <functional>
 #include <sys/resource.h>
 
 #include <csignal>
@@ -157,6 +158,21 @@ Task<void> XmppServer::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acce
 
 void XmppServer::run() { io_.run(); }
 
+// The loop ends 300 ms after the sessions were told, once the message archive has written what
+// it holds (records of messages already delivered), for at most 5 s more.
+Task<void> XmppServer::end_loop_after_archive() {
+  asio::steady_timer t(io_);
+  t.expires_after(std::chrono::milliseconds(300));
+  error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  for (int i = 0; i < 50 && !core_->archive_idle(); ++i) {
+    t.expires_after(std::chrono::milliseconds(100));
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!core_->archive_idle()) log::error("server", "stopping with archive records not written");
+  io_.stop();
+}
+
 void XmppServer::stop() {
   log::info("server", "stopping");
   for (auto& a : acceptors_) {
@@ -166,8 +182,7 @@ void XmppServer::stop() {
   signals_.cancel();
   // Sessions get </stream:stream> with system-shutdown (RFC 6120 §4.9.3.20), then the loop ends.
   for (Session* s : core_->all_sessions()) s->close("system-shutdown");
-  auto t = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(300));
-  t->async_wait([this, t](error_code) { io_.stop(); });
+  asio::co_spawn(io_, end_loop_after_archive(), [](std::exception_ptr) {});
 }
 
 }  // namespace xmppd

@@ -31,6 +31,7 @@ class XmppServer {
   const std::vector<BoundListener>& listeners() const { return bound_; }
 
  private:
+  Task<void> end_loop_after_archive();
   Task<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor, const ListenerConfig* listener);
   void check_file_limit();
 

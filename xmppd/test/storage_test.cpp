@@ -21,6 +21,9 @@
 #include <set>
 #include <thread>
 
+#include "storage/archive_sql.hpp"
+#include "storage/mariadb_connection.hpp"
+#include "storage/sqlite_connection.hpp"
 #include "storage/storage_factory.hpp"
 #include "xmppd/asio.hpp"
 
@@ -276,7 +279,7 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
-          "0008_muc_rooms", "0009_pep_nodes_items"};
+          "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages"};
 }
 
 }  // namespace
@@ -931,4 +934,318 @@ BOOST_AUTO_TEST_CASE(subscription_names_round_trip) {
   }
   BOOST_TEST(!xmppd::subscription_from_string("None"));
   BOOST_TEST(!xmppd::subscription_from_string(""));
+}
+
+// --- the message archive (issue 5: XEP-0313, XEP-0431) -----------------------------------------
+
+namespace {
+
+using xmppd::ArchivePage;
+using xmppd::ArchiveQuery;
+using xmppd::ArchiveRecord;
+
+// Ids as the archive service makes them: microseconds, increasing.
+constexpr std::int64_t kBaseId = 1'700'000'000'000'000;
+
+ArchiveRecord make_record(const std::string& owner, std::int64_t id, const std::string& text,
+                          const std::string& with = "bob@example.org") {
+  ArchiveRecord r;
+  r.id = id;
+  r.owner = owner;
+  r.with = with;
+  r.with_resource = "phone";
+  r.direction = xmppd::ArchiveDirection::incoming;
+  r.stamp_us = id;
+  r.xml = "<message xmlns='jabber:client' type='chat'><body>" + text + "</body></message>";
+  r.text = text;
+  return r;
+}
+
+std::vector<std::int64_t> ids_of(const ArchivePage& p) {
+  std::vector<std::int64_t> ids;
+  for (const auto& r : p.records) ids.push_back(r.id);
+  return ids;
+}
+
+// Appends n records for `owner` (ids kBaseId + first .. + first + n - 1), in batches.
+void fill(Harness& h, const std::string& owner, std::int64_t first, std::int64_t n) {
+  std::vector<ArchiveRecord> batch;
+  for (std::int64_t i = first; i < first + n; ++i) {
+    batch.push_back(make_record(owner, kBaseId + i, "wiadomość numer " + std::to_string(i)));
+    if (batch.size() == 500) h.run(h.s().archive().append(std::move(batch))), batch.clear();
+  }
+  if (!batch.empty()) h.run(h.s().archive().append(std::move(batch)));
+}
+
+}  // namespace
+
+STORAGE_TEST(archive_keeps_a_record_whole_and_reads_only_its_owners_archive) {
+  auto r = make_record("alice@example.org", kBaseId + 1, "Zażółć gęślą jaźń");
+  r.conversation = "c1";
+  r.data_class = "message";
+  h.run(h.s().archive().append({r, make_record("carol@example.org", kBaseId + 2, "secret of carol")}));
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  auto page = h.run(h.s().archive().query(q));
+  BOOST_TEST_REQUIRE(page.records.size() == 1u);
+  BOOST_TEST((page.records[0] == [&] { auto e = r; e.text.clear(); return e; }()));
+  BOOST_TEST(page.complete);
+  BOOST_TEST(*page.count == 1);
+  q.owner = "mallory@example.org";
+  q.fulltext = "secret";
+  BOOST_TEST(h.run(h.s().archive().query(q)).records.empty());
+}
+
+STORAGE_TEST(archive_pages_10000_records_forwards_and_backwards_without_gaps_or_duplicates) {
+  fill(h, "alice@example.org", 0, 10000);
+  fill(h, "bob@example.org", 20000, 300);  // someone else's, interleaved in id order below
+  std::vector<std::int64_t> expected;
+  for (std::int64_t i = 0; i < 10000; ++i) expected.push_back(kBaseId + i);
+
+  // Forwards: XEP-0059 §2.2 <after/> the last id of the previous page.
+  std::vector<std::int64_t> seen;
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  q.max = 333;
+  for (int pages = 0;; ++pages) {
+    BOOST_TEST_REQUIRE(pages < 100);
+    auto page = h.run(h.s().archive().query(q));
+    BOOST_TEST(*page.count == 10000);
+    if (!page.records.empty()) BOOST_TEST(*page.first_index == static_cast<std::int64_t>(seen.size()));
+    auto ids = ids_of(page);
+    seen.insert(seen.end(), ids.begin(), ids.end());
+    if (page.complete) break;
+    q.page_after = ids.back();
+  }
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+
+  // Backwards: §2.5 <before/> empty for the last page, then <before/> the first id.
+  seen.clear();
+  q = ArchiveQuery{};
+  q.owner = "alice@example.org";
+  q.max = 250;
+  q.from_end = true;
+  for (int pages = 0;; ++pages) {
+    BOOST_TEST_REQUIRE(pages < 100);
+    auto page = h.run(h.s().archive().query(q));
+    auto ids = ids_of(page);
+    BOOST_TEST(std::is_sorted(ids.begin(), ids.end()));  // a page is in time order either way
+    seen.insert(seen.begin(), ids.begin(), ids.end());
+    if (page.complete) break;
+    q.page_before = ids.front();
+  }
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+}
+
+STORAGE_TEST(archive_paging_forwards_misses_nothing_while_records_are_committed_meanwhile) {
+  fill(h, "alice@example.org", 0, 1000);
+  // A writer appends 40 more batches while a reader pages forwards: every committed id is below
+  // every later one (ids are committed in order), so <after/> never skips one.
+  bool writer_done = false;
+  int batches_committed = 0;
+  // The reader, once it has caught up, waits for the writer's next commit (never a sleep).
+  asio::steady_timer wake(h.io(), asio::steady_timer::time_point::max());
+  std::vector<std::int64_t> seen;
+  auto writer = [&]() -> Task<void> {
+    for (int b = 0; b < 40; ++b) {
+      std::vector<ArchiveRecord> batch;
+      for (int i = 0; i < 25; ++i) {
+        std::int64_t n = 1000 + b * 25 + i;
+        batch.push_back(make_record("alice@example.org", kBaseId + n, "later " + std::to_string(n)));
+      }
+      co_await h.s().archive().append(std::move(batch));
+      ++batches_committed;
+      wake.cancel();
+    }
+    writer_done = true;
+  };
+  auto reader = [&]() -> Task<void> {
+    ArchiveQuery q;
+    q.owner = "alice@example.org";
+    q.max = 70;
+    q.want_count = false;
+    for (;;) {
+      bool done_before = writer_done;
+      int committed_before = batches_committed;
+      auto page = co_await h.s().archive().query(q);
+      for (const auto& r : page.records) seen.push_back(r.id);
+      if (!page.records.empty()) q.page_after = page.records.back().id;
+      if (!page.complete) continue;
+      if (done_before) break;
+      if (batches_committed == committed_before) {
+        boost::system::error_code ec;
+        wake.expires_at(asio::steady_timer::time_point::max());
+        co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+  };
+  asio::co_spawn(h.io(), writer(), asio::detached);
+  asio::co_spawn(h.io(), reader(), asio::detached);
+  h.drain();
+  BOOST_TEST_REQUIRE(writer_done);
+  std::vector<std::int64_t> expected;
+  for (std::int64_t i = 0; i < 2000; ++i) expected.push_back(kBaseId + i);
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+}
+
+STORAGE_TEST(archive_filters_by_with_time_form_ids_and_the_ids_list) {
+  std::vector<ArchiveRecord> rs;
+  for (int i = 0; i < 20; ++i)
+    rs.push_back(make_record("alice@example.org", kBaseId + i, "m" + std::to_string(i),
+                             i % 2 ? "bob@example.org" : "carol@example.org"));
+  rs[3].with_resource = "desk";
+  h.run(h.s().archive().append(rs));
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  q.with = "bob@example.org";
+  auto page = h.run(h.s().archive().query(q));
+  BOOST_TEST(page.records.size() == 10u);
+  q.with_resource = "desk";  // XEP-0313 §4.1.1: a full JID matches that resource only
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == std::vector<std::int64_t>{kBaseId + 3}));
+  q = ArchiveQuery{};
+  q.owner = "alice@example.org";
+  q.start_us = kBaseId + 5;  // inclusive
+  q.end_us = kBaseId + 7;
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) ==
+              std::vector<std::int64_t>{kBaseId + 5, kBaseId + 6, kBaseId + 7}));
+  q = ArchiveQuery{};
+  q.owner = "alice@example.org";
+  q.after_id = kBaseId + 5;  // exclusive
+  q.before_id = kBaseId + 8;
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == std::vector<std::int64_t>{kBaseId + 6, kBaseId + 7}));
+  q = ArchiveQuery{};
+  q.owner = "alice@example.org";
+  q.ids = {kBaseId + 2, kBaseId + 9, kBaseId + 99};
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == std::vector<std::int64_t>{kBaseId + 2, kBaseId + 9}));
+}
+
+STORAGE_TEST(archive_search_folds_words_prefixes_and_phrases) {
+  h.run(h.s().archive().append({
+      make_record("alice@example.org", kBaseId + 1, "Zażółć gęślą jaźń"),
+      make_record("alice@example.org", kBaseId + 2, "Dofinansowanie ze środków UE dla firm"),
+      make_record("alice@example.org", kBaseId + 3, "jaźń gęślą, na odwrót", "carol@example.org"),
+      make_record("bob@example.org", kBaseId + 4, "Zażółć gęślą jaźń u Boba"),
+  }));
+  auto find = [&](const std::string& text, std::optional<std::string> with = std::nullopt) {
+    ArchiveQuery q;
+    q.owner = "alice@example.org";
+    q.fulltext = text;
+    q.with = with;
+    return ids_of(h.run(h.s().archive().query(q)));
+  };
+  using V = std::vector<std::int64_t>;
+  BOOST_TEST((find("zazolc gesla jazn") == V{kBaseId + 1}));
+  BOOST_TEST((find("ZAŻÓŁĆ") == V{kBaseId + 1}));
+  BOOST_TEST((find("gęślą") == V{kBaseId + 1, kBaseId + 3}));
+  BOOST_TEST((find("dofin*") == V{kBaseId + 2}));
+  BOOST_TEST((find("UE") == V{kBaseId + 2}));  // two letters: innodb_ft_min_token_size=2
+  BOOST_TEST((find("\"gesla jazn\"") == V{kBaseId + 1}));
+  BOOST_TEST((find("\"jazn gesla\"") == V{kBaseId + 3}));
+  BOOST_TEST((find("gesla", "carol@example.org") == V{kBaseId + 3}));
+  BOOST_TEST(find("nieobecne").empty());
+  BOOST_TEST(find("*").empty());
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  q.fulltext = "gesla";
+  q.max = 1;
+  auto page = h.run(h.s().archive().query(q));
+  BOOST_TEST((ids_of(page) == V{kBaseId + 1}));
+  BOOST_TEST(!page.complete);
+  BOOST_TEST(*page.count == 2);
+}
+
+STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_index) {
+  auto old_one = make_record("alice@example.org", kBaseId + 1, "przeterminowane słowo");
+  auto other_class = make_record("alice@example.org", kBaseId + 2, "przeterminowane notatki");
+  other_class.data_class = "note";
+  auto fresh = make_record("alice@example.org", kBaseId + 3, "świeże");
+  fresh.stamp_us = kBaseId + 1'000'000;
+  h.run(h.s().archive().append({old_one, other_class, fresh}));
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 500'000)) == 1);
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == std::vector<std::int64_t>{kBaseId + 2, kBaseId + 3}));
+  q.fulltext = "slowo";
+  BOOST_TEST(h.run(h.s().archive().query(q)).records.empty());
+  if (h.backend() == "sqlite") {
+    // FTS5 'optimize' merged the index: the purged word is no longer in its vocabulary.
+    xmppd::storage::SqliteConnection c(h.config().sqlite_path, xmppd::storage::SqliteConnection::Mode::writer);
+    c.exec_script("CREATE VIRTUAL TABLE IF NOT EXISTS temp.archive_vocab USING fts5vocab(main, archive_fts, row)");
+    std::int64_t n = -1;
+    c.query("SELECT COUNT(*) FROM temp.archive_vocab WHERE term = 'slowo'", {}, [&](const xmppd::storage::Row& r) { n = r.i64(0); });
+    BOOST_TEST(n == 0);
+  }
+}
+
+STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
+  for (int o = 0; o < 20; ++o)
+    fill(h, "user" + std::to_string(o) + "@example.org", o * 1000, 150);
+  using xmppd::storage::SqlBackend;
+  SqlBackend backend = h.backend() == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb;
+  std::unique_ptr<xmppd::storage::Connection> c;
+  if (backend == SqlBackend::sqlite) {
+    auto w = std::make_unique<xmppd::storage::SqliteConnection>(h.config().sqlite_path,
+                                                                xmppd::storage::SqliteConnection::Mode::writer);
+    w->exec_script("ANALYZE");
+    c = std::move(w);
+  } else {
+    AdminConnection(h.env(), true).query("ANALYZE TABLE archive");
+    xmppd::storage::MariadbParams p;
+    p.host = h.env().host, p.socket = h.env().socket, p.user = h.env().user,
+    p.password = h.env().password, p.database = h.env().database, p.port = h.env().port;
+    c = std::make_unique<xmppd::storage::MariadbConnection>(p);
+  }
+  std::vector<ArchiveQuery> queries;
+  ArchiveQuery base;
+  base.owner = "user3@example.org";
+  queries.push_back(base);
+  auto q = base;
+  q.with = "bob@example.org";
+  q.with_resource = "phone";
+  queries.push_back(q);
+  q = base;
+  q.start_us = kBaseId + 3010;
+  q.end_us = kBaseId + 3100;
+  q.from_end = true;
+  queries.push_back(q);
+  q = base;
+  q.after_id = kBaseId + 3010;
+  q.page_before = kBaseId + 3100;
+  queries.push_back(q);
+  q = base;
+  q.ids = {kBaseId + 3001, kBaseId + 3002};
+  queries.push_back(q);
+  q = base;
+  q.fulltext = "wiadomosc numer";
+  queries.push_back(q);
+  q.with = "bob@example.org";
+  q.start_us = kBaseId + 3010;
+  q.from_end = true;
+  queries.push_back(q);
+  for (const auto& query : queries) {
+    std::string search = query.fulltext ? search_expression(xmppd::storage::parse_search(*query.fulltext), backend) : "";
+    for (auto what : {xmppd::storage::ArchiveSelect::page, xmppd::storage::ArchiveSelect::count,
+                      xmppd::storage::ArchiveSelect::before}) {
+      auto st = xmppd::storage::archive_select(query, search, backend, what, kBaseId + 3050);
+      auto params = st.params();
+      std::vector<std::string> plan;
+      if (backend == SqlBackend::sqlite) {
+        c->query_params("EXPLAIN QUERY PLAN " + st.sql, params, [&](const xmppd::storage::Row& r) {
+          std::string detail = r.str(3);
+          plan.push_back(detail);
+          // "SCAN a" alone reads the whole table; FTS5's "VIRTUAL TABLE INDEX" is its index.
+          bool scan = detail.rfind("SCAN ", 0) == 0 && detail.find("VIRTUAL TABLE") == std::string::npos &&
+                      detail.find("USING") == std::string::npos;
+          BOOST_TEST(!scan, st.sql << " => " << detail);
+        });
+      } else {
+        c->query_params("EXPLAIN " + st.sql, params, [&](const xmppd::storage::Row& r) {
+          std::string type = r.is_null(3) ? "" : r.str(3);
+          plan.push_back(type);
+          BOOST_TEST(type != "ALL", st.sql << " => type " << type);
+        });
+      }
+      BOOST_TEST(!plan.empty());
+    }
+  }
 }

@@ -14,6 +14,7 @@
 
 namespace xmppd {
 
+class Archive;
 class Session;
 class Storage;
 
@@ -42,6 +43,8 @@ class Server {
   virtual Element disco_info(const std::string& host) = 0;
 
   virtual Storage& storage() = 0;
+  // The one message archive (xmppd/archive.hpp): XEP-0359 ids, ordered writes, queries.
+  virtual Archive& archive() = 0;
 
   // Runs a coroutine in the background; an exception is logged with an error id.
   virtual void spawn(Task<void> task, const char* what) = 0;

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "xmppd/archive.hpp"
 #include "xmppd/awaitable.hpp"
 
 namespace xmppd {
@@ -51,7 +52,7 @@ class AccountStore {
   // false when there is no such account.
   virtual Task<bool> set_credentials(const Account& account) = 0;
   // Removes the account and everything stored for it in the core tables (roster, offline,
-  // private, vcard, blocking); false when there was none.
+  // private, vcard, blocking, its message archive); false when there was none.
   virtual Task<bool> remove(std::string host, std::string username) = 0;
   virtual Task<std::vector<std::string>> list(std::string host) = 0;
 };
@@ -216,6 +217,8 @@ class Storage {
   virtual BlockStore& blocks() = 0;
   virtual PepStore& pep() = 0;
   virtual MucStore& muc() = 0;
+  // The message archive (xmppd/archive.hpp); modules use Server::archive(), which orders writes.
+  virtual ArchiveStore& archive() = 0;
   // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns
   // the versions applied. Called at start and by `xmppctl migrate`.
   virtual std::vector<std::string> migrate() = 0;

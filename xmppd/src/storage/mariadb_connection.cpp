@@ -250,7 +250,7 @@ MYSQL_STMT* MariadbConnection::prepare(std::string_view sql) {
   return stmt;
 }
 
-MYSQL_STMT* MariadbConnection::execute(std::string_view sql, std::initializer_list<Param> params) {
+MYSQL_STMT* MariadbConnection::execute(std::string_view sql, std::span<const Param> params) {
   MYSQL_STMT* stmt = prepare(sql);
   if (mysql_stmt_param_count(stmt) != params.size()) {
     throw StorageError("storage: MariaDB statement '" + std::string(sql) +
@@ -299,7 +299,7 @@ MYSQL_STMT* MariadbConnection::execute(std::string_view sql, std::initializer_li
   return stmt;
 }
 
-std::uint64_t MariadbConnection::exec(std::string_view sql, std::initializer_list<Param> params) {
+std::uint64_t MariadbConnection::exec_params(std::string_view sql, std::span<const Param> params) {
   MYSQL_STMT* stmt = execute(sql, params);
   std::uint64_t affected = mysql_stmt_affected_rows(stmt);
   last_insert_id_ = static_cast<std::int64_t>(mysql_stmt_insert_id(stmt));
@@ -307,7 +307,7 @@ std::uint64_t MariadbConnection::exec(std::string_view sql, std::initializer_lis
   return affected == static_cast<std::uint64_t>(-1) ? 0 : affected;
 }
 
-void MariadbConnection::query(std::string_view sql, std::initializer_list<Param> params,
+void MariadbConnection::query_params(std::string_view sql, std::span<const Param> params,
                               const std::function<void(const Row&)>& on_row) {
   MYSQL_STMT* stmt = execute(sql, params);
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);

@@ -37,10 +37,10 @@ class MariadbConnection final : public Connection {
   void begin() override;
   void commit() override;
   void rollback() noexcept override;
-  std::uint64_t exec(std::string_view sql, std::initializer_list<Param> params) override;
+  std::uint64_t exec_params(std::string_view sql, std::span<const Param> params) override;
   std::int64_t last_insert_id() override { return last_insert_id_; }
-  void query(std::string_view sql, std::initializer_list<Param> params,
-             const std::function<void(const Row&)>& on_row) override;
+  void query_params(std::string_view sql, std::span<const Param> params,
+                    const std::function<void(const Row&)>& on_row) override;
   void exec_script(std::string_view sql) override;
 
   // Error numbers this connection sorts (exposed for tests and logs).
@@ -52,7 +52,7 @@ class MariadbConnection final : public Connection {
   void connect();     // throws StorageError (transient when it may work later)
   void disconnect() noexcept;
   st_mysql_stmt* prepare(std::string_view sql);
-  st_mysql_stmt* execute(std::string_view sql, std::initializer_list<Param> params);
+  st_mysql_stmt* execute(std::string_view sql, std::span<const Param> params);
   void simple(const char* sql, bool is_commit = false);
   [[noreturn]] void fail(unsigned error, const std::string& message, std::string_view what,
                          bool is_commit = false);

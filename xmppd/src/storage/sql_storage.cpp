@@ -58,6 +58,9 @@ constexpr const char* kUserDeletes[] = {
     "DELETE FROM pep_nodes WHERE host = ? AND user = ?",
 };
 
+// The account's own message archive (rooms it took part in keep theirs).
+constexpr const char* kArchiveDelete = "DELETE FROM archive WHERE owner = ?";
+
 constexpr const char* kRosterItems = "SELECT " XMPPD_ROSTER_COLUMNS
                                      " FROM roster_items WHERE host = ? AND user = ? ORDER BY jid";
 constexpr const char* kRosterItem =
@@ -301,6 +304,7 @@ class SqlStorage::Accounts final : public AccountStore {
     return engine_.write([host = std::move(host), username = std::move(username)](Connection& c) {
       bool existed = c.exec(kAccountDelete, {host, username}) > 0;
       for (const char* sql : kUserDeletes) c.exec(sql, {host, username});
+      c.exec(kArchiveDelete, {username + "@" + host});
       return existed;
     });
   }
@@ -576,7 +580,10 @@ SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_conne
       xml_(std::make_unique<Xml>(engine_, dialect_)),
       blocks_(std::make_unique<Blocks>(engine_, dialect_)),
       pep_(make_pep_store(engine_, dialect_)),
-      muc_(std::make_unique<Muc>(engine_)) {}
+      muc_(std::make_unique<Muc>(engine_)),
+      archive_(std::make_unique<SqlArchiveStore>(
+          engine_, std::string_view(dialect.backend) == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb,
+          migration_connection_)) {}
 
 SqlStorage::~SqlStorage() { stop(); }
 
@@ -588,6 +595,7 @@ XmlStore& SqlStorage::xml() { return *xml_; }
 BlockStore& SqlStorage::blocks() { return *blocks_; }
 PepStore& SqlStorage::pep() { return *pep_; }
 MucStore& SqlStorage::muc() { return *muc_; }
+ArchiveStore& SqlStorage::archive() { return *archive_; }
 
 std::vector<std::string> SqlStorage::migrate() {
   auto c = migration_connection_();

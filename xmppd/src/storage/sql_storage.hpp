@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/archive_store.hpp"
 #include "storage/db.hpp"
 #include "storage/engine.hpp"
 #include "xmppd/storage.hpp"
@@ -54,6 +55,7 @@ class SqlStorage final : public Storage {
   BlockStore& blocks() override;
   PepStore& pep() override;
   MucStore& muc() override;
+  ArchiveStore& archive() override;
   std::vector<std::string> migrate() override;
   void stop() override;
   std::shared_ptr<void> admit(std::size_t bytes) override;
@@ -79,6 +81,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Blocks> blocks_;
   std::unique_ptr<PepStore> pep_;
   std::unique_ptr<Muc> muc_;
+  std::unique_ptr<SqlArchiveStore> archive_;
 };
 
 }  // namespace xmppd::storage

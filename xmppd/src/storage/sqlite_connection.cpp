@@ -168,7 +168,7 @@ sqlite3_stmt* SqliteConnection::prepare(std::string_view sql) {
   return stmt;
 }
 
-void SqliteConnection::bind(sqlite3_stmt* stmt, std::initializer_list<Param> params) {
+void SqliteConnection::bind(sqlite3_stmt* stmt, std::span<const Param> params) {
   if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
     throw StorageError("storage: SQLite statement '" + std::string(sqlite3_sql(stmt)) +
                            "' bound with a wrong number of parameters",
@@ -217,7 +217,7 @@ void SqliteConnection::rollback() noexcept {
   in_transaction_ = false;
 }
 
-std::uint64_t SqliteConnection::exec(std::string_view sql, std::initializer_list<Param> params) {
+std::uint64_t SqliteConnection::exec_params(std::string_view sql, std::span<const Param> params) {
   sqlite3_stmt* stmt = prepare(sql);
   ResetOnExit reset{stmt};
   bind(stmt, params);
@@ -230,7 +230,7 @@ std::uint64_t SqliteConnection::exec(std::string_view sql, std::initializer_list
 
 std::int64_t SqliteConnection::last_insert_id() { return sqlite3_last_insert_rowid(db_); }
 
-void SqliteConnection::query(std::string_view sql, std::initializer_list<Param> params,
+void SqliteConnection::query_params(std::string_view sql, std::span<const Param> params,
                              const std::function<void(const Row&)>& on_row) {
   sqlite3_stmt* stmt = prepare(sql);
   ResetOnExit reset{stmt};

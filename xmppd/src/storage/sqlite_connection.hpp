@@ -23,17 +23,17 @@ class SqliteConnection final : public Connection {
   void begin() override;
   void commit() override;
   void rollback() noexcept override;
-  std::uint64_t exec(std::string_view sql, std::initializer_list<Param> params) override;
+  std::uint64_t exec_params(std::string_view sql, std::span<const Param> params) override;
   std::int64_t last_insert_id() override;
-  void query(std::string_view sql, std::initializer_list<Param> params,
-             const std::function<void(const Row&)>& on_row) override;
+  void query_params(std::string_view sql, std::span<const Param> params,
+                    const std::function<void(const Row&)>& on_row) override;
   void exec_script(std::string_view sql) override;
 
  private:
   void open();  // throws std::runtime_error
   void close() noexcept;
   sqlite3_stmt* prepare(std::string_view sql);
-  void bind(sqlite3_stmt* stmt, std::initializer_list<Param> params);
+  void bind(sqlite3_stmt* stmt, std::span<const Param> params);
   [[noreturn]] void fail(int rc, std::string_view what);
 
   sqlite3* db_ = nullptr;

@@ -1,0 +1,219 @@
+// XEP-0313 §4 query forms and results, XEP-0059 result set management, XEP-0431 full text.
+#include "mam_query.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#include "xmppd/jid.hpp"
+#include "xmppd/namespaces.hpp"
+
+namespace xmppd::mam {
+namespace {
+
+const Element* field(const Element& form, std::string_view var) {
+  for (const Element* f : form.elements("field", ns::kDataForms))
+    if (f->attr("var") == var) return f;
+  return nullptr;
+}
+
+std::vector<std::string> values(const Element& f) {
+  std::vector<std::string> out;
+  for (const Element* v : f.elements("value", ns::kDataForms)) out.push_back(v->text());
+  return out;
+}
+
+std::optional<std::string> single_value(const Element& form, std::string_view var) {
+  const Element* f = field(form, var);
+  if (!f) return std::nullopt;
+  auto vs = values(*f);
+  if (vs.empty() || vs.front().empty()) return std::nullopt;
+  return vs.front();
+}
+
+Element& add_field(Element& form, std::string var, std::string type, std::string label = {}) {
+  Element& f = form.add_child("field", ns::kDataForms);
+  f.set_attr("var", std::move(var)).set_attr("type", std::move(type));
+  if (!label.empty()) f.set_attr("label", std::move(label));
+  return f;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_datetime(std::string_view text) {
+  // CCYY-MM-DDThh:mm:ss[.sss]TZD (XEP-0082 §3.3); TZD is Z or (+|-)hh:mm.
+  std::string s(text);
+  int y, mo, d, h, mi, sec, consumed = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) != 6 ||
+      consumed != 19)
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  std::size_t i = 19;
+  std::int64_t micros = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    int digits = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      if (digits < 6) micros = micros * 10 + (s[i] - '0'), ++digits;
+      ++i;
+    }
+    if (digits == 0) return std::nullopt;
+    while (digits < 6) micros *= 10, ++digits;
+  }
+  std::int64_t offset_s = 0;
+  if (i < s.size() && s[i] == 'Z') {
+    ++i;
+  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    offset_s = (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi,
+  tm.tm_sec = sec;
+  std::int64_t t = timegm(&tm);
+  return (t - offset_s) * 1000000 + micros;
+}
+
+std::string format_datetime(std::int64_t us) {
+  std::time_t t = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[48];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us % 1000000));
+  return buf;
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Element query_form() {
+  Element x("x", ns::kDataForms);
+  x.set_attr("type", "form");
+  add_field(x, "FORM_TYPE", "hidden").add_child("value", ns::kDataForms).add_text(kMam);
+  add_field(x, "with", "jid-single");
+  add_field(x, "start", "text-single");
+  add_field(x, "end", "text-single");
+  add_field(x, "before-id", "text-single");  // XEP-0313 §5.1.3 (#extended)
+  add_field(x, "after-id", "text-single");
+  add_field(x, "ids", "list-multi")
+      .add_child("validate", "http://jabber.org/protocol/xdata-validate")
+      .set_attr("datatype", "xs:string")
+      .add_child("open", "http://jabber.org/protocol/xdata-validate");
+  add_field(x, kFulltextField, "text-single", "Search for");  // XEP-0431 §3
+  return x;
+}
+
+std::variant<ArchiveQuery, StanzaError> read_query(const Element& query, const std::string& owner,
+                                                   std::size_t max_page) {
+  ArchiveQuery q;
+  q.owner = owner;
+  q.max = max_page;
+  if (const Element* form = query.child("x", ns::kDataForms)) {
+    // XEP-0313 §4.1: FORM_TYPE names the form; fields we do not know are an error (§4.1.5).
+    auto type = single_value(*form, "FORM_TYPE");
+    if (type && *type != kMam) return StanzaError::bad_request("unknown FORM_TYPE");
+    for (const Element* f : form->elements("field", ns::kDataForms)) {
+      std::string_view var = f->attr("var");
+      if (var != "FORM_TYPE" && var != "with" && var != "start" && var != "end" && var != "before-id" &&
+          var != "after-id" && var != "ids" && var != kFulltextField)
+        return StanzaError::bad_request("unknown field " + std::string(var));
+    }
+    if (auto with = single_value(*form, "with")) {
+      auto jid = Jid::parse(*with);
+      if (!jid) return StanzaError::bad_request("'with' is not a JID");
+      // §4.1.1: a bare JID matches every resource; a full JID only that one.
+      q.with = jid->bare_str();
+      if (!jid->is_bare()) q.with_resource = jid->resource();
+    }
+    if (auto start = single_value(*form, "start")) {
+      q.start_us = parse_datetime(*start);
+      if (!q.start_us) return StanzaError::bad_request("'start' is not an XEP-0082 DateTime");
+    }
+    if (auto end = single_value(*form, "end")) {
+      q.end_us = parse_datetime(*end);
+      if (!q.end_us) return StanzaError::bad_request("'end' is not an XEP-0082 DateTime");
+    }
+    // §4.1.3: an id that names no message of this archive: item-not-found. Ours are numbers.
+    if (auto v = single_value(*form, "after-id")) {
+      q.after_id = parse_id(*v);
+      if (!q.after_id) return StanzaError::item_not_found();
+    }
+    if (auto v = single_value(*form, "before-id")) {
+      q.before_id = parse_id(*v);
+      if (!q.before_id) return StanzaError::item_not_found();
+    }
+    if (const Element* f = field(*form, "ids")) {
+      for (const auto& v : values(*f)) {
+        auto id = parse_id(v);
+        // An id that cannot be ours matches nothing; the rest are still answered.
+        q.ids.push_back(id ? *id : -1);
+      }
+      if (q.ids.size() > max_page) return StanzaError::policy_violation("too many ids");
+    }
+    if (auto text = single_value(*form, kFulltextField)) q.fulltext = *text;  // XEP-0431 §4
+  }
+  if (const Element* set = query.child("set", kRsm)) {
+    if (const Element* m = set->child("max", kRsm)) {
+      auto v = parse_id(m->text());
+      if (!v) return StanzaError::bad_request("<max/> is not a number");
+      q.max = std::min<std::size_t>(static_cast<std::size_t>(*v), max_page);
+    }
+    if (const Element* a = set->child("after", kRsm)) {
+      q.page_after = parse_id(a->text());
+      if (!q.page_after) return StanzaError::item_not_found();  // XEP-0059 §2.6
+    }
+    if (const Element* b = set->child("before", kRsm)) {
+      q.from_end = true;  // XEP-0059 §2.5: the page before it (or the last page when empty)
+      if (!b->text().empty()) {
+        q.page_before = parse_id(b->text());
+        if (!q.page_before) return StanzaError::item_not_found();
+      }
+    }
+    if (set->child("index", kRsm))
+      return StanzaError::feature_not_implemented();  // XEP-0059 §2.6: optional; ids page better
+  }
+  return q;
+}
+
+Element result_message(const ArchiveRecord& record, const std::string& queryid, const std::string& owner,
+                       const std::string& to) {
+  Element m("message", ns::kClient);
+  m.set_attr("from", owner).set_attr("to", to);
+  Element& result = m.add_child("result", kMam);
+  if (!queryid.empty()) result.set_attr("queryid", queryid);
+  result.set_attr("id", std::to_string(record.id));
+  Element& fwd = result.add_child("forwarded", ns::kForward);
+  fwd.add_child("delay", ns::kDelay).set_attr("stamp", format_datetime(record.stamp_us));
+  if (auto stanza = parse_element(record.xml)) fwd.add(std::move(*stanza));
+  return m;
+}
+
+Element fin(const ArchivePage& page) {
+  Element f("fin", kMam);
+  if (page.complete) f.set_attr("complete", "true");
+  Element& set = f.add_child("set", kRsm);
+  if (!page.records.empty()) {
+    Element& first = set.add_child("first", kRsm);
+    if (page.first_index) first.set_attr("index", std::to_string(*page.first_index));
+    first.add_text(std::to_string(page.records.front().id));
+    set.add_child("last", kRsm).add_text(std::to_string(page.records.back().id));
+  }
+  if (page.count) set.add_child("count", kRsm).add_text(std::to_string(*page.count));
+  return f;
+}
+
+}  // namespace xmppd::mam

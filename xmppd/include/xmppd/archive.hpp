@@ -1,0 +1,104 @@
+// The message archive (issue 5; XEP-0313 MAM, XEP-0359 stanza ids, XEP-0431 full-text search):
+// one table for every archive (accounts, rooms, later livechat conversations), keyed by a
+// time-ordered 64-bit id. Modules reach it through Server::archive().
+//
+// How a record flows:
+//   hook on the routing path (I/O thread) --reserve()--> id, stamped as <stanza-id/> before
+//       fan-out; then commit(id, record) — or release(id) when it turns out not to be archived
+//   Archive: reserved ids queue in id order; the oldest run of decided ids is written as one
+//       job through the storage engine's group commit, so ids are committed in id order and
+//       `after-id` paging never skips a row that commits later.
+//   on_durable(nullptr) once the row is committed (a XEP-0198 ack hold may be released then),
+//       or on_durable(error) when it could not be written after retries (logged, never silent).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xmppd/awaitable.hpp"
+
+namespace xmppd {
+
+enum class ArchiveDirection { incoming = 0, outgoing = 1, room = 2 };
+
+// One archived stanza. Every personal record carries a client and a data class (DESIGN.md).
+struct ArchiveRecord {
+  std::int64_t id = 0;          // the XEP-0359 stanza id; its time: microseconds since the epoch
+  std::string owner;            // the archive: an account's bare JID, or a room's bare JID
+  std::string with;             // the other party's bare JID (rooms: the sender's occupant JID)
+  std::string with_resource;    // the other party's resource, when known
+  ArchiveDirection direction = ArchiveDirection::incoming;
+  std::int64_t stamp_us = 0;    // when it was archived (retention); 0: now
+  std::string xml;              // the stanza as serialised (jabber:client)
+  std::string text;             // what search finds it by (the body); folded by the archive
+  std::optional<std::string> conversation, client, queue, channel;  // livechat, later
+  std::string data_class = "message";  // retention and purge go by class
+  friend bool operator==(const ArchiveRecord&, const ArchiveRecord&) = default;
+};
+
+// A query on one archive: XEP-0313 §4.1 form fields and XEP-0059 result set management.
+// Every bound is exclusive except start/end (inclusive, XEP-0313 §4.1.1).
+struct ArchiveQuery {
+  std::string owner;                        // required: an archive is read only by its owner
+  std::optional<std::string> with;          // bare JID; with `with_resource`: one full JID
+  std::optional<std::string> with_resource;
+  std::optional<std::int64_t> start_us, end_us;
+  std::optional<std::int64_t> after_id, before_id;  // form fields after-id, before-id
+  std::vector<std::int64_t> ids;            // XEP-0313 §4.1.4 ids: only these
+  std::optional<std::string> fulltext;      // XEP-0431: words, "prefix*", "a phrase"
+  // XEP-0059 paging within the results above: <after/>, <before/>, <max/>.
+  std::optional<std::int64_t> page_after, page_before;
+  std::size_t max = 50;
+  bool from_end = false;  // XEP-0059 §2.5 <before/>: the last page (newest) instead of the first
+  bool want_count = true;  // count and first index (two more index reads)
+};
+
+struct ArchivePage {
+  std::vector<ArchiveRecord> records;  // in id (chronological) order
+  // XEP-0313 §4.3: nothing more in the direction of paging (forwards: after the last record;
+  // from_end: before the first).
+  bool complete = true;
+  std::optional<std::int64_t> count;        // XEP-0059 §2.1: all results of the query
+  std::optional<std::int64_t> first_index;  // XEP-0059 §2.4: position of the first record
+};
+
+class Archive {
+ public:
+  virtual ~Archive() = default;
+  // A new id, greater than every id before it (also across restarts); the caller must then
+  // commit() or release() it, soon: later ids wait for it to be written in order.
+  virtual std::int64_t reserve() = 0;
+  // Queues the record under its reserved id (record.id is set to it).
+  virtual void commit(std::int64_t id, ArchiveRecord record,
+                      std::function<void(std::exception_ptr)> on_durable = {}) = 0;
+  // The reserved id will not be used.
+  virtual void release(std::int64_t id) = 0;
+  // reserve() and commit() in one: for a record no decision waits on (rooms, livechat).
+  std::int64_t append(ArchiveRecord record, std::function<void(std::exception_ptr)> on_durable = {}) {
+    std::int64_t id = reserve();
+    commit(id, std::move(record), std::move(on_durable));
+    return id;
+  }
+  // Reads one archive. Throws StorageError.
+  virtual Task<ArchivePage> query(ArchiveQuery query) = 0;
+  // Deletes the records of `data_class` archived before `before_us` (retention), then has the
+  // search index drop what it no longer needs; returns how many were deleted.
+  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) = 0;
+};
+
+// The storage side, implemented by each backend (xmppd/storage.hpp Storage::archive()).
+class ArchiveStore {
+ public:
+  virtual ~ArchiveStore() = default;
+  // Writes the records in the order given, in one group-committed job; folds their text.
+  virtual Task<void> append(std::vector<ArchiveRecord> records) = 0;
+  virtual Task<ArchivePage> query(ArchiveQuery query) = 0;
+  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) = 0;
+  // The greatest id stored (0 when none). Blocking: called once at start, before any append.
+  virtual std::int64_t newest_id() = 0;
+};
+
+}  // namespace xmppd

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "xmppd/events.hpp"
+#include "xmppd/http.hpp"
 #include "xmppd/iq.hpp"
 #include "xmppd/options.hpp"
 
@@ -58,6 +59,9 @@ class ModuleContext {
   virtual void add_identity(std::string category, std::string type, std::string name) = 0;
   // An account-level feature (disco#info to a bare JID), e.g. PEP.
   virtual void add_account_feature(std::string feature) = 0;
+  // An HTTP route on every HTTP(S) listener (xmppd/http.hpp). Throws when another module
+  // already serves the same host and path.
+  virtual void add_http_route(HttpRoute route) = 0;
 
   template <class Event>
   void on(int priority, std::function<void(Event&)> handler) {

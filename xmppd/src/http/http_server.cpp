@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "core.hpp"
 #include "http/beast.hpp"
@@ -172,12 +173,19 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     for (bool first = true;; first = false) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kHeaderLimit);
-      parser.body_limit(0);
+      // No limit until the route is known: its max_body is checked against Content-Length
+      // below and then set for the body read. (Not boost::none: Boost 1.74 compares the length
+      // with the empty optional and refuses every body.)
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       // The first request must come within the request timeout; later ones within the idle one.
       tcp.expires_after(first ? listener_.request_timeout : listener_.idle_timeout);
       co_await http::async_read_header(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::header_limit) {
         co_await reply_and_close(HttpResponse::text(431, "request header too large (limit 8 KiB)\n"));
+        co_return finish();
+      }
+      if (ec == http::error::body_limit) {
+        co_await reply_and_close(HttpResponse::text(413, "request body too large\n"));
         co_return finish();
       }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||

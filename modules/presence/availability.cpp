@@ -59,7 +59,8 @@ void deliver_to_own(const Env& env, const Jid& account, const Element& presence)
 Task<void> broadcast_available(Env env, Jid full, Element presence, bool initial) {
   Jid account = full.bare();
   auto lock = co_await env.rosters->lock(account);
-  auto items = co_await env.rosters->items(account);
+  auto roster = co_await env.rosters->snapshot(account);
+  const std::vector<RosterItem>& items = *roster;
   Session* session = env.server.session(full);
   const PresenceState* state = session ? session->find_state<PresenceState>() : nullptr;
   for (const RosterItem& item : items) {
@@ -88,7 +89,8 @@ Task<void> broadcast_unavailable(Env env, Jid full, Element presence, bool to_co
   std::set<std::string> reached;
   if (to_contacts) {
     auto lock = co_await env.rosters->lock(full.bare());
-    for (const RosterItem& item : co_await env.rosters->items(full.bare())) {
+    auto roster = co_await env.rosters->snapshot(full.bare());
+    for (const RosterItem& item : *roster) {
       if (item.hidden || !has_from(state_of(item).state)) continue;
       reached.insert(item.jid);
       if (!errored.count(item.jid)) env.server.route(addressed(presence, item.jid));

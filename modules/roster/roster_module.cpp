@@ -100,6 +100,14 @@ class RosterModule final : public Module {
       ev.features.add_child("sub", ns::kPreApproval);
     });
     service_ = h.service;
+    // The roster is kept in memory while the account has sessions (RosterService::snapshot).
+    ctx.on<SessionClosed>(priority::kNormal, [&server = ctx.server(), service = h.service](SessionClosed& ev) {
+      Jid account = ev.session.jid().bare();
+      if (server.sessions(account).empty()) service->forget(account);
+    });
+    ctx.on<AccountDeleted>(priority::kNormal, [service = h.service](AccountDeleted& ev) {
+      if (auto gone = Jid::from_parts(ev.username, ev.host)) service->forget(*gone);
+    });
   }
 
  private:

@@ -119,12 +119,38 @@ void RosterService::release(const std::string& key) {
   held_.erase(it);
 }
 
-Task<std::vector<RosterItem>> RosterService::items(const Jid& account) {
-  return server_.storage().roster().items(account.domain(), account.local());
+Task<RosterService::Items> RosterService::snapshot(Jid account) {
+  std::string key = account.bare_str();
+  if (auto it = cached_.find(key); it != cached_.end()) co_return it->second;
+  std::uint64_t writes = writes_;
+  std::vector<RosterItem> rows = co_await server_.storage().roster().items(account.domain(), account.local());
+  auto items = std::make_shared<const std::vector<RosterItem>>(std::move(rows));
+  // Only for accounts with a session (they are who presence is routed for), and only what no
+  // write overlapped.
+  if (writes == writes_ && !server_.sessions(account).empty()) cached_[key] = items;
+  co_return items;
 }
 
-Task<std::optional<RosterItem>> RosterService::item(const Jid& account, const Jid& contact) {
-  return server_.storage().roster().item(account.domain(), account.local(), contact.bare_str());
+Task<std::vector<RosterItem>> RosterService::items(Jid account) {
+  Items items = co_await snapshot(std::move(account));
+  co_return *items;
+}
+
+Task<std::optional<RosterItem>> RosterService::item(Jid account, Jid contact) {
+  std::string jid = contact.bare_str();
+  if (server_.sessions(account).empty())
+    co_return co_await server_.storage().roster().item(account.domain(), account.local(), jid);
+  Items items = co_await snapshot(std::move(account));
+  for (const RosterItem& i : *items)
+    if (i.jid == jid) co_return i;
+  co_return std::nullopt;
+}
+
+void RosterService::forget(const Jid& account) { cached_.erase(account.bare_str()); }
+
+void RosterService::invalidate(const std::string& key) {
+  ++writes_;
+  cached_.erase(key);
 }
 
 Task<std::uint64_t> RosterService::version(const Jid& account) {
@@ -135,19 +161,26 @@ Task<void> RosterService::save(const Jid& account, RosterItem item) {
   if (item.hidden && (item.subscription != Subscription::none || item.pending_out || item.preapproved))
     item.hidden = false;
   auto& store = server_.storage().roster();
+  std::string key = account.bare_str();
+  invalidate(key);
   if (item.hidden && !item.pending_in) {
     co_await store.remove(account.domain(), account.local(), item.jid);
+    invalidate(key);
     co_return;
   }
   bool visible = !item.hidden;
   Element xml = item_to_xml(item);
   std::uint64_t version = co_await store.put(account.domain(), account.local(), std::move(item));
+  invalidate(key);
   if (visible) push(account, std::move(xml), version);
 }
 
 Task<bool> RosterService::remove(const Jid& account, const Jid& contact) {
+  std::string key = account.bare_str();
+  invalidate(key);
   std::uint64_t version =
       co_await server_.storage().roster().remove(account.domain(), account.local(), contact.bare_str());
+  invalidate(key);
   if (version == 0) co_return false;
   push(account, removed_item_xml(contact.bare_str()), version);
   co_return true;

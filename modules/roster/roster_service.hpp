@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "xmppd/awaitable.hpp"
@@ -54,8 +55,16 @@ class RosterService : public std::enable_shared_from_this<RosterService> {
   // Waits (first come, first served) until the account's roster is free.
   Task<Lock> lock(const Jid& account);
 
-  Task<std::vector<RosterItem>> items(const Jid& account);
-  Task<std::optional<RosterItem>> item(const Jid& account, const Jid& contact);
+  // An account's items. While the account has a session they come from memory: presence asks
+  // the roster for every stanza it routes (RFC 6121 §4.2.2, §4.3.2, §4.4.2), and a storage
+  // round trip each time cost more than the routing itself. Loaded on first use, dropped on
+  // every change (save, remove) and when the account's last session ends (forget).
+  using Items = std::shared_ptr<const std::vector<RosterItem>>;
+  Task<Items> snapshot(Jid account);
+  Task<std::vector<RosterItem>> items(Jid account);
+  Task<std::optional<RosterItem>> item(Jid account, Jid contact);
+  // Drops the account's roster from memory (its last session ended, or it was deleted).
+  void forget(const Jid& account);
   Task<std::uint64_t> version(const Jid& account);
 
   // Stores `item` for the account (with the account locked) and pushes it to the interested
@@ -81,9 +90,14 @@ class RosterService : public std::enable_shared_from_this<RosterService> {
     std::deque<std::shared_ptr<Waiter>> waiters;
   };
   void release(const std::string& key);
+  // Around every write: drops the cached roster, and keeps a load that overlapped the write
+  // from caching what it read before the write.
+  void invalidate(const std::string& key);
 
   Server& server_;
   std::map<std::string, Entry> held_;  // account -> waiters, present while held
+  std::unordered_map<std::string, Items> cached_;  // account -> items, while it has sessions
+  std::uint64_t writes_ = 0;                       // invalidations so far
   std::map<std::string, std::int64_t> max_items_;
 };
 

@@ -141,9 +141,10 @@ class WebSocketConnection final : public StreamTransport,
     // now bounds each message (the WebSocket limit is the stanza limit).
     max_message_ = max_stanza_bytes;
   }
-  void idle() override {
+  bool idle() override {
     // Nothing parses between messages; give back a large read buffer.
     if (buffer_.size() == 0 && buffer_.capacity() > 4096) buffer_.shrink_to_fit();
+    return true;
   }
 
  private:

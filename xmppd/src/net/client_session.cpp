@@ -111,7 +111,7 @@ void ClientSession::end(const std::string& condition) {
   auto keep = shared_from_this();
   // XEP-0198 §5: stanzas never acknowledged are handled as undeliverable: messages go back
   // through the router (to offline storage, or bounced), the rest is dropped.
-  std::deque<std::string> lost;
+  CompactQueue<std::string> lost;
   lost.swap(sm_.unacked);
   core_.unbind(*this, condition);
   link_ = nullptr;

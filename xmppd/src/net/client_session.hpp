@@ -7,10 +7,10 @@
 // resumption, losing the link ends the session at once.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 
+#include "compact_queue.hpp"
 #include "xmppd/asio.hpp"
 #include "xmppd/session.hpp"
 
@@ -61,7 +61,7 @@ class ClientSession final : public Session, public std::enable_shared_from_this<
     std::uint32_t handled_in = 0;   // stanzas received from the client
     std::uint32_t sent_out = 0;     // stanzas sent to the client
     std::uint32_t acked_out = 0;    // last h the client acknowledged
-    std::deque<std::string> unacked;  // serialised stanzas not yet acknowledged
+    CompactQueue<std::string> unacked;  // serialised stanzas not yet acknowledged
   };
   StreamManagement& sm() { return sm_; }
   const StreamManagement& sm() const { return sm_; }

@@ -464,14 +464,18 @@ void ClientStream::handle_bind(const Element& iq) {
   write(reply.to_string(ns::kClient));
   // RFC 6120 §7.7.2.2: a new session with the same resource replaces the old one.
   if (Session* old = core_.bind(*session_)) old->close("conflict", "replaced by a new connection");
-  arm_idle_timer();
+  // The first ticks come every second: a client that has just logged in usually goes quiet
+  // after its initial burst (roster, presence), and its parser is then parked (freed) within
+  // seconds rather than after a whole keepalive interval.
+  arm_idle_timer(kFastIdleTicks);
 }
 
-void ClientStream::arm_idle_timer() {
+void ClientStream::arm_idle_timer(int fast_ticks) {
   const Limits& l = core_.config().limits;
   auto tick = std::min({l.ping_interval, l.ping_timeout, std::chrono::milliseconds(30'000)});
+  if (fast_ticks > 0) tick = std::min<std::chrono::milliseconds>(tick, std::chrono::seconds(1));
   idle_timer_.expires_after(tick);
-  idle_timer_.async_wait([self = this, keep = transport_.keep_alive()](error_code ec) {
+  idle_timer_.async_wait([self = this, keep = transport_.keep_alive(), fast_ticks](error_code ec) {
     if (ec || self->finished_ || self->state_ != State::bound) return;
     const Limits& l = self->core_.config().limits;
     auto idle = std::chrono::steady_clock::now() - self->last_read_;
@@ -479,14 +483,14 @@ void ClientStream::arm_idle_timer() {
       self->close_stream("connection-timeout", "");  // XEP-0199 §4.1: the client is gone
       return;
     }
-    if (idle >= std::chrono::seconds(1)) self->transport_.idle();
+    bool parked = idle >= std::chrono::seconds(1) && self->transport_.idle();
     if (!self->ping_outstanding_ && idle >= l.ping_interval) {
       std::string id = "ping-" + random_hex(6);
       self->write("<iq type='get' id='" + id + "' from='" + self->host_name_ +
                   "'><ping xmlns='urn:xmpp:ping'/></iq>");
       self->ping_outstanding_ = true;
     }
-    self->arm_idle_timer();
+    self->arm_idle_timer(parked ? 0 : fast_ticks - 1);
   });
 }
 

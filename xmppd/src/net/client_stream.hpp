@@ -79,7 +79,9 @@ class ClientStream final : public Link {
   void handle_bind(const Element& iq);
   void handle_sm(const Element& e);
   Task<void> handle_stanza(Element stanza);
-  void arm_idle_timer();
+  // Keepalive and parking ticks; the first `fast_ticks` come every second until the transport parks.
+  void arm_idle_timer(int fast_ticks = 0);
+  static constexpr int kFastIdleTicks = 5;
   void release_preauth();
   bool secure() const { return transport_.secure(); }
   std::vector<std::string> offered_mechanisms() const;

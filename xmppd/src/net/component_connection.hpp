@@ -1,10 +1,10 @@
 // An external component (XEP-0114, jabber:component:accept): the bridges (mail, Facebook)
 // connect here, authenticate with the shared-secret handshake and then own their domain.
 #pragma once
-#include <deque>
 #include <memory>
 #include <string>
 
+#include "compact_queue.hpp"
 #include "config.hpp"
 #include "core.hpp"
 #include "xml/stream_parser.hpp"
@@ -29,7 +29,7 @@ class ComponentConnection final : public ComponentLink, public std::enable_share
   Core& core_;
   asio::ip::tcp::socket socket_;
   StreamParser parser_;
-  std::deque<Element> inbox_;
+  CompactQueue<Element> inbox_;
   std::string domain_, secret_, stream_id_;
   bool authenticated_ = false, closing_ = false, writing_ = false, header_sent_ = false;
   std::string out_, inflight_;

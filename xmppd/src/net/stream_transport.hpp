@@ -61,7 +61,8 @@ class StreamTransport {
   // changes from the pre-authentication one to the session's.
   virtual void restart(std::size_t max_stanza_bytes) = 0;
   // A bound, quiet session: the transport may free per-connection buffers (parser parking).
-  virtual void idle() {}
+  // True when it holds nothing it could free now.
+  virtual bool idle() { return true; }
 };
 
 }  // namespace xmppd

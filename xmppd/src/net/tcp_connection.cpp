@@ -131,7 +131,7 @@ Task<void> TcpConnection::run() {
     }
     if (pe != ParseError::none && !stream_.closing())
       stream_.close_stream(stream_error_name(pe), parser_.error_text());
-    if (was_quiet && stream_.bound() && inbox_.empty()) parser_.park();
+    if (was_quiet && stream_.bound()) idle();
     if (stream_.closing()) break;
     if (tls_requested_) {
       // RFC 6120 §5.4.3.3: bytes after <starttls/> are discarded (no plaintext injection).
@@ -171,8 +171,16 @@ void TcpConnection::restart(std::size_t max_stanza_bytes) {
   parser_.set_limits(lim);
 }
 
-void TcpConnection::idle() {
-  if (parser_.park()) release_parked_memory();
+bool TcpConnection::idle() {
+  // The reader may be awaiting the rate limiter with elements still queued: not idle then.
+  if (!inbox_.empty() || !parser_.park()) return false;
+  inbox_.release();
+  if (!writing_ && out_.empty()) {
+    std::string().swap(out_);
+    std::string().swap(inflight_);
+  }
+  release_parked_memory();
+  return true;
 }
 
 void TcpConnection::send_open(std::string_view from, std::string_view id) {

@@ -7,10 +7,10 @@
 // (no per-connection parse state while idle). Writes are queued and flushed as one coalesced
 // write per turn of the event loop.
 #pragma once
-#include <deque>
 #include <memory>
 #include <string>
 
+#include "compact_queue.hpp"
 #include "config.hpp"
 #include "net/client_stream.hpp"
 #include "net/stream_transport.hpp"
@@ -47,7 +47,7 @@ class TcpConnection final : public StreamTransport, public std::enable_shared_fr
   bool starttls_available() const override { return tls_ctx_ && !tls_ && listener_.tls != "none"; }
   void begin_starttls() override { tls_requested_ = true; }
   void restart(std::size_t max_stanza_bytes) override;
-  void idle() override;
+  bool idle() override;
 
  private:
   Task<void> run();
@@ -67,7 +67,7 @@ class TcpConnection final : public StreamTransport, public std::enable_shared_fr
   ClientStream stream_;
 
   StreamParser parser_;
-  std::deque<Element> inbox_;
+  CompactQueue<Element> inbox_;
   bool tls_requested_ = false;  // <proceed/> sent: the handshake runs after the flush
   bool closing_ = false;        // the end of the stream is queued: close after the flush
 

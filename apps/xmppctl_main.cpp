@@ -101,7 +101,7 @@ std::string modules_for(const std::string& kind) {
 
 int init(int argc, char** argv) {
   std::string domain, dir;
-  int c2s = 5222, tls_port = 5223, http = 5280, component = 5347;
+  int c2s = 5222, tls_port = 5223, http = 5443, component = 5347;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -137,8 +137,12 @@ int init(int argc, char** argv) {
       << "[[listeners]]\ntype = \"c2s_tls\"\naddress = \"0.0.0.0\"\nport = " << tls_port << "\n\n"
       << "# XEP-0114 components (the mail and Facebook bridges) connect on loopback only.\n"
       << "[[listeners]]\ntype = \"component\"\naddress = \"127.0.0.1\"\nport = " << component << "\n\n"
-      << "# HTTP (WebSocket, BOSH, web client) arrives with the web transports.\n"
-      << "# [[listeners]]\n# type = \"http\"\n# address = \"127.0.0.1\"\n# port = " << http << "\n\n"
+      << "# HTTPS with the same certificate: WebSocket XMPP (RFC 7395) at /xmpp-websocket, XEP-0156\n"
+      << "# discovery at /.well-known/host-meta, /healthz, /metrics (from metrics_from only).\n"
+      << "[[listeners]]\ntype = \"http\"\naddress = \"0.0.0.0\"\nport = " << http << "\n"
+      << "# Pages allowed to open WebSocket sessions and read host-meta (CORS), e.g.\n"
+      << "# origins = [\"https://www." << domain << "\"]\n"
+      << "# Behind a TLS-terminating reverse proxy: tls = \"none\", trusted_proxies = [\"10.0.0.2\"]\n\n"
       << "[hosts.\"" << domain << "\"]\nmodules = [" << modules_for("accounts") << "]\n\n"
       << "# Visitors of the website: SASL ANONYMOUS only (XEP-0175).\n"
       << "[hosts.\"" << guest << "\"]\nanonymous = true\nmodules = [" << modules_for("visitors") << "]\n";

@@ -18,6 +18,11 @@ if [ ! -f "$dir/xmppd.toml" ]; then
   done
 fi
 echo "xmppd demo: domain localhost, c2s on port 5222 (STARTTLS) and 5223 (direct TLS)."
+http_port=$(awk '/^type = "http"/ {h=1} h && /^port = / {print $3; exit}' "$dir/xmppd.toml")
+if [ -n "$http_port" ]; then
+  echo "WebSocket (RFC 7395): wss://localhost:$http_port/xmpp-websocket"
+  echo "  (discovery: https://localhost:$http_port/.well-known/host-meta)"
+fi
 echo "The certificate is self-signed: accept it in your client (e.g. profanity: /tls allow)."
 echo "Demo logins (account password):"
 sed 's/^/  /' "$dir/logins.txt"

@@ -7,6 +7,8 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 scripts/build.sh
+# The web clients of the WebSocket scenarios (tests/web/: xmpp.js, strophe.js), exactly as locked.
+(cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 XMPPD_MARIADB_STATE=$(mktemp -d /tmp/xmppd-mariadb-XXXXXX)
 export XMPPD_MARIADB_STATE
 cleanup() { tests/mariadb/stop-test-server.sh >/dev/null 2>&1 || true; rm -rf "$XMPPD_MARIADB_STATE"; }

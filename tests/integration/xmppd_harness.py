@@ -30,6 +30,8 @@ def _toml(value):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(_toml(v) for v in value)
     return '"%s"' % value
 
 

@@ -2,6 +2,8 @@
 // and what was expected; nothing unknown is silently ignored.
 #include "config.hpp"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -22,6 +24,11 @@ const HostConfig* Config::host(const std::string& name) const {
 }
 
 namespace {
+
+bool is_ip_address(const std::string& s) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
 
 class Reader {
  public:
@@ -66,6 +73,17 @@ class Reader {
     if (!n) return def;
     if (!n->is_boolean()) fail(join(where, key), "expected true or false");
     return n->as_boolean()->get();
+  }
+  std::vector<std::string> strings(const toml::table& t, const std::string& key, const std::string& where) const {
+    std::vector<std::string> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    if (!n->is_array()) fail(join(where, key), "expected a list of strings");
+    for (const auto& e : *n->as_array()) {
+      if (!e.is_string()) fail(join(where, key), "expected a list of strings");
+      out.push_back(e.as_string()->get());
+    }
+    return out;
   }
   std::chrono::milliseconds duration(const toml::table& t, const std::string& key,
                                      const std::string& where, std::chrono::milliseconds def) const {
@@ -302,7 +320,8 @@ Config load_config(const std::string& file) {
     for (const auto& item : *n->as_array()) {
       std::string w = "listeners[" + std::to_string(i++) + "]";
       const toml::table& t = *item.as_table();
-      r.only_keys(t, w, {"type", "address", "port", "tls", "channel_binding"});
+      r.only_keys(t, w, {"type", "address", "port", "tls", "channel_binding", "trusted_proxies", "origins",
+                         "metrics_from", "request_timeout", "idle_timeout", "public_url"});
       ListenerConfig l;
       l.type = r.string(t, "type", w, "");
       if (l.type != "c2s" && l.type != "c2s_tls" && l.type != "component" && l.type != "http")
@@ -319,6 +338,29 @@ Config load_config(const std::string& file) {
         r.fail(w + ".tls", "TLS may be relaxed only on a loopback address");
       if ((l.type == "c2s" || l.type == "c2s_tls") && c.tls_certificate.empty() && l.tls != "none")
         r.fail(w, "needs [tls] certificate and key");
+      if (l.type != "http") {
+        for (const char* k : {"trusted_proxies", "origins", "metrics_from", "request_timeout", "idle_timeout",
+                              "public_url"})
+          if (t.get(k)) r.fail(w + "." + k, "only for type = \"http\"");
+      } else {
+        if (l.tls == "optional") r.fail(w + ".tls", "expected required (HTTPS) or none (plain HTTP)");
+        l.trusted_proxies = r.strings(t, "trusted_proxies", w);
+        for (const auto& a : l.trusted_proxies)
+          if (!is_ip_address(a)) r.fail(w + ".trusted_proxies", "\"" + a + "\" is not an IP address");
+        l.origins = r.strings(t, "origins", w);
+        l.metrics_from = r.strings(t, "metrics_from", w);
+        if (!t.get("metrics_from")) l.metrics_from = {"127.0.0.1", "::1"};
+        for (const auto& a : l.metrics_from)
+          if (!is_ip_address(a)) r.fail(w + ".metrics_from", "\"" + a + "\" is not an IP address");
+        l.request_timeout = r.duration(t, "request_timeout", w, l.request_timeout);
+        l.idle_timeout = r.duration(t, "idle_timeout", w, l.idle_timeout);
+        l.public_url = r.string(t, "public_url", w, "");
+        // DESIGN.md: encryption in transit; plain HTTP only on loopback or behind a configured
+        // TLS-terminating proxy.
+        if (l.tls == "none" && !loopback && l.trusted_proxies.empty())
+          r.fail(w + ".tls", "plain HTTP needs a loopback address or trusted_proxies");
+        if (l.tls != "none" && c.tls_certificate.empty()) r.fail(w, "needs [tls] certificate and key");
+      }
       c.listeners.push_back(l);
     }
   }

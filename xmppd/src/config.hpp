@@ -23,6 +23,13 @@ struct ListenerConfig {
   std::uint16_t port = 0;  // 0: any free port (tests); the bound port is logged
   std::string tls = "required";  // c2s: "required" | "optional" | "none" (none: loopback only)
   bool channel_binding = true;   // offer SCRAM-*-PLUS where xmppd terminates TLS
+  // http only (docs/configuration.md):
+  std::vector<std::string> trusted_proxies;  // peers whose Forwarded/X-Forwarded-For is believed
+  std::vector<std::string> origins;          // browser Origins allowed (WebSocket, CORS)
+  std::vector<std::string> metrics_from;     // client addresses allowed to read /metrics
+  std::chrono::milliseconds request_timeout{10'000};  // to read a request's header and body
+  std::chrono::milliseconds idle_timeout{60'000};     // a keep-alive connection between requests
+  std::string public_url;  // e.g. "https://chat.example.org": the base of the URLs in host-meta
 };
 
 struct HostConfig {

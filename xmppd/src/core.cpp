@@ -63,6 +63,7 @@ class ModuleContextImpl final : public ModuleContext {
     for (const auto& f : account_features_) erase_one(host_.account_features, f);
     for (const auto& id : identities_) erase_one(host_.identities, id);
     for (const auto& id : account_identities_) erase_one(host_.account_identities, id);
+    core_.remove_http_routes([&](std::uint64_t id) { return mine(id); });
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -94,6 +95,7 @@ class ModuleContextImpl final : public ModuleContext {
     account_identities_.push_back(id);
     host_.account_identities.push_back(std::move(id));
   }
+  void add_http_route(HttpRoute route) override { core_.add_http_route(track(), std::move(route)); }
   void add_identity(std::string category, std::string type, std::string name) override {
     Host::Identity id{std::move(category), std::move(type), std::move(name)};
     identities_.push_back(id);
@@ -680,6 +682,34 @@ void Core::dispatch_iq(Host& h, Element stanza, const Jid& from, const Jid& to, 
         core.route(std::move(reply));
       }(*this, std::move(fn), std::move(stanza), from, to, type, origin),
       "iq handler");
+}
+
+}  // namespace xmppd
+
+namespace xmppd {
+
+void Core::add_http_route(std::uint64_t id, HttpRoute route) {
+  for (const auto& [other_id, r] : http_routes_)
+    if (r.path == route.path && r.host == route.host && r.prefix == route.prefix)
+      throw std::runtime_error("two modules serve HTTP path " + route.path);
+  http_routes_.emplace_back(id, std::move(route));
+}
+
+void Core::remove_http_routes(const std::function<bool(std::uint64_t)>& registered_by) {
+  std::erase_if(http_routes_, [&](const auto& kv) { return registered_by(kv.first); });
+}
+
+const HttpRoute* Core::http_route(std::string_view host, std::string_view path) const {
+  const HttpRoute* best = nullptr;
+  for (const auto& [id, r] : http_routes_) {
+    if (!r.host.empty() && r.host != host) continue;
+    if (!r.prefix) {
+      if (r.path == path) return &r;
+      continue;
+    }
+    if (path.starts_with(r.path) && (!best || r.path.size() > best->path.size())) best = &r;
+  }
+  return best;
 }
 
 }  // namespace xmppd

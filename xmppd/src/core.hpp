@@ -133,6 +133,16 @@ class Core : public Server {
 
   // Registration plumbing used by ModuleContext
   std::uint64_t next_registration_id() { return ++registration_seq_; }
+  void add_http_route(std::uint64_t id, HttpRoute route);
+  void remove_http_routes(const std::function<bool(std::uint64_t)>& registered_by);
+  // The route serving `path` on `host`: an exact path first, then the longest prefix.
+  const HttpRoute* http_route(std::string_view host, std::string_view path) const;
+
+  // Counters for /metrics (Prometheus): stanzas from and to client sessions.
+  struct Counters {
+    std::uint64_t stanzas_in = 0, stanzas_out = 0;
+  };
+  Counters& counters() { return counters_; }
 
  protected:
   void emit_erased(const std::string& host, const std::type_info& type, void* event) override;
@@ -163,6 +173,8 @@ class Core : public Server {
   std::map<std::string, ComponentLink*> components_;
   std::unordered_map<std::string, std::function<void(const Element&)>> pending_iqs_;
   std::uint64_t registration_seq_ = 0;
+  std::vector<std::pair<std::uint64_t, HttpRoute>> http_routes_;
+  Counters counters_;
 };
 
 StanzaKind stanza_kind(const Element& stanza);  // message/presence/iq by name

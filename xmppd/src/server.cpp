@@ -8,7 +8,8 @@
 
 #include "control.hpp"
 #include "core.hpp"
-#include "net/c2s_connection.hpp"
+#include "net/tcp_connection.hpp"
+#include "http/http_server.hpp"
 #include "net/component_connection.hpp"
 #include "net/limiter.hpp"
 #include "net/tls.hpp"
@@ -39,6 +40,7 @@ std::unique_ptr<Storage> open_configured_storage(const Config& config, bool migr
 XmppServer::XmppServer(Config config) : config_(std::move(config)) {}
 
 XmppServer::~XmppServer() {
+  http_.reset();
   core_.reset();
   if (storage_) storage_->stop();
   cpu_.join();
@@ -79,7 +81,6 @@ void XmppServer::start() {
   core_->start_modules();
 
   for (const auto& l : config_.listeners) {
-    if (l.type == "http") continue;  // the web transports arrive with their own issue
     if ((l.type == "c2s_tls" || (l.type == "c2s" && l.tls != "none")) && !tls_)
       throw std::runtime_error("listener " + l.address + ":" + std::to_string(l.port) + " needs [tls]");
     auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(io_);
@@ -96,6 +97,11 @@ void XmppServer::start() {
     bound_.push_back({l.type, l.address, port});
     log::info("server", "listening on ", l.address, ":", port, " (", l.type, ")");
     acceptors_.push_back(acceptor);
+    if (l.type == "http") {
+      if (!http_) http_ = std::make_unique<HttpServer>(*core_, *limiter_, cpu_, config_);
+      http_->serve(acceptor, l);
+      continue;
+    }
     asio::co_spawn(io_, accept_loop(acceptor, &l), asio::detached);
   }
   start_control_socket(io_, *core_, config_);
@@ -152,7 +158,7 @@ Task<void> XmppServer::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acce
       });
       continue;
     }
-    std::make_shared<C2sConnection>(*core_, std::move(socket), *l, tls_.get(), *limiter_, cpu_)->start();
+    std::make_shared<TcpConnection>(*core_, std::move(socket), *l, tls_.get(), *limiter_, cpu_)->start();
   }
 }
 

@@ -12,6 +12,7 @@ namespace xmppd {
 class Core;
 class Storage;
 class ConnectionLimiter;
+class HttpServer;
 
 struct BoundListener {
   std::string type;
@@ -42,6 +43,7 @@ class XmppServer {
   std::unique_ptr<Core> core_;
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<ConnectionLimiter> limiter_;
+  std::unique_ptr<HttpServer> http_;
   std::vector<std::shared_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<BoundListener> bound_;
   asio::signal_set signals_{io_};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "xmppd/events.hpp"
+#include "xmppd/http.hpp"
 #include "xmppd/iq.hpp"
 #include "xmppd/options.hpp"
 
@@ -61,6 +62,9 @@ class ModuleContext {
   virtual void add_account_feature(std::string feature) = 0;
   // An account-level identity (disco#info to a bare JID), e.g. pubsub/pep (XEP-0163 §6.1).
   virtual void add_account_identity(std::string category, std::string type) = 0;
+  // An HTTP route on every HTTP(S) listener (xmppd/http.hpp). Throws when another module
+  // already serves the same host and path.
+  virtual void add_http_route(HttpRoute route) = 0;
 
   template <class Event>
   void on(int priority, std::function<void(Event&)> handler) {

@@ -22,6 +22,7 @@ std::string_view ClientSession::transport() const { return link_ ? link_->transp
 
 void ClientSession::send(const Element& stanza) {
   if (ended_) return;
+  ++core_.counters().stanzas_out;
   std::string xml = stanza.to_string(ns::kClient);
   if (sm_.enabled) {
     ++sm_.sent_out;

@@ -64,6 +64,9 @@ class ClientSession final : public Session, public std::enable_shared_from_this<
     CompactQueue<std::string> unacked;  // serialised stanzas not yet acknowledged
   };
   StreamManagement& sm() { return sm_; }
+  const StreamManagement& sm() const { return sm_; }
+  // Whether <a h='…'/> (or <resume h='…'/>) acknowledges no more than was sent (XEP-0198 §4).
+  bool acknowledgeable(std::uint32_t h) const { return std::uint32_t(h - sm_.acked_out) <= sm_.unacked.size(); }
   // Handles <a h='…'/> from the client (XEP-0198 §4); false when h is impossible.
   bool acknowledge(std::uint32_t h);
   // Re-sends what the client has not acknowledged (after resumption, XEP-0198 §5).

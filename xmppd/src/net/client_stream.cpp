@@ -1,8 +1,7 @@
-// Client-to-server connections: TCP, STARTTLS and direct TLS, SASL, binding, XEP-0198
-// (RFC 6120 §4-§8, §11; XEP-0368; XEP-0198; XEP-0440). See c2s_connection.hpp for the states.
-#include "net/c2s_connection.hpp"
+// The client stream engine: features, SASL, binding, XEP-0198, stanza checks (RFC 6120 §4-§8,
+// §11; XEP-0198; XEP-0440), whatever the transport. See client_stream.hpp for the states.
+#include "net/client_stream.hpp"
 
-#include <malloc.h>
 #include <openssl/rand.h>
 
 #include <cmath>
@@ -45,282 +44,109 @@ bool is_stanza_name(const std::string& n) { return n == "message" || n == "prese
 
 }  // namespace
 
-C2sConnection::C2sConnection(Core& core, asio::ip::tcp::socket socket, const ListenerConfig& listener,
-                             asio::ssl::context* tls, ConnectionLimiter& limiter, asio::thread_pool& cpu)
+ClientStream::ClientStream(Core& core, StreamTransport& transport, ConnectionLimiter& limiter,
+                           asio::thread_pool& cpu, std::string peer_ip, bool channel_binding)
     : core_(core),
-      socket_(std::move(socket)),
-      listener_(listener),
-      tls_ctx_(tls),
+      transport_(transport),
       limiter_(limiter),
       cpu_(cpu),
-      parser_(ParserLimits{}, StreamParser::Callbacks{}),
+      peer_ip_(std::move(peer_ip)),
+      channel_binding_(channel_binding),
       id_(g_next_id++),
       auth_timer_(core.io()),
       idle_timer_(core.io()) {
-  error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) peer_ip_ = ep.address().to_string();
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // stanzas are small and latency-bound
-  ParserLimits pre;
-  pre.max_stanza_bytes = core.config().limits.preauth_stanza_bytes;
-  parser_.set_limits(pre);
   tokens_ = core.config().limits.stanzas_per_second;
   tokens_at_ = std::chrono::steady_clock::now();
 }
 
-C2sConnection::~C2sConnection() = default;
+ClientStream::~ClientStream() = default;
 
-void C2sConnection::start() {
-  // The parser's callbacks capture `this`; the connection outlives the parser (a member).
-  parser_.set_callbacks(StreamParser::Callbacks{
-                             [this](const Element& h, const std::string& ns) { on_stream_open(h, ns); },
-                             [this](Element&& e) { inbox_.push_back(std::move(e)); },
-                             [this] {
-                               // RFC 6120 §4.4: the peer closed its stream; close ours too.
-                               if (state_ != State::closing) close_stream("", "");
-                             }});
-  asio::co_spawn(core_.io(), run(), [self = shared_from_this()](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log::error("c2s", "connection ", self->id_, " failed: ", ex.what());
-    }
-    self->shutdown();
-  });
-}
-
-namespace {
-// Parked parsers free their memory into malloc's free lists; giving whole free pages back to
-// the system at most once a second turns that into a smaller RSS for idle servers.
-void release_parked_memory() {
-  static auto last = std::chrono::steady_clock::time_point();
-  auto now = std::chrono::steady_clock::now();
-  if (now - last < std::chrono::seconds(1)) return;
-  last = now;
-  malloc_trim(0);
-}
-
-// Every connection reads into this one buffer and hands the bytes to its parser before it
-// awaits anything, so an idle connection holds no read buffer of its own (one I/O thread).
-char g_read_buffer[16384];
-}  // namespace
-
-Task<std::size_t> C2sConnection::read_some(error_code& ec) {
-  for (;;) {
-    std::size_t n = 0;
-    bool would_block = false;
-    if (tls_) {
-      n = tls_->read_now(g_read_buffer, sizeof g_read_buffer, would_block, ec);
-    } else {
-      n = socket_.read_some(asio::buffer(g_read_buffer), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) would_block = true, ec.clear();
-    }
-    if (ec || n > 0) co_return n;
-    if (!would_block) {
-      ec = asio::error::eof;
-      co_return 0;
-    }
-    if (tls_) {
-      ec = co_await tls_->wait_readable();
-    } else {
-      co_await socket_.async_wait(asio::socket_base::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (ec) co_return 0;
-  }
-}
-
-Task<void> C2sConnection::run() {
-  auto self = shared_from_this();
-  const Limits& limits = core_.config().limits;
+void ClientStream::start() {
   last_read_ = std::chrono::steady_clock::now();
-  auth_timer_.expires_after(limits.auth_timeout);
-  auth_timer_.async_wait([self](error_code ec) {
+  auth_timer_.expires_after(core_.config().limits.auth_timeout);
+  auth_timer_.async_wait([this, keep = transport_.keep_alive()](error_code ec) {
     // RFC 6120 §4.9.3.4: a stream that does not authenticate in time is closed.
-    if (ec || self->state_ == State::bound || self->state_ == State::closing) return;
-    // After <proceed/> nothing more goes out in plaintext (RFC 6120 §5.4.3.3): a client
-    // that stalls in (or before) the TLS handshake is cut off without a stream error.
-    if (self->tls_requested_) return self->shutdown();
-    if (!self->header_received_ && self->tls_ && !self->tls_->established()) return self->shutdown();
-    self->close_stream("connection-timeout", "");
+    if (ec || finished_ || state_ == State::bound || state_ == State::closing) return;
+    if (!header_received_ && !transport_.writable()) return transport_.abort();  // TLS handshake
+    close_stream("connection-timeout", "");
   });
+}
 
-  error_code ec;
-  socket_.non_blocking(true, ec);
-  if (listener_.type == "c2s_tls") {
-    // XEP-0368: TLS from the first byte.
-    tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
-    ec = co_await tls_->handshake();
-    if (ec) {
-      // A failed or abandoned handshake still gives back its places in the connection
-      // budgets, or every such connection would hold one for good.
-      shutdown();
-      limiter_.preauth_done(peer_ip_);
-      limiter_.closed();
-      co_return;
-    }
-  }
+void ClientStream::on_input() {
+  last_read_ = std::chrono::steady_clock::now();
+  ping_outstanding_ = false;
+}
 
-  bool clean = false;
-  for (;;) {
-    std::size_t n = co_await read_some(ec);
-    if (ec) break;
-    auto now = std::chrono::steady_clock::now();
-    // A connection that was quiet before this read is likely quiet after it: park its parser
-    // once the read is handled (below). Busy connections keep theirs.
-    bool was_quiet = now - last_read_ > std::chrono::seconds(1);
-    last_read_ = now;
-    ping_outstanding_ = false;
-    ParseError pe = parser_.feed(g_read_buffer, n);
-    while (!inbox_.empty() && state_ != State::closing) {
-      Element e = std::move(inbox_.front());
-      inbox_.pop_front();
-      co_await handle(std::move(e));
-      if (tls_requested_) break;
-    }
-    if (pe != ParseError::none && state_ != State::closing) close_stream(stream_error_name(pe), parser_.error_text());
-    if (was_quiet && state_ == State::bound && inbox_.empty()) park();
-    if (state_ == State::closing) {
-      clean = close_condition_.empty();
-      break;
-    }
-    if (tls_requested_) {
-      // RFC 6120 §5.4.3.3: bytes after <starttls/> are discarded (no plaintext injection).
-      inbox_.clear();
-      while (!closed_ && (writing_ || !out_.empty())) {
-        asio::steady_timer wait(core_.io(), std::chrono::milliseconds(1));
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      }
-      if (closed_) break;
-      tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
-      tls_requested_ = false;
-      // RFC 6120 §5.4.3.3: both sides open new streams over TLS (the auth deadline passing
-      // during the handshake cuts the connection off, see run()'s timer).
-      header_received_ = false;
-      header_sent_ = false;
-      ec = co_await tls_->handshake();
-      if (ec) break;
-      parser_.reset();
-      flush();
-    }
-  }
-  // A closing stream keeps reading nothing more; the flush closes the socket. Wait for it,
-  // bounded, so the session ends after its last stanza went out.
-  if (state_ == State::closing) {
-    for (int i = 0; i < 500 && (writing_ || !out_.empty()) && socket_.is_open(); ++i) {
-      asio::steady_timer wait(core_.io(), std::chrono::milliseconds(10));
-      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-  }
-  shutdown();
+void ClientStream::release_preauth() {
+  if (!preauth_held_) return;
+  preauth_held_ = false;
+  limiter_.preauth_done(peer_ip_);
+}
+
+void ClientStream::finish() {
+  if (finished_) return;
+  finished_ = true;
   auth_timer_.cancel();
   idle_timer_.cancel();
-  if (!authenticated_ || state_ != State::bound) limiter_.preauth_done(peer_ip_);
-  limiter_.closed();
+  release_preauth();
   if (session_ && session_->link() == this) {
     session_->attach(nullptr);
-    if (clean || !close_condition_.empty())
+    if (state_ == State::closing)
       session_->end(close_condition_);  // XEP-0198: a closed stream is not resumable
     else
       session_->link_lost("");
   }
   session_.reset();
-  (void)clean;
 }
 
-void C2sConnection::write(std::string data) {
-  // Nothing follows </stream:stream> (RFC 6120 §4.4): replies that finish after the stream
+void ClientStream::write(std::string data) {
+  // Nothing follows the end of the stream (RFC 6120 §4.4): replies that finish after the stream
   // was closed (an IQ answered by storage, say) are dropped.
-  if (closed_ || end_written_) return;
-  out_ += data;
-  flush();
+  if (finished_ || end_written_) return;
+  transport_.send_element(std::move(data));
 }
 
-void C2sConnection::flush() {
-  if (writing_ || out_.empty() || closed_) return;
-  writing_ = true;
-  asio::co_spawn(core_.io(), flush_loop(), [self = shared_from_this()](std::exception_ptr e) {
-    if (e) self->shutdown();
-  });
-}
-
-Task<void> C2sConnection::flush_loop() {
-  auto self = shared_from_this();
-  // Coalesce: let everything queued in this turn of the event loop go out in one write.
-  co_await asio::post(core_.io(), asio::use_awaitable);
-  while (!out_.empty() && !closed_) {
-    if (tls_ && !tls_->established()) break;  // the handshake owns the socket; it flushes after
-    inflight_.swap(out_);
-    out_.clear();
-    error_code ec;
-    if (tls_)
-      ec = co_await tls_->write_all(inflight_.data(), inflight_.size());
-    else
-      co_await asio::async_write(socket_, asio::buffer(inflight_), asio::redirect_error(asio::use_awaitable, ec));
-    inflight_.clear();
-    if (inflight_.capacity() > 16384) std::string().swap(inflight_);
-    if (ec) {
-      writing_ = false;
-      shutdown();
-      co_return;
-    }
-  }
-  writing_ = false;
-  if (out_.capacity() > 16384 && out_.empty()) std::string().swap(out_);
-  if (state_ == State::closing && out_.empty()) shutdown();
-}
-
-void C2sConnection::shutdown() {
-  if (closed_) return;
-  closed_ = true;
-  if (tls_) tls_->shutdown();
-  error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
-  auth_timer_.cancel();
-  idle_timer_.cancel();
-}
-
-void C2sConnection::send_header() {
+void ClientStream::send_header() {
   stream_id_ = random_hex(16);
-  std::string h = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                  "xmlns:stream='http://etherx.jabber.org/streams' id='" + stream_id_ + "'";
-  if (!host_name_.empty()) {
-    h += " from='";
-    append_escaped(h, host_name_, true);
-    h += "'";
-  }
-  h += " version='1.0' xml:lang='en'>";
-  write(std::move(h));
+  transport_.send_open(host_name_, stream_id_);
   header_sent_ = true;
 }
 
-void C2sConnection::close_stream(std::string_view condition, std::string_view text) {
-  if (state_ == State::closing || closed_) return;
+void ClientStream::close_stream(std::string_view condition, std::string_view text) {
+  end_stream(condition, text, "");
+}
+
+std::string ClientStream::handled_count_too_high(std::uint32_t h, const ClientSession* of) const {
+  const ClientSession* s = of ? of : session_.get();
+  auto sent = s ? s->sm().sent_out : 0;
+  return "<handled-count-too-high xmlns='urn:xmpp:sm:3' h='" + std::to_string(h) + "' send-count='" +
+         std::to_string(sent) + "'/>";
+}
+
+void ClientStream::end_stream(std::string_view condition, std::string_view text, std::string_view extra) {
+  if (state_ == State::closing || finished_) return;
   if (!header_sent_) send_header();  // RFC 6120 §4.9.1.3: an error needs an open stream
   std::string x;
   if (!condition.empty()) {
-    x = "<stream:error><" + std::string(condition) + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>";
+    x = "<" + std::string(condition) + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>";
     if (!text.empty()) {
       x += "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>";
       append_escaped(x, text, false);
       x += "</text>";
     }
-    x += "</stream:error>";
+    x += extra;  // application-specific condition (RFC 6120 §4.9.4)
     log::debug("c2s", "connection ", id_, " closed with ", condition);
   }
-  x += "</stream:stream>";
-  write(std::move(x));
+  transport_.send_close(std::move(x));
   end_written_ = true;
   state_ = State::closing;
   close_condition_ = std::string(condition);
-  parser_.stop();
-  // The flush closes the socket; a peer that never reads gets cut off after a grace period.
+  // The transport closes after the flush; a peer that never reads gets cut off after a grace period.
   idle_timer_.expires_after(std::chrono::seconds(5));
-  idle_timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (!ec) self->shutdown();
+  idle_timer_.async_wait([this, keep = transport_.keep_alive()](error_code ec) {
+    if (!ec) transport_.abort();
   });
-  // When the reader is not running (e.g. a session closed by another), wake the flush.
+  // When the reader is not running (e.g. a session closed by another), end the session now.
   if (session_ && session_->link() == this && close_condition_ == "conflict") {
     auto s = session_;
     s->attach(nullptr);
@@ -328,9 +154,16 @@ void C2sConnection::close_stream(std::string_view condition, std::string_view te
   }
 }
 
-void C2sConnection::on_stream_open(const Element& header, const std::string& content_ns) {
+void ClientStream::on_peer_close() {
+  // RFC 6120 §4.4: the peer closed its stream; close ours too.
+  if (state_ != State::closing) close_stream("", "");
+}
+
+void ClientStream::on_open(const Element& header, const std::string& content_ns) {
   header_received_ = true;
-  restart_pending_ = false;
+  // RFC 6120 §4.3.3: every stream the client opens (again after STARTTLS and SASL) gets a new
+  // response stream, so an error on the restarted header also needs our header first (§4.9.1.3).
+  header_sent_ = false;
   auto to = precis::prepare_domainpart(header.attr("to"));
   if (content_ns != ns::kClient) return close_stream("invalid-namespace", "");
   if (!to || !core_.serves_host(*to)) return close_stream("host-unknown", "");  // §4.9.3.6
@@ -347,10 +180,11 @@ void C2sConnection::on_stream_open(const Element& header, const std::string& con
   send_features();
 }
 
-std::vector<std::string> C2sConnection::offered_mechanisms() const {
+std::vector<std::string> ClientStream::offered_mechanisms() const {
   if (anonymous_host_) return {"ANONYMOUS"};  // XEP-0175: the visitor host
   std::vector<std::string> m;
-  if (secure() && listener_.channel_binding && !tls::binding_types(tls_->native_handle()).empty())
+  SSL* tls = transport_.tls_handle();
+  if (tls && channel_binding_ && !tls::binding_types(tls).empty())
     m = {"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS"};
   m.push_back("SCRAM-SHA-256");
   m.push_back("SCRAM-SHA-1");
@@ -358,22 +192,22 @@ std::vector<std::string> C2sConnection::offered_mechanisms() const {
   return m;
 }
 
-void C2sConnection::send_features() {
+void ClientStream::send_features() {
   Element f("features", ns::kStream);
-  bool tls_possible = tls_ctx_ && !secure() && listener_.tls != "none";
+  bool tls_possible = transport_.starttls_available();
   if (!authenticated_) {
     if (tls_possible) {
       Element& st = f.add_child("starttls", ns::kTls);
-      if (listener_.tls == "required") st.add_child("required", ns::kTls);
+      if (transport_.tls_required()) st.add_child("required", ns::kTls);
     }
     // RFC 6120 §5.3.1: with TLS mandatory, nothing else is offered before it.
-    if (!(tls_possible && listener_.tls == "required")) {
+    if (!(tls_possible && transport_.tls_required())) {
       Element& mechs = f.add_child("mechanisms", ns::kSasl);
       for (const auto& m : offered_mechanisms()) mechs.add_child("mechanism", ns::kSasl).add_text(m);
-      if (secure() && !anonymous_host_ && listener_.channel_binding) {
+      if (transport_.tls_handle() && !anonymous_host_ && channel_binding_) {
         // XEP-0440: the channel-binding types this connection supports.
         Element& cb = f.add_child("sasl-channel-binding", ns::kChannelBinding);
-        for (const auto& t : tls::binding_types(tls_->native_handle()))
+        for (const auto& t : tls::binding_types(transport_.tls_handle()))
           cb.add_child("channel-binding", ns::kChannelBinding).set_attr("type", t);
       }
     }
@@ -381,16 +215,16 @@ void C2sConnection::send_features() {
     f.add_child("bind", ns::kBind);
     // RFC 6121 / draft-cridland-xmpp-session: advertised as optional for older clients.
     f.add_child("session", ns::kSession).add_child("optional", ns::kSession);
-    f.add_child("sm", ns::kStreamManagement);
+    if (transport_.stream_management()) f.add_child("sm", ns::kStreamManagement);
     core_.add_stream_features(host_name_, nullptr, true, f);
   }
-  // The features element is written with the stream: prefix (RFC 6120 §4.3.2).
+  // The transport writes the features element with the stream: prefix (RFC 6120 §4.3.2).
   std::string body;
   for (const auto& c : f.children()) c.append_to(body, ns::kClient);
-  write("<stream:features>" + body + "</stream:features>");
+  transport_.send_features(std::move(body));
 }
 
-Task<void> C2sConnection::handle(Element e) {
+Task<void> ClientStream::handle(Element e) {
   if (!header_received_) co_return;  // elements of a stream being restarted
   const std::string& n = e.ns();
   if (n == ns::kTls) {
@@ -409,7 +243,7 @@ Task<void> C2sConnection::handle(Element e) {
     if (is_stanza_name(e.name()) || n == ns::kStreamManagement) co_return close_stream("not-authorized", "");
     co_return close_stream("unsupported-stanza-type", "");
   }
-  if (!secure() && listener_.tls == "required") co_return close_stream("policy-violation", "TLS is required");
+  if (!secure() && transport_.tls_required()) co_return close_stream("policy-violation", "TLS is required");
   if (n == ns::kStreamManagement) {
     handle_sm(e);
     co_return;
@@ -435,22 +269,23 @@ Task<void> C2sConnection::handle(Element e) {
   if (!ev.handled) close_stream("unsupported-stanza-type", "");  // RFC 6120 §4.9.3.24
 }
 
-void C2sConnection::handle_starttls(const Element&) {
-  if (secure() || !tls_ctx_ || listener_.tls == "none" || authenticated_) {
+void ClientStream::handle_starttls(const Element&) {
+  if (!transport_.starttls_available() || authenticated_) {
     // RFC 6120 §5.4.2.2: failure, then close.
-    write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+    write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    close_condition_ = "failure";
+    transport_.send_close("");
     end_written_ = true;
     state_ = State::closing;
-    close_condition_ = "failure";
     return;
   }
   write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  tls_requested_ = true;
+  transport_.begin_starttls();
 }
 
-Task<void> C2sConnection::handle_sasl(const Element& e) {
+Task<void> ClientStream::handle_sasl(const Element& e) {
   if (authenticated_) co_return close_stream("policy-violation", "already authenticated");
-  if (!secure() && listener_.tls == "required") co_return close_stream("policy-violation", "TLS is required");
+  if (!secure() && transport_.tls_required()) co_return close_stream("policy-violation", "TLS is required");
   if (e.name() == "abort") {
     scram_.reset();
     sasl_mechanism_.clear();
@@ -490,8 +325,8 @@ Task<void> C2sConnection::handle_sasl(const Element& e) {
   sasl_failure(sasl::Failure::malformed_request);
 }
 
-Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first) {
-  auto self = shared_from_this();
+Task<void> ClientStream::sasl_scram_step(const std::string& message, bool first) {
+  auto keep = transport_.keep_alive();
   if (first) {
     sasl::ScramServer::Options opt;
     bool plus = sasl_mechanism_.ends_with("-PLUS");
@@ -499,8 +334,7 @@ Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first
     opt.plus = plus;
     auto offered = offered_mechanisms();
     opt.plus_advertised = std::find(offered.begin(), offered.end(), "SCRAM-SHA-256-PLUS") != offered.end();
-    if (secure()) {
-      SSL* ssl = tls_->native_handle();
+    if (SSL* ssl = transport_.tls_handle()) {
       opt.binding_data = [ssl](std::string_view type) -> std::optional<std::string> {
         auto types = tls::binding_types(ssl);
         if (std::find(types.begin(), types.end(), type) == types.end()) return std::nullopt;
@@ -522,7 +356,7 @@ Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first
         log::warn("c2s", "account lookup failed: ", e.what());
         co_return sasl_failure(sasl::Failure::temporary_auth_failure);
       }
-      if (closed_) co_return;
+      if (finished_ || state_ == State::closing) co_return;
       if (account) {
         const ScramCredentials& c = opt.hash == sasl::Hash::sha256 ? account->sha256 : account->sha1;
         if (c.iterations) keys = sasl::ScramKeys{c.salt, c.iterations, c.stored_key, c.server_key};
@@ -541,8 +375,8 @@ Task<void> C2sConnection::sasl_scram_step(const std::string& message, bool first
   sasl_success(std::get<std::string>(r), authenticated_user_);
 }
 
-Task<void> C2sConnection::sasl_plain(const std::string& message) {
-  auto self = shared_from_this();
+Task<void> ClientStream::sasl_plain(const std::string& message) {
+  auto keep = transport_.keep_alive();
   auto msg = sasl::parse_plain(message);
   if (!msg) co_return sasl_failure(sasl::Failure::malformed_request);
   auto local = precis::prepare_localpart(msg->authcid);
@@ -565,19 +399,19 @@ Task<void> C2sConnection::sasl_plain(const std::string& message) {
     auto verify = [keys, pw = *password] { return sasl::verify_password(sasl::Hash::sha256, pw, keys); };
     ok = co_await offload(cpu_, std::move(verify));
   }
-  if (closed_) co_return;
+  if (finished_ || state_ == State::closing) co_return;
   if (!ok) co_return sasl_failure(sasl::Failure::not_authorized);
   sasl_success("", *local);
 }
 
-void C2sConnection::sasl_anonymous() {
+void ClientStream::sasl_anonymous() {
   if (!anonymous_host_) return sasl_failure(sasl::Failure::not_authorized);
   if (!limiter_.try_anonymous_login(peer_ip_))
     return close_stream("policy-violation", "too many anonymous logins; try again later");
   sasl_success("", random_hex(16));  // XEP-0175: an unguessable, throwaway localpart
 }
 
-void C2sConnection::sasl_failure(sasl::Failure f) {
+void ClientStream::sasl_failure(sasl::Failure f) {
   scram_.reset();
   sasl_mechanism_.clear();
   write(std::string("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><") + sasl::failure_name(f) + "/></failure>");
@@ -586,7 +420,7 @@ void C2sConnection::sasl_failure(sasl::Failure f) {
     close_stream("policy-violation", "too many failed authentication attempts");
 }
 
-void C2sConnection::sasl_success(std::string additional, std::string username) {
+void ClientStream::sasl_success(std::string additional, std::string username) {
   write(sasl_element("success", additional).to_string());
   authenticated_ = true;
   authenticated_user_ = std::move(username);
@@ -595,19 +429,15 @@ void C2sConnection::sasl_success(std::string additional, std::string username) {
   // RFC 6120 §6.4.6: the client restarts the stream; stanzas after auth get the full budget.
   // Our next output opens a new response stream too, even an error sent before the client's
   // new header arrives (§4.9.1.3), e.g. the auth deadline passing in between.
-  inbox_.clear();
-  parser_.reset();
   header_sent_ = false;
-  ParserLimits lim;
   const Limits& l = core_.config().limits;
-  lim.max_stanza_bytes = anonymous_host_ ? l.stanza_bytes_anonymous : l.stanza_bytes;
-  parser_.set_limits(lim);
+  transport_.restart(anonymous_host_ ? l.stanza_bytes_anonymous : l.stanza_bytes);
   header_received_ = false;
   tokens_ = anonymous_host_ ? l.stanzas_per_second_anonymous : l.stanzas_per_second;
   log::debug("c2s", "connection ", id_, " authenticated");
 }
 
-void C2sConnection::handle_bind(const Element& iq) {
+void ClientStream::handle_bind(const Element& iq) {
   const Element* bind = iq.child("bind", ns::kBind);
   // RFC 6120 §7.6.1: at most one resourcepart is asked for; a request with more cannot be
   // processed (§7.7.2.1), rather than one of them being picked silently.
@@ -637,7 +467,7 @@ void C2sConnection::handle_bind(const Element& iq) {
   session_ = std::make_shared<ClientSession>(core_, *jid, anonymous_host_, id_);
   session_->attach(this);
   state_ = State::bound;
-  limiter_.preauth_done(peer_ip_);
+  release_preauth();
   auth_timer_.cancel();
   Element reply("iq", ns::kClient);
   reply.set_attr("type", "result").set_attr("id", std::string(iq.attr("id")));
@@ -651,42 +481,31 @@ void C2sConnection::handle_bind(const Element& iq) {
   arm_idle_timer(kFastIdleTicks);
 }
 
-void C2sConnection::arm_idle_timer(int fast_ticks) {
+void ClientStream::arm_idle_timer(int fast_ticks) {
   const Limits& l = core_.config().limits;
   auto tick = std::min({l.ping_interval, l.ping_timeout, std::chrono::milliseconds(30'000)});
   if (fast_ticks > 0) tick = std::min<std::chrono::milliseconds>(tick, std::chrono::seconds(1));
   idle_timer_.expires_after(tick);
-  idle_timer_.async_wait([self = shared_from_this(), fast_ticks](error_code ec) {
-    if (ec || self->state_ != State::bound) return;
+  idle_timer_.async_wait([self = this, keep = transport_.keep_alive(), fast_ticks](error_code ec) {
+    if (ec || self->finished_ || self->state_ != State::bound) return;
     const Limits& l = self->core_.config().limits;
     auto idle = std::chrono::steady_clock::now() - self->last_read_;
     if (self->ping_outstanding_ && idle >= l.ping_interval + l.ping_timeout) {
       self->close_stream("connection-timeout", "");  // XEP-0199 §4.1: the client is gone
       return;
     }
-    if (idle >= std::chrono::seconds(1) && self->park()) release_parked_memory();
+    bool parked = idle >= std::chrono::seconds(1) && self->transport_.idle();
     if (!self->ping_outstanding_ && idle >= l.ping_interval) {
       std::string id = "ping-" + random_hex(6);
       self->write("<iq type='get' id='" + id + "' from='" + self->host_name_ +
                   "'><ping xmlns='urn:xmpp:ping'/></iq>");
       self->ping_outstanding_ = true;
     }
-    self->arm_idle_timer(self->parser_.parked() ? 0 : fast_ticks - 1);
+    self->arm_idle_timer(parked ? 0 : fast_ticks - 1);
   });
 }
 
-bool C2sConnection::park() {
-  // The reader may be awaiting the rate limiter with elements still queued: not idle then.
-  if (!inbox_.empty() || !parser_.park()) return false;
-  inbox_.release();
-  if (!writing_ && out_.empty()) {
-    std::string().swap(out_);
-    std::string().swap(inflight_);
-  }
-  return true;
-}
-
-void C2sConnection::handle_sm(const Element& e) {
+void ClientStream::handle_sm(const Element& e) {
   auto failed = [&](const char* condition) {
     write(std::string("<failed xmlns='urn:xmpp:sm:3'><") + condition +
           " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
@@ -721,8 +540,9 @@ void C2sConnection::handle_sm(const Element& e) {
       return close_stream("bad-format", "invalid h");
     }
     if (!session_->acknowledge(h)) {
-      // XEP-0198 §4: an h higher than what was sent ends the stream.
-      return close_stream("undefined-condition", "handled-count-too-high");
+      // XEP-0198 §6: an h higher than what was sent ends the stream with undefined-condition
+      // and <handled-count-too-high/>.
+      return end_stream("undefined-condition", "", handled_count_too_high(h));
     }
     return;
   }
@@ -739,16 +559,28 @@ void C2sConnection::handle_sm(const Element& e) {
     } catch (const std::exception&) {
       return close_stream("bad-format", "invalid h");
     }
+    if (!old->acknowledgeable(h)) {
+      // XEP-0198 §5/§6: an h higher than what the old stream sent cannot resume it. This
+      // stream gets <failed/> with undefined-condition and <handled-count-too-high/>, and may
+      // bind a new resource (§5: "SHOULD allow the client to bind"); the old session is not
+      // touched: a live one stays live, a detached one waits out its resumption window and
+      // then handles its unacknowledged stanzas as §5 says (offline storage or bounce).
+      write("<failed xmlns='urn:xmpp:sm:3' h='" + std::to_string(old->sm().handled_in) +
+            "'><undefined-condition xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>" + handled_count_too_high(h, &*old) +
+            "</failed>");
+      return;
+    }
     if (Link* prev = old->link()) {
+      // XEP-0198 §5: the old stream, if still open, is closed with conflict.
       old->attach(nullptr);
       prev->close_stream("conflict", "resumed elsewhere");
     }
     session_ = old;
     session_->attach(this);
     state_ = State::bound;
-    limiter_.preauth_done(peer_ip_);
+    release_preauth();
     auth_timer_.cancel();
-    if (!session_->acknowledge(h)) return close_stream("undefined-condition", "handled-count-too-high");
+    session_->acknowledge(h);
     write("<resumed xmlns='urn:xmpp:sm:3' previd='" + session_->sm().resume_id + "' h='" +
           std::to_string(session_->sm().handled_in) + "'/>");
     session_->resend_unacked();
@@ -758,8 +590,8 @@ void C2sConnection::handle_sm(const Element& e) {
   close_stream("unsupported-stanza-type", "");
 }
 
-Task<void> C2sConnection::handle_stanza(Element stanza) {
-  auto self = shared_from_this();
+Task<void> ClientStream::handle_stanza(Element stanza) {
+  auto keep = transport_.keep_alive();
   const Jid& me = session_->jid();
   // RFC 6120 §8.1.2.1: a 'from' that is not the session's own JID closes the stream.
   if (const std::string* from = stanza.find_attr("from")) {
@@ -827,10 +659,11 @@ Task<void> C2sConnection::handle_stanza(Element stanza) {
     co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     tokens_ = 1;
     tokens_at_ = std::chrono::steady_clock::now();
-    if (closed_ || state_ != State::bound) co_return;
+    if (finished_ || state_ != State::bound) co_return;
   }
   tokens_ -= 1;
   if (session_->sm().enabled) ++session_->sm().handled_in;
+  ++core_.counters().stanzas_in;
   try {
     core_.route_from_client(std::move(stanza), *session_, INT32_MAX, to_jid ? &*to_jid : nullptr);
   } catch (const std::exception& e) {

@@ -45,7 +45,12 @@ class ClientStream final : public Link {
   // Input arrived (for the keepalive: XEP-0199 pings only quiet clients).
   void on_input();
   // The transport expects a new stream header (after a TLS handshake, RFC 6120 §5.4.3.3).
-  void expect_restart() { header_received_ = false; }
+  // A new stream follows (after STARTTLS): the client's header is awaited, and whatever we
+  // send next opens our new stream first (RFC 6120 §4.3.3, §4.9.1.3).
+  void expect_restart() {
+    header_received_ = false;
+    header_sent_ = false;
+  }
   // The transport is gone (closed, error or timeout). Idempotent.
   void finish();
 

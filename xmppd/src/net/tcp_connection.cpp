@@ -136,16 +136,20 @@ Task<void> TcpConnection::run() {
     if (tls_requested_) {
       // RFC 6120 §5.4.3.3: bytes after <starttls/> are discarded (no plaintext injection).
       inbox_.clear();
-      tls_requested_ = false;
-      while (writing_ || !out_.empty()) {
+      while (!closed_ && (writing_ || !out_.empty())) {
         asio::steady_timer wait(core_.io(), std::chrono::milliseconds(1));
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
+      if (closed_) break;
+      // From here the socket is not writable in plaintext (writable() is false until the
+      // handshake is done), so an auth deadline passing during the handshake cuts the
+      // connection off instead of sending a stream error in the clear.
       tls_ = std::make_unique<TlsSocket>(socket_, tls_ctx_->native_handle());
+      tls_requested_ = false;
+      stream_.expect_restart();  // RFC 6120 §5.4.3.3: both sides open new streams over TLS
       ec = co_await tls_->handshake();
       if (ec) break;
       parser_.reset();
-      stream_.expect_restart();
       flush();
     }
   }

@@ -45,15 +45,15 @@ class Switched final : public Connection {
   void begin() override { check(), real_->begin(); }
   void commit() override { check(), real_->commit(); }
   void rollback() noexcept override { real_->rollback(); }
-  std::uint64_t exec(std::string_view sql, std::initializer_list<Param> params) override {
+  std::uint64_t exec_params(std::string_view sql, std::span<const Param> params) override {
     check();
-    return real_->exec(sql, params);
+    return real_->exec_params(sql, params);
   }
   std::int64_t last_insert_id() override { return real_->last_insert_id(); }
-  void query(std::string_view sql, std::initializer_list<Param> params,
-             const std::function<void(const Row&)>& on_row) override {
+  void query_params(std::string_view sql, std::span<const Param> params,
+                    const std::function<void(const Row&)>& on_row) override {
     check();
-    real_->query(sql, params, on_row);
+    real_->query_params(sql, params, on_row);
   }
   void exec_script(std::string_view sql) override { real_->exec_script(sql); }
 

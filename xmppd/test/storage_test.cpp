@@ -609,6 +609,8 @@ STORAGE_TEST(pep_quota_retract_remove_node_and_account_removal) {
   BOOST_TEST(h.run(h.s().accounts().remove(kHost, "bob")));
   BOOST_TEST(h.run(pep.nodes(kHost, "bob")).empty());
   BOOST_TEST(h.run(pep.items(kHost, "bob", "n1", {}, 0)).empty());
+}
+
 // --- XEP-0045 rooms ------------------------------------------------------------------------------
 
 STORAGE_TEST(muc_rooms_put_replace_list_and_remove) {

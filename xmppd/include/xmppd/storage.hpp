@@ -188,6 +188,8 @@ class PepStore {
   virtual Task<bool> retract(std::string host, std::string user, std::string node, std::string id) = 0;
   // Removes the node and its items; false when there was no such node.
   virtual Task<bool> remove_node(std::string host, std::string user, std::string node) = 0;
+};
+
 // XEP-0045 persistent rooms of a MUC host: configuration, subject and affiliations.
 struct MucRoomRecord {
   std::string name;    // the room's localpart

@@ -511,8 +511,20 @@ def memory_check(server, name, probe, n=1000, warm=10, workers=8, slack_kib=1024
     print("memory %-40s rss after %d: %6d KiB, after %d more: %6d KiB (%+d KiB) in %.1f s"
           % (name[:40], warm, before, n, after, after - before, took), flush=True)
     assert server.alive(), "xmppd died during %s" % name
-    assert SANITIZED or after - before <= slack_kib, \
-        "%s: RSS grew by %d KiB over %d repetitions" % (name, after - before, n)
+    if SANITIZED or after - before <= slack_kib:
+        return
+    # Over the allowance once: a leak grows again by as much in the next `n` repetitions; the
+    # allocator reaching a new high-water mark (an arena or a free list grown once, which the
+    # machine's load makes more likely) does not. The probe fails only if it grows again.
+    t0 = time.monotonic()
+    repeat(lambda i: probe(warm + n + i), n, workers)
+    again = settled_rss(server)
+    print("memory %-40s over the allowance; after %d more: %6d KiB (%+d KiB) in %.1f s"
+          % (name[:40], n, again, again - after, time.monotonic() - t0), flush=True)
+    assert server.alive(), "xmppd died during %s" % name
+    assert again - after <= slack_kib, \
+        "%s: RSS grew by %d KiB over %d repetitions, and by %d KiB over %d more" % (
+            name, after - before, n, again - after, n)
 
 
 def repetitions():

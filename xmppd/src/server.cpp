@@ -76,7 +76,7 @@ void XmppServer::start() {
   limiter_ = std::make_unique<ConnectionLimiter>(config_.limits);
   check_file_limit();
   storage_ = open_configured_storage(config_, true);
-  if (!config_.tls_certificate.empty()) tls_ = tls::make_server_context(config_.tls_certificate, config_.tls_key);
+  if (!config_.tls_certificate.empty()) tls_ = tls::make_server_context(config_.tls_certificate, config_.tls_key, tls::kAlpnXmppClient);
   core_ = std::make_unique<Core>(io_, config_, *storage_);
   core_->start_modules();
 

@@ -102,22 +102,7 @@ bool token_listed(std::string_view header, std::string_view token) {
 }
 
 std::unique_ptr<asio::ssl::context> make_https_context(const Config& config) {
-  auto ctx = tls::make_server_context(config.tls_certificate, config.tls_key);
-  // ALPN: HTTP/1.1 only (no h2: Beast serves HTTP/1.1; WebSocket needs it anyway).
-  SSL_CTX_set_alpn_select_cb(
-      ctx->native_handle(),
-      [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
-         void*) -> int {
-        static const unsigned char proto[] = "\x08http/1.1";
-        unsigned char* sel = nullptr;
-        if (SSL_select_next_proto(&sel, outlen, proto, sizeof proto - 1, in, inlen) == OPENSSL_NPN_NEGOTIATED) {
-          *out = sel;
-          return SSL_TLSEXT_ERR_OK;
-        }
-        return SSL_TLSEXT_ERR_NOACK;
-      },
-      nullptr);
-  return ctx;
+  return tls::make_server_context(config.tls_certificate, config.tls_key, tls::kAlpnHttp11);
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 
 #include <cstdio>
 #include <memory>
+#include <cstring>
 #include <stdexcept>
 
 namespace xmppd::tls {
 
-std::unique_ptr<asio::ssl::context> make_server_context(const std::string& cert, const std::string& key) {
+std::unique_ptr<asio::ssl::context> make_server_context(const std::string& cert, const std::string& key,
+                                                        const char* alpn) {
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   SSL_CTX* c = ctx->native_handle();
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
@@ -25,20 +27,21 @@ std::unique_ptr<asio::ssl::context> make_server_context(const std::string& cert,
     throw std::runtime_error("cannot load TLS key " + key);
   if (SSL_CTX_check_private_key(c) != 1)
     throw std::runtime_error("TLS key " + key + " does not match certificate " + cert);
-  // XEP-0368: direct TLS clients may offer ALPN "xmpp-client"; accept it, or no ALPN at all.
+  // A client offering our protocol gets it; one offering others gets no ALPN (RFC 7301 §3.2).
   SSL_CTX_set_alpn_select_cb(
       c,
       [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
-         void*) -> int {
-        static const unsigned char proto[] = "\x0bxmpp-client";
+         void* arg) -> int {
+        const auto* proto = static_cast<const unsigned char*>(arg);
         unsigned char* sel = nullptr;
-        if (SSL_select_next_proto(&sel, outlen, proto, sizeof proto - 1, in, inlen) == OPENSSL_NPN_NEGOTIATED) {
+        if (SSL_select_next_proto(&sel, outlen, proto, std::strlen(static_cast<const char*>(arg)), in, inlen) ==
+            OPENSSL_NPN_NEGOTIATED) {
           *out = sel;
           return SSL_TLSEXT_ERR_OK;
         }
         return SSL_TLSEXT_ERR_NOACK;
       },
-      nullptr);
+      const_cast<char*>(alpn));
   return ctx;
 }
 

@@ -11,10 +11,15 @@
 
 namespace xmppd::tls {
 
-// A server context: TLS 1.2 and 1.3 only, the certificate chain and key from PEM files.
+// ALPN protocol lists in wire format (RFC 7301 §3.1), for make_server_context.
+inline constexpr const char* kAlpnXmppClient = "\x0bxmpp-client";  // XEP-0368
+inline constexpr const char* kAlpnHttp11 = "\x08http/1.1";          // Beast serves HTTP/1.1 only
+
+// A server context: TLS 1.2 and 1.3 only, the certificate chain and key from PEM files, and
+// ALPN answering with `alpn` (a static wire-format list) or with no ALPN at all.
 // Throws std::runtime_error naming the file on failure.
 std::unique_ptr<asio::ssl::context> make_server_context(const std::string& certificate_file,
-                                                        const std::string& key_file);
+                                                        const std::string& key_file, const char* alpn);
 
 // Channel binding types this TLS connection can offer (RFC 9266 §2: tls-exporter needs TLS 1.3
 // or extended master secret; RFC 5929 §4: tls-server-end-point needs a certificate signature

@@ -2,7 +2,9 @@
 # wrong credentials get the SASL failure the RFC names and the stream stays open for a retry;
 # after the allowed retries (§6.4.5: 2-5) the stream is closed with <policy-violation/>. An
 # anonymous login storm from one address is cut off per address (and overall), while other
-# addresses and the witnesses go on; anonymous JIDs are random and unguessable.
+# addresses and the witnesses go on; anonymous JIDs are random and unguessable. Row 13's lockout:
+# past a number of wrong logins an account, or an address, gets <temporary-auth-failure/>
+# (§6.5.12) for a while, whatever the password, while other accounts and addresses go on.
 import base64
 import re
 import time
@@ -154,10 +156,64 @@ def build_global(p, server):
     p.witnesses.check("global anonymous cap")
 
 
+def build_lockout(p, server):
+    per_account, per_ip = 3, 6  # the limits this server is started with
+    server.adduser("victim", "victim-pw")
+    server.adduser("other", "other-pw")
+
+    def plain(source, user, pw):
+        """One PLAIN attempt on a fresh stream from `source`: 'success' or the failure's condition."""
+        with rx.Raw(server, tls=True, source=source) as c:
+            c.open()
+            c.features()
+            c.send("<auth xmlns='%s' mechanism='PLAIN'>%s</auth>" % (SASL, b64("\0%s\0%s" % (user, pw))))
+            reply = c.wait_for(lambda e: rx.ns_of(e.tag) == SASL, what="SASL outcome")
+            if reply.tag == rx.q(SASL, "success"):
+                return "success"
+            return failure_of_element(reply)
+
+    def scram_first(source, user):
+        with rx.Raw(server, tls=True, source=source) as c:
+            c.open()
+            c.features()
+            c.send("<auth xmlns='%s' mechanism='SCRAM-SHA-256'>%s</auth>" % (SASL, b64("n,,n=%s,r=abcdefgh" % user)))
+            reply = c.wait_for(lambda e: rx.ns_of(e.tag) == SASL, what="SASL outcome")
+            return rx.local(reply.tag) if reply.tag != rx.q(SASL, "failure") else failure_of_element(reply)
+
+    # The account: after `per_account` wrong passwords, even the right one is refused, from any
+    # address, over PLAIN and SCRAM alike; another account on the same address is not affected.
+    for n in range(per_account):
+        assert plain("127.0.0.4", "victim", "guess%d" % n) == "not-authorized"
+    assert plain("127.0.0.5", "victim", "victim-pw") == "temporary-auth-failure"
+    assert scram_first("127.0.0.5", "victim") == "temporary-auth-failure"
+    assert plain("127.0.0.4", "other", "other-pw") == "success"
+    # An unknown account locks the same way: the answers never tell which accounts exist.
+    for n in range(per_account):
+        assert plain("127.0.0.8", "nobody", "guess%d" % n) == "not-authorized"
+    assert plain("127.0.0.8", "nobody", "x") == "temporary-auth-failure"
+    p.witnesses.check("account lockout")
+
+    # The address: after `per_ip` wrong logins to different accounts, nothing from it gets in,
+    # while another address logs the same account in.
+    for n in range(per_ip):
+        assert plain("127.0.0.6", "ghost%d" % n, "guess") == "not-authorized"
+    assert plain("127.0.0.6", "other", "other-pw") == "temporary-auth-failure"
+    assert scram_first("127.0.0.6", "other") == "temporary-auth-failure"
+    assert plain("127.0.0.7", "other", "other-pw") == "success"
+    p.witnesses.check("address lockout")
+
+
+def failure_of_element(f):
+    kids = [rx.local(k.tag) for k in f if rx.local(k.tag) != "text"]
+    return kids[0] if kids else None
+
+
 def test():
     rx.run_probes(build, dict(limits={"max_preauth_per_ip": 10000, "anonymous_logins_per_ip_per_minute": 40}))
     rx.run_probes(build_global, dict(limits={"anonymous_logins_per_ip_per_minute": 1000,
                                              "anonymous_logins_per_minute": 30}), warm=False)
+    rx.run_probes(build_lockout, dict(limits={"auth_failures_per_account": 3, "auth_failures_per_ip": 6,
+                                              "auth_lockout": '"10m"'}), warm=False)
 
 
 if __name__ == "__main__":

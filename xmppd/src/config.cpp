@@ -286,7 +286,8 @@ Config load_config(const std::string& file) {
                                         "hosts.\"D\".module.roster.max_items");
     r.only_keys(*s, w, {"stanza_size", "stanza_size_anonymous", "preauth_stanza_size", "auth_timeout",
                         "ping_interval", "ping_timeout", "max_connections", "max_preauth_per_ip",
-                        "sasl_attempts", "anonymous_logins_per_ip_per_minute",
+                        "sasl_attempts", "auth_failures_per_ip", "auth_failures_per_account",
+                        "auth_lockout", "anonymous_logins_per_ip_per_minute",
                         "anonymous_logins_per_minute", "stanzas_per_second",
                         "stanzas_per_second_anonymous",
                         "smacks_resume_timeout", "smacks_max_unacked", "storage_pending_max",
@@ -300,6 +301,12 @@ Config load_config(const std::string& file) {
     l.max_connections = int(r.integer(*s, "max_connections", w, l.max_connections, 1, 1'000'000));
     l.max_preauth_per_ip = int(r.integer(*s, "max_preauth_per_ip", w, l.max_preauth_per_ip, 1, 1'000'000));
     l.sasl_attempts = int(r.integer(*s, "sasl_attempts", w, l.sasl_attempts, 1, 5));
+    l.auth_failures_per_ip = int(r.integer(*s, "auth_failures_per_ip", w, l.auth_failures_per_ip, 0, 1'000'000));
+    l.auth_failures_per_account =
+        int(r.integer(*s, "auth_failures_per_account", w, l.auth_failures_per_account, 0, 1'000'000));
+    l.auth_lockout = std::chrono::duration_cast<std::chrono::seconds>(
+        r.duration(*s, "auth_lockout", w, std::chrono::milliseconds(l.auth_lockout)));
+    if (l.auth_lockout.count() < 1) r.fail("limits.auth_lockout", "must be at least 1s");
     l.anonymous_logins_per_ip_per_minute =
         int(r.integer(*s, "anonymous_logins_per_ip_per_minute", w, l.anonymous_logins_per_ip_per_minute, 1, 1'000'000));
     l.anonymous_logins_per_minute =

@@ -54,6 +54,10 @@ struct Limits {
   int max_connections = 18'000;
   int max_preauth_per_ip = 64;
   int sasl_attempts = 3;  // RFC 6120 §6.4.5
+  // Lockout after failed logins (net/auth_lockout.hpp); 0 turns one off.
+  int auth_failures_per_ip = 20;
+  int auth_failures_per_account = 5;
+  std::chrono::seconds auth_lockout{300};
   int anonymous_logins_per_ip_per_minute = 30;
   int anonymous_logins_per_minute = 3'000;
   int stanzas_per_second = 200;        // token bucket per session, burst = 2x

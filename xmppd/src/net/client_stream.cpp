@@ -347,6 +347,7 @@ Task<void> ClientStream::sasl_scram_step(const std::string& message, bool first)
     if (auto* f = std::get_if<sasl::Failure>(&r)) co_return sasl_failure(*f);
     std::string username = std::get<std::string>(r);
     auto local = precis::prepare_localpart(username);
+    if (locked_out(local.value_or(""))) co_return sasl_failure(sasl::Failure::temporary_auth_failure);
     std::optional<sasl::ScramKeys> keys;
     if (local) {
       std::optional<Account> account;
@@ -369,7 +370,10 @@ Task<void> ClientStream::sasl_scram_step(const std::string& message, bool first)
     co_return;
   }
   auto r = scram_->client_final(message);
-  if (auto* f = std::get_if<sasl::Failure>(&r)) co_return sasl_failure(*f);
+  if (auto* f = std::get_if<sasl::Failure>(&r)) {
+    if (*f == sasl::Failure::not_authorized) login_failed(authenticated_user_);
+    co_return sasl_failure(*f);
+  }
   if (!scram_->authzid().empty() && scram_->authzid() != authenticated_user_ + "@" + host_name_)
     co_return sasl_failure(sasl::Failure::invalid_authzid);
   sasl_success(std::get<std::string>(r), authenticated_user_);
@@ -384,6 +388,7 @@ Task<void> ClientStream::sasl_plain(const std::string& message) {
   if (!local || !password) co_return sasl_failure(sasl::Failure::not_authorized);
   if (!msg->authzid.empty() && msg->authzid != *local + "@" + host_name_)
     co_return sasl_failure(sasl::Failure::invalid_authzid);
+  if (locked_out(*local)) co_return sasl_failure(sasl::Failure::temporary_auth_failure);
   std::optional<Account> account;
   try {
     account = co_await core_.storage().accounts().find(host_name_, *local);
@@ -400,7 +405,10 @@ Task<void> ClientStream::sasl_plain(const std::string& message) {
     ok = co_await offload(cpu_, std::move(verify));
   }
   if (finished_ || state_ == State::closing) co_return;
-  if (!ok) co_return sasl_failure(sasl::Failure::not_authorized);
+  if (!ok) {
+    login_failed(*local);
+    co_return sasl_failure(sasl::Failure::not_authorized);
+  }
   sasl_success("", *local);
 }
 
@@ -409,6 +417,17 @@ void ClientStream::sasl_anonymous() {
   if (!limiter_.try_anonymous_login(peer_ip_))
     return close_stream("policy-violation", "too many anonymous logins; try again later");
   sasl_success("", random_hex(16));  // XEP-0175: an unguessable, throwaway localpart
+}
+
+// Bad-input row 13: the per-address and per-account lockout (net/auth_lockout.hpp), keyed by the
+// bare JID so the same name on two hosts is two accounts.
+bool ClientStream::locked_out(const std::string& local) const {
+  return limiter_.auth().locked(peer_ip_, local.empty() ? "" : local + "@" + host_name_,
+                                AuthLockout::Clock::now());
+}
+
+void ClientStream::login_failed(const std::string& local) {
+  limiter_.auth().failed(peer_ip_, local.empty() ? "" : local + "@" + host_name_, AuthLockout::Clock::now());
 }
 
 void ClientStream::sasl_failure(sasl::Failure f) {
@@ -424,6 +443,7 @@ void ClientStream::sasl_success(std::string additional, std::string username) {
   write(sasl_element("success", additional).to_string());
   authenticated_ = true;
   authenticated_user_ = std::move(username);
+  if (!anonymous_host_) limiter_.auth().succeeded(authenticated_user_ + "@" + host_name_);
   scram_.reset();
   state_ = State::bind;
   // RFC 6120 §6.4.6: the client restarts the stream; stanzas after auth get the full budget.

@@ -80,6 +80,8 @@ class ClientStream final : public Link {
   Task<void> sasl_plain(const std::string& message);
   void sasl_anonymous();
   void sasl_failure(sasl::Failure f);
+  bool locked_out(const std::string& local) const;
+  void login_failed(const std::string& local);
   void sasl_success(std::string additional, std::string username);
   void handle_bind(const Element& iq);
   void handle_sm(const Element& e);

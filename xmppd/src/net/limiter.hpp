@@ -1,6 +1,7 @@
 // Connection budgets (shared/reference/bad-input.md): total connections, unauthenticated
 // connections per IP, and the rate of anonymous logins per IP and overall (XEP-0175). Counted
-// in memory only; the IP addresses are never logged or stored.
+// in memory only; the IP addresses are never logged or stored. Failed logins are counted by
+// AuthLockout.
 #pragma once
 #include <chrono>
 #include <deque>
@@ -8,12 +9,17 @@
 #include <unordered_map>
 
 #include "config.hpp"
+#include "net/auth_lockout.hpp"
 
 namespace xmppd {
 
 class ConnectionLimiter {
  public:
-  explicit ConnectionLimiter(const Limits& limits) : limits_(limits) {}
+  explicit ConnectionLimiter(const Limits& limits)
+      : limits_(limits),
+        auth_({limits.auth_failures_per_ip, limits.auth_failures_per_account, limits.auth_lockout}) {}
+
+  AuthLockout& auth() { return auth_; }
 
   int max_connections() const { return max_connections_ ? max_connections_ : limits_.max_connections; }
   void set_max_connections(int n) { max_connections_ = n; }
@@ -54,6 +60,7 @@ class ConnectionLimiter {
 
  private:
   const Limits& limits_;
+  AuthLockout auth_;
   int open_ = 0;
   int max_connections_ = 0;
   std::unordered_map<std::string, int> preauth_;

@@ -207,10 +207,28 @@ void MariadbConnection::ensure_open() {
   }
 }
 
+namespace {
+// Some server messages quote the offending value ("Duplicate entry 'alice@d' for key …",
+// "Incorrect string value: '\xF0…'"), and error texts end up in the log, where personal data
+// must never go: for those only the error number is kept.
+std::string loggable(unsigned error, const std::string& message) {
+  switch (error) {
+    case ER_DUP_ENTRY:                // 1062
+    case ER_DUP_ENTRY_WITH_KEY_NAME:  // 1586
+    case ER_TRUNCATED_WRONG_VALUE:    // 1292
+    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:  // 1366
+    case ER_INVALID_CHARACTER_STRING:         // 1300
+      return "(message withheld: it quotes stored data)";
+    default:
+      return message;
+  }
+}
+}  // namespace
+
 void MariadbConnection::fail(unsigned error, const std::string& message, std::string_view what,
                              bool is_commit) {
-  std::string text = "storage: MariaDB " + std::string(what) + ": " + message + " (error " +
-                     std::to_string(error) + ")";
+  std::string text = "storage: MariaDB " + std::string(what) + ": " + loggable(error, message) +
+                     " (error " + std::to_string(error) + ")";
   if (is_unavailable(error)) {
     broken_ = true;
     throw TransactionAborted(text, TransactionAborted::Cause::unavailable,

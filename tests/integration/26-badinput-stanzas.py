@@ -30,12 +30,12 @@ def build(p, server):
     p.run("18 from = another user", in_session(
         lambda me: "<message from='%s' to='%s'><body>x</body></message>" % (w.a.jid, w.b.jid), "invalid-from"))
     p.run("18 from = the server", in_session(
-        lambda me: "<presence from='localhost'/>", "invalid-from"), reps=300)
+        lambda me: "<presence from='localhost'/>", "invalid-from"))
     p.run("18 from = own bare JID, other resource", in_session(
         lambda me: "<message from='%s/other' to='%s'><body>x</body></message>" % (me.split("/")[0], w.b.jid),
-        "invalid-from"), reps=300)
+        "invalid-from"))
     p.run("18 from = malformed", in_session(
-        lambda me: "<iq type='get' id='1' from='@@' to='localhost'>%s</iq>" % PING, "invalid-from"), reps=300)
+        lambda me: "<iq type='get' id='1' from='@@' to='localhost'>%s</iq>" % PING, "invalid-from"))
     assert "invalid-from" in server.log_text(), "no audit line for a forged 'from' in the log"
     # The session's own full or bare JID is accepted and delivered stamped with the full JID.
     with rx.Raw(server, tls=True).login(user, pw) as c:
@@ -48,11 +48,11 @@ def build(p, server):
     # Row 19: unknown first-level elements, after login and before it.
     p.run("19 <foo xmlns='jabber:client'/>", in_session(lambda me: "<foo/>", "unsupported-stanza-type"))
     p.run("19 <foo xmlns='urn:example'/>", in_session(lambda me: "<foo xmlns='urn:example'/>",
-                                                      "unsupported-stanza-type"), reps=300)
+                                                      "unsupported-stanza-type"))
     p.run("19 <foo/> before auth", lambda i: rx.expect_preauth_error(server, "<foo/>", "unsupported-stanza-type"))
     p.run("19 message in jabber:server", in_session(
         lambda me: "<message xmlns='jabber:server' to='%s'><body>x</body></message>" % w.b.jid,
-        "invalid-namespace"), reps=300)
+        "invalid-namespace"))
 
     # Rows 20-21: stanza errors; the session stays open, so one session probes 1,000 times.
     prober = rx.Raw(server, tls=True).login(user, pw, resource="prober")
@@ -115,7 +115,7 @@ def build(p, server):
     # Federation is off: another domain is not reachable (RFC 6120 §8.3.3.15).
     p.run("21 iq to another domain", iq_error(
         "<iq type='get' id='@ID@' to='example.org'>%s</iq>" % PING, "remote-server-not-found", "cancel"),
-        workers=1, reps=200)
+        workers=1)
     prober.ping()
     prober.end()
 

@@ -76,10 +76,10 @@ def build(p, server):
                 c.end()
         return probe
 
-    p.run("bind: 1,100-byte resource", bad_resource("<resource>%s</resource>" % LONG), reps=300)
+    p.run("bind: 1,100-byte resource", bad_resource("<resource>%s</resource>" % LONG))
     # U+0085 is a control character: allowed in XML 1.0, disallowed by PRECIS (RFC 8264 §9.12).
-    p.run("bind: control character in the resource", bad_resource("<resource>a&#x85;b</resource>"), reps=300)
-    p.run("bind: two resources", bad_resource("<resource>one</resource><resource>two</resource>"), reps=300)
+    p.run("bind: control character in the resource", bad_resource("<resource>a&#x85;b</resource>"))
+    p.run("bind: two resources", bad_resource("<resource>one</resource><resource>two</resource>"))
 
     # §7.7.2.2: the same full JID bound again from another stream replaces the old stream,
     # which is closed with <conflict/> (§4.9.3.3); the new one is bound.
@@ -91,7 +91,7 @@ def build(p, server):
                 assert old.stream_error() == "conflict", old.error
                 new.ping()
                 new.end()
-    p.run("bind: the same resource from a second stream", conflict, reps=300)
+    p.run("bind: the same resource from a second stream", conflict)
 
     # §5.4.2.2: STARTTLS where TLS is already in place: <failure/>, then the stream and the
     # connection are closed. After login (STARTTLS before), and on the direct-TLS port.
@@ -109,14 +109,14 @@ def build(p, server):
                 c.expect_closed()
         return probe
 
-    p.run("STARTTLS on direct TLS", starttls_again(False), reps=300)
-    p.run("STARTTLS after login", starttls_again(True), reps=300)
+    p.run("STARTTLS on direct TLS", starttls_again(False))
+    p.run("STARTTLS after login", starttls_again(True))
 
     # SASL again on an authenticated stream: no mechanism is offered any more (§6.4.6); a
     # stream error, <policy-violation/> (§4.9.3.18).
     p.run("SASL after login", lambda i: rx.expect_session_error(
         server, user, pw, "<auth xmlns='%s' mechanism='PLAIN'>%s</auth>" % (rx.NS_SASL, b64("\0%s\0%s" % (user, pw))),
-        "policy-violation"), reps=300)
+        "policy-violation"))
 
     # §6.5.6: PLAIN with an authorization identity other than the account: <invalid-authzid/>,
     # a SASL failure that allows a retry (§6.4.5), which then succeeds.
@@ -135,7 +135,7 @@ def build(p, server):
             c.bind()
             assert c.jid.startswith(user + "@"), c.jid
             c.end()
-    p.run("SASL: authzid of another account", other_authzid, reps=300)
+    p.run("SASL: authzid of another account", other_authzid)
 
     # §4.7.1: the client's 'from' in its stream header is only a hint; claiming to be the
     # witness changes nothing: the stream binds the authenticated account.
@@ -150,7 +150,7 @@ def build(p, server):
             assert c.jid.startswith(user + "@"), c.jid
             c.ping()
             c.end()
-    p.run("stream header from = another account", header_from, reps=300)
+    p.run("stream header from = another account", header_from)
 
 
 def test():

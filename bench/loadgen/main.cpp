@@ -1,5 +1,6 @@
 // xmppd-loadgen: bounded XMPP load on loopback for the benchmark scenarios of issue 3 (login
-// storm, idle connections, one-to-one messages, presence with rosters) against any server.
+// storm, idle connections, one-to-one messages, presence with rosters, room fan-out) against any
+// server.
 // Prints one JSON object per measured phase on standard output; progress goes to stderr.
 #include <openssl/ssl.h>
 #include <signal.h>
@@ -35,6 +36,8 @@ struct Args {
   int pairs = 50, window = 4, groups = 4, contacts = 50;
   std::vector<double> rates{2000, 10000, 0};
   double presence_rate = 200;
+  int rooms = 20, occupants = 10;
+  std::string room_domain = "conference.localhost";
   pid_t server_pid = 0;
   std::string label;
   int source_addresses = 1;  // spread connections over 127.0.0.1 … 127.0.0.N
@@ -43,12 +46,13 @@ struct Args {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: xmppd-loadgen --scenario login|idle|messages|presence|register --port P [options]\n"
+               "usage: xmppd-loadgen --scenario login|idle|messages|presence|rooms|register --port P [options]\n"
                "  --address A (loopback only) --domain D --anon-domain D --server-pid PID --label L\n"
                "  --mech anonymous|plain|scram --starttls --user-prefix u --password pw --first N --users N\n"
                "  --count N --concurrency K --duration S --drain S --settle S --source-addresses N\n"
                "  --pairs P --rates 2000,10000,0 (0 = closed loop) --window W\n"
-               "  --groups G --contacts M --presence-rate R --max-seconds S\n");
+               "  --groups G --contacts M --presence-rate R --max-seconds S\n"
+               "  --rooms R --occupants K --room-domain D (rooms: --rates are groupchat messages/s)\n");
   std::exit(2);
 }
 
@@ -81,6 +85,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--groups") a.groups = std::stoi(v());
     else if (k == "--contacts") a.contacts = std::stoi(v());
     else if (k == "--presence-rate") a.presence_rate = std::stod(v());
+    else if (k == "--rooms") a.rooms = std::stoi(v());
+    else if (k == "--occupants") a.occupants = std::stoi(v());
+    else if (k == "--room-domain") a.room_domain = v();
     else if (k == "--server-pid") a.server_pid = static_cast<pid_t>(std::stoi(v()));
     else if (k == "--label") a.label = v();
     else if (k == "--source-addresses") a.source_addresses = std::stoi(v());
@@ -218,6 +225,7 @@ class Bench {
     else if (a_.scenario == "idle") co_await idle();
     else if (a_.scenario == "messages") co_await messages();
     else if (a_.scenario == "presence") co_await presence();
+    else if (a_.scenario == "rooms") co_await rooms();
     else if (a_.scenario == "register") co_await register_accounts();
     else usage();
   }
@@ -714,6 +722,168 @@ class Bench {
     meter.put(j);
     emit(j);
     ph = nullptr;
+    for (auto& c : cl) c->send("</stream:stream>");
+    co_await sleep(0.5);
+    for (auto& c : cl) c->close_now();
+  }
+
+  // ---- scenario 5: room fan-out (XEP-0045) --------------------------------------------------
+  // R rooms of K occupants. Occupant 0 of each room creates it and unlocks it as an instant room
+  // (§10.1.2), then the others join without history (§7.2.15: maxstanzas='0'). Each phase sends
+  // groupchat messages at an offered rate, round robin over all occupants; every occupant,
+  // the sender too (§7.4), must receive each message of its room exactly once.
+  awaitable<void> rooms() {
+    const int k = a_.occupants, n = a_.rooms * k;
+    std::vector<std::shared_ptr<Client>> cl(n);
+    std::vector<int> joined(n, 0);  // 1: self-presence (status 110) seen; -1: refused
+    std::vector<int> unlocked(a_.rooms, 0);
+    auto room_of = [&](int i) { return "bench-room-" + std::to_string(i / k) + "@" + a_.room_domain; };
+    struct RoomPhase {
+      int id = 0;
+      std::int64_t sent = 0, delivered = 0, dup = 0, errors = 0;
+      std::vector<std::vector<std::uint8_t>> seen;  // per receiver x sender in its room: by seq
+      std::vector<std::int64_t> latency_ns;
+    };
+    RoomPhase* ph = nullptr;
+    auto on_element = [&](Client& self, std::string_view el) {
+      int me = self.index;
+      std::string_view name = xml::name(el);
+      if (name == "presence") {
+        if (xml::attr(el, "type") == "error") joined[me] = -1;
+        else if (xml::has(el, "code='110'") || xml::has(el, "code=\"110\"")) joined[me] = 1;
+        return;
+      }
+      if (name == "iq" && xml::attr(el, "id") == "unlock") {
+        unlocked[me / k] = xml::attr(el, "type") == "result" ? 1 : -1;
+        return;
+      }
+      if (name != "message" || !ph) return;
+      if (xml::attr(el, "type") == "error") {
+        ++ph->errors;
+        return;
+      }
+      int p = 0, s = 0;
+      long long q = 0, t = 0;
+      std::string body(xml::child_text(el, "body"));
+      if (std::sscanf(body.c_str(), "%d %d %lld %lld", &p, &s, &q, &t) != 4 || p != ph->id) return;
+      if (s < 0 || s >= n || s / k != me / k) return;
+      auto& seen = ph->seen[static_cast<std::size_t>(me) * k + s % k];
+      if (static_cast<std::size_t>(q) >= seen.size()) seen.resize(std::max<std::size_t>(q + 1, seen.size() * 2));
+      if (seen[q]) {
+        ++ph->dup;
+        return;
+      }
+      seen[q] = 1;
+      ++ph->delivered;
+      ph->latency_ns.push_back(now_ns() - t);
+    };
+    auto join = [&](int i) {
+      cl[i]->send("<presence to='" + room_of(i) + "/n" + std::to_string(i % k) +
+                  "'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+    };
+    auto keep = [&](std::shared_ptr<Client> c) -> awaitable<void> {
+      cl[c->index] = c;
+      c->start_reader(on_element);
+      c->send("<presence/>");
+      co_return;
+    };
+    auto st = co_await logins(n, a_.concurrency, [&](int i) { return options(a_.first + i, "r", mech()); }, keep, 60);
+    auto setup_failed = [&](const std::string& why) {
+      Json j = base("setup");
+      j.str("status", "failed").str("reason", why).num("logins_ok", st.ok).raw("errors", errors_json(st.errors));
+      emit(j);
+      for (auto& c : cl)
+        if (c) c->close_now();
+    };
+    if (st.ok != n) co_return setup_failed("logins");
+    Meter setup(a_.server_pid);
+    setup.start();
+    auto wait_until = [&](auto done) -> awaitable<bool> {
+      std::int64_t end = now_ns() + 30'000'000'000;
+      while (!done() && now_ns() < end) co_await sleep(0.01);
+      co_return done();
+    };
+    for (int r = 0; r < a_.rooms; ++r) join(r * k);
+    bool owners = co_await wait_until([&] {
+      for (int r = 0; r < a_.rooms; ++r)
+        if (joined[r * k] == 0) return false;
+      return true;
+    });
+    if (!owners || std::count(joined.begin(), joined.end(), -1)) co_return setup_failed("room creation");
+    for (int r = 0; r < a_.rooms; ++r)
+      cl[r * k]->send("<iq type='set' id='unlock' to='" + room_of(r * k) +
+                      "'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+                      "type='submit'/></query></iq>");
+    bool open = co_await wait_until([&] { return std::count(unlocked.begin(), unlocked.end(), 0) == 0; });
+    if (!open || std::count(unlocked.begin(), unlocked.end(), -1)) co_return setup_failed("instant room configuration");
+    for (int i = 0; i < n; ++i)
+      if (i % k) join(i);
+    bool all = co_await wait_until([&] { return std::count(joined.begin(), joined.end(), 0) == 0; });
+    setup.stop();
+    if (!all || std::count(joined.begin(), joined.end(), -1)) co_return setup_failed("joins");
+    {
+      Json j = base("setup");
+      j.str("status", "ok").num("rooms", a_.rooms).num("occupants", k).num("joins_per_server_cpu_s",
+                                                                          setup.server_cpu() > 0 ? n / setup.server_cpu() : 0);
+      setup.put(j);
+      emit(j);
+    }
+    co_await sleep(a_.settle);
+    int phase_id = 0;
+    std::vector<std::int64_t> seq(n, 0);
+    for (double rate : a_.rates) {
+      if (rate <= 0) continue;  // open loop only: a closed loop over fan-out measures the client
+      RoomPhase phase;
+      phase.id = ++phase_id;
+      phase.seen.assign(static_cast<std::size_t>(n) * k, {});
+      phase.latency_ns.reserve(static_cast<std::size_t>(rate * a_.duration * k * 1.1));
+      ph = &phase;
+      Meter meter(a_.server_pid);
+      meter.start();
+      std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(a_.duration * 1e9), next = 0;
+      asio::steady_timer tick(io_);
+      while (now_ns() < t_end) {
+        auto due = static_cast<std::int64_t>(rate * (now_ns() - t0) / 1e9);
+        while (phase.sent < due) {
+          // Round robin over rooms first, so every room is busy at any rate.
+          int room = static_cast<int>(next % a_.rooms), member = static_cast<int>((next / a_.rooms) % k);
+          int s = room * k + member;
+          ++next;
+          cl[s]->send("<message type='groupchat' to='" + room_of(s) + "'><body>" + std::to_string(phase.id) + " " +
+                      std::to_string(s) + " " + std::to_string(seq[s]++) + " " + std::to_string(now_ns()) +
+                      "</body></message>");
+          ++phase.sent;
+        }
+        tick.expires_after(std::chrono::microseconds(500));
+        error_code ec;
+        co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      double send_wall = (now_ns() - t0) / 1e9;
+      std::int64_t expected = phase.sent * k;
+      co_await drain([&] { return phase.delivered; }, expected);
+      meter.stop();
+      auto lat = percentiles_ms(phase.latency_ns);
+      Json j = base("fanout");
+      j.num("rooms", a_.rooms)
+          .num("occupants", k)
+          .num("offered_rate", rate)
+          .num("sent", static_cast<double>(phase.sent))
+          .num("send_rate", phase.sent / send_wall)
+          .num("expected_deliveries", static_cast<double>(expected))
+          .num("delivered", static_cast<double>(phase.delivered))
+          .num("lost", static_cast<double>(expected - phase.delivered))
+          .num("duplicated", static_cast<double>(phase.dup))
+          .num("errors", static_cast<double>(phase.errors))
+          .num("messages_per_server_cpu_s", meter.server_cpu() > 0 ? phase.sent / meter.server_cpu() : 0)
+          .num("delivered_per_server_cpu_s", meter.server_cpu() > 0 ? phase.delivered / meter.server_cpu() : 0);
+      put_latency(j, "latency", lat);
+      meter.put(j);
+      emit(j);
+      for (int i = 0; i < n; ++i) seq[i] = 0;
+      ph = nullptr;
+      co_await sleep(1);
+      if (out_of_time()) break;
+    }
     for (auto& c : cl) c->send("</stream:stream>");
     co_await sleep(0.5);
     for (auto& c : cl) c->close_now();

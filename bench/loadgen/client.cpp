@@ -13,6 +13,25 @@ namespace loadgen {
 
 namespace {
 constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
+constexpr std::string_view kFramingNs = "urn:ietf:params:xml:ns:xmpp-framing";  // RFC 7395 §3.3
+// What the scanner is given at the start of each WebSocket "stream": it cuts a stream into
+// top-level elements, and over WebSocket every message is one (RFC 7395 §3.3.3).
+constexpr std::string_view kScannerHeader =
+    "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+
+// RFC 7395 §3.3.3: without a stream wrapper every element declares its namespace; stanzas the
+// scenarios write as on TCP get xmlns='jabber:client'.
+std::string qualified(std::string_view el) {
+  for (std::string_view stanza : {"<message", "<presence", "<iq"}) {
+    if (!el.starts_with(stanza) || el.size() == stanza.size()) continue;
+    char next = el[stanza.size()];
+    if (next != ' ' && next != '>' && next != '/') continue;
+    std::string_view start = el.substr(0, el.find('>'));
+    if (start.find("xmlns=") != std::string_view::npos) break;
+    return std::string(stanza) + " xmlns='jabber:client'" + std::string(el.substr(stanza.size()));
+  }
+  return std::string(el);
+}
 
 bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
@@ -47,14 +66,26 @@ void Client::close_now() {
   sock_.close(ec);
 }
 
-void Client::send_header() {
+void Client::begin_stream() {
+  scanner_.reset();
+  if (ws_) {
+    scanner_.feed(kScannerHeader.data(), kScannerHeader.size());
+    send("<open xmlns='" + std::string(kFramingNs) + "' to='" + opt_.domain + "' version='1.0'/>");  // §3.3.1
+    return;
+  }
   send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='" +
        opt_.domain + "' version='1.0'>");
 }
 
 void Client::send(std::string_view data) {
   if (closed_) return;
-  out_.append(data);
+  if (ws_) {
+    // §3.3.3: one complete element per message; §3.3.4: <close/> ends the stream.
+    if (data == "</stream:stream>") ws_out_.push_back("<close xmlns='" + std::string(kFramingNs) + "'/>");
+    else ws_out_.push_back(qualified(data));
+  } else {
+    out_.append(data);
+  }
   if (!writing_) {
     writing_ = true;
     asio::co_spawn(io_, [self = shared_from_this()]() { return self->write_loop(); }, asio::detached);
@@ -63,6 +94,15 @@ void Client::send(std::string_view data) {
 
 awaitable<void> Client::write_loop() {
   error_code ec;
+  while (ws_ && !ws_out_.empty() && !closed_) {
+    inflight_ = std::move(ws_out_.front());
+    ws_out_.pop_front();
+    co_await ws_->async_write(asio::buffer(inflight_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      fail("write: " + ec.message());
+      break;
+    }
+  }
   while (!out_.empty() && !closed_) {
     inflight_.swap(out_);
     out_.clear();
@@ -78,9 +118,25 @@ awaitable<void> Client::write_loop() {
   writing_ = false;
 }
 
-awaitable<std::size_t> Client::read_some(char* p, std::size_t n, error_code& ec) {
-  if (tls_) co_return co_await tls_->async_read_some(asio::buffer(p, n), asio::redirect_error(asio::use_awaitable, ec));
-  co_return co_await sock_.async_read_some(asio::buffer(p, n), asio::redirect_error(asio::use_awaitable, ec));
+awaitable<bool> Client::fill(error_code& ec) {
+  if (ws_) {
+    ws_in_.clear();
+    co_await ws_->async_read(ws_in_, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    std::string_view msg(static_cast<const char*>(ws_in_.data().data()), ws_in_.size());
+    static const bool debug = std::getenv("LOADGEN_DEBUG") != nullptr;
+    if (debug) std::fprintf(stderr, "[%d] ws<< %.*s\n", index, static_cast<int>(msg.size()), msg.data());
+    // The server's <open/> is its stream header (nothing for the scanner); its <close/> ends the
+    // stream as </stream:stream> would.
+    if (msg.starts_with("<close")) scanner_.feed("</stream:stream>", 16);
+    else if (!msg.starts_with("<open")) scanner_.feed(msg.data(), msg.size());
+    co_return true;
+  }
+  std::size_t n = tls_ ? co_await tls_->async_read_some(asio::buffer(rbuf_), asio::redirect_error(asio::use_awaitable, ec))
+                       : co_await sock_.async_read_some(asio::buffer(rbuf_), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return false;
+  scanner_.feed(rbuf_.data(), n);
+  co_return true;
 }
 
 awaitable<Client::Event> Client::next_event() {
@@ -93,12 +149,10 @@ awaitable<Client::Event> Client::next_event() {
       co_return ev;
     }
     error_code ec;
-    std::size_t n = co_await read_some(rbuf_.data(), rbuf_.size(), ec);
-    if (ec) {
+    if (!co_await fill(ec)) {
       fail("read: " + ec.message());
       break;
     }
-    scanner_.feed(rbuf_.data(), n);
   }
   ev.kind = StreamScanner::Event::stream_close;
   co_return ev;
@@ -147,11 +201,23 @@ awaitable<bool> Client::login() {
   co_await sock_.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return fail("connect: " + ec.message());
   sock_.set_option(tcp::no_delay(true), ec);
+  if (!opt_.websocket_path.empty()) {
+    // RFC 7395 §3.1: the opening handshake asks for the "xmpp" subprotocol.
+    ws_ = std::make_unique<websocket::stream<tcp::socket&>>(sock_);
+    ws_->set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+      req.set(beast::http::field::sec_websocket_protocol, "xmpp");
+    }));
+    websocket::response_type res;
+    co_await ws_->async_handshake(res, opt_.domain, opt_.websocket_path, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return fail("WebSocket handshake: " + ec.message());
+    if (res[beast::http::field::sec_websocket_protocol] != "xmpp") co_return fail("WebSocket: no xmpp subprotocol");
+    ws_->text(true);
+  }
 
-  send_header();
+  begin_stream();
   std::string features;
   if (!co_await expect_features(features)) co_return false;
-  if (opt_.starttls) {
+  if (opt_.starttls && !ws_) {
     if (!xml::has(features, "<starttls")) co_return fail("no STARTTLS offered");
     send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     Event ev = co_await next_event();
@@ -162,13 +228,11 @@ awaitable<bool> Client::login() {
     SSL_set_tlsext_host_name(tls_->native_handle(), opt_.domain.c_str());
     co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail("TLS handshake: " + ec.message());
-    scanner_.reset();
-    send_header();
+    begin_stream();
     if (!co_await expect_features(features)) co_return false;
   }
   if (!co_await authenticate(features)) co_return false;
-  scanner_.reset();
-  send_header();
+  begin_stream();
   if (!co_await expect_features(features)) co_return false;
   if (!co_await bind(features)) co_return false;
   login_ns_ = now_ns() - t0;
@@ -308,9 +372,7 @@ awaitable<void> Client::read_loop(ElementHandler handler, std::function<void(Cli
     }
     if (kind == StreamScanner::Event::stream_open) continue;
     error_code ec;
-    std::size_t n = co_await read_some(rbuf_.data(), rbuf_.size(), ec);
-    if (ec) break;
-    scanner_.feed(rbuf_.data(), n);
+    if (!co_await fill(ec)) break;
   }
   close_now();
   if (on_close) on_close(*this);
@@ -331,9 +393,7 @@ awaitable<void> Client::close_gracefully(std::chrono::milliseconds wait) {
     if (kind == StreamScanner::Event::stream_close) break;
     if (kind != StreamScanner::Event::none) continue;
     error_code ec;
-    std::size_t n = co_await read_some(rbuf_.data(), rbuf_.size(), ec);
-    if (ec) break;
-    scanner_.feed(rbuf_.data(), n);
+    if (!co_await fill(ec)) break;
   }
   t.cancel();
   close_now();

@@ -1,8 +1,11 @@
 // One XMPP client connection of the load generator: RFC 6120 stream, optional STARTTLS (§5),
 // SASL (§6: ANONYMOUS, PLAIN, SCRAM-SHA-1/-256), resource binding (§7), then a reader loop
 // handing each top-level element to the scenario and a writer that coalesces what is queued.
+// Or the same over WebSocket (RFC 7395): <open/> and <close/> instead of the stream header and
+// its end tag, one element per WebSocket message, each written as its own message.
 #pragma once
 #include <array>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +27,7 @@ struct ClientOptions {
   bool starttls = false;
   asio::ssl::context* tls_ctx = nullptr;
   std::string source_address;  // optional local address (another 127.x.y.z for more ports)
+  std::string websocket_path;  // e.g. "/xmpp-websocket": RFC 7395 over plain HTTP (loopback)
   std::chrono::milliseconds login_timeout{30000};
 };
 
@@ -47,6 +51,7 @@ class Client : public std::enable_shared_from_this<Client> {
   const std::string& error() const { return error_; }
   const std::string& mechanism() const { return mechanism_; }
   bool tls() const { return tls_ != nullptr; }
+  bool websocket() const { return ws_ != nullptr; }
   bool closed() const { return closed_; }
   std::int64_t login_ns() const { return login_ns_; }
   int index = -1;  // the scenario's number for this client
@@ -57,13 +62,14 @@ class Client : public std::enable_shared_from_this<Client> {
     std::string element;
   };
   awaitable<Event> next_event();
-  awaitable<std::size_t> read_some(char* p, std::size_t n, error_code& ec);
+  // Reads what the connection has next into the scanner; false at its end.
+  awaitable<bool> fill(error_code& ec);
+  void begin_stream();  // the stream header (TCP) or <open/> (WebSocket), again after a restart
   awaitable<bool> expect_features(std::string& features);
   awaitable<bool> authenticate(const std::string& features);
   awaitable<bool> bind(const std::string& features);
   awaitable<void> write_loop();
   awaitable<void> read_loop(ElementHandler handler, std::function<void(Client&)> on_close);
-  void send_header();
   bool fail(std::string why);
   void answer_server_iq(std::string_view el);
 
@@ -71,6 +77,9 @@ class Client : public std::enable_shared_from_this<Client> {
   ClientOptions opt_;
   tcp::socket sock_;
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
+  std::unique_ptr<websocket::stream<tcp::socket&>> ws_;
+  beast::flat_buffer ws_in_;
+  std::deque<std::string> ws_out_;  // whole elements, one message each
   StreamScanner scanner_;
   std::array<char, 8192> rbuf_{};
   std::string out_, inflight_;

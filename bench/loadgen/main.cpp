@@ -30,6 +30,7 @@ struct Args {
   std::string domain = "localhost", anon_domain = "guest.localhost";
   std::string mech = "scram";  // anonymous | plain | scram
   bool starttls = false;
+  std::string websocket;  // a path such as /xmpp-websocket: RFC 7395 instead of TCP
   std::string user_prefix = "u", password = "bench-password";
   int first = 0, users = 100, count = 1000, concurrency = 50;
   double duration = 10, drain = 10, settle = 3;
@@ -48,7 +49,7 @@ struct Args {
   std::fprintf(stderr,
                "usage: xmppd-loadgen --scenario login|idle|messages|presence|rooms|register --port P [options]\n"
                "  --address A (loopback only) --domain D --anon-domain D --server-pid PID --label L\n"
-               "  --mech anonymous|plain|scram --starttls --user-prefix u --password pw --first N --users N\n"
+               "  --mech anonymous|plain|scram --starttls | --websocket PATH --user-prefix u --password pw --first N --users N\n"
                "  --count N --concurrency K --duration S --drain S --settle S --source-addresses N\n"
                "  --pairs P --rates 2000,10000,0 (0 = closed loop) --window W\n"
                "  --groups G --contacts M --presence-rate R --max-seconds S\n"
@@ -71,6 +72,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--anon-domain") a.anon_domain = v();
     else if (k == "--mech") a.mech = v();
     else if (k == "--starttls") a.starttls = true;
+    else if (k == "--websocket") a.websocket = v();
     else if (k == "--user-prefix") a.user_prefix = v();
     else if (k == "--password") a.password = v();
     else if (k == "--first") a.first = std::stoi(v());
@@ -236,6 +238,7 @@ class Bench {
     j.str("scenario", a_.scenario).str("phase", phase);
     if (!a_.label.empty()) j.str("label", a_.label);
     j.boolean("starttls", a_.starttls);
+    j.str("transport", a_.websocket.empty() ? "tcp" : "websocket");
     return j;
   }
   void emit(const Json& j) {
@@ -255,6 +258,7 @@ class Bench {
     o.password = a_.password;
     o.resource = resource;
     o.starttls = a_.starttls;
+    o.websocket_path = a_.websocket;
     o.tls_ctx = &tls_ctx_;
     if (a_.source_addresses > 1) o.source_address = "127.0.0." + std::to_string(1 + (i % a_.source_addresses));
     return o;

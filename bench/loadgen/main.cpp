@@ -282,6 +282,20 @@ class Bench {
   }
   bool out_of_time() const { return (now_ns() - started_) / 1e9 > a_.max_seconds; }
 
+  // Open loop: the schedule is fixed by the clock, whatever the server does. `send_next` is
+  // called until rate × elapsed time have been sent, for `seconds`.
+  awaitable<void> paced(double rate, double seconds, std::function<void()> send_next) {
+    asio::steady_timer tick(io_);
+    std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(seconds * 1e9), sent = 0;
+    while (now_ns() < t_end) {
+      auto due = static_cast<std::int64_t>(rate * (now_ns() - t0) / 1e9);
+      for (; sent < due; ++sent) send_next();
+      tick.expires_after(std::chrono::microseconds(500));
+      error_code ec;
+      co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
   // Runs `n` logins with at most `k` at once; `make(i)` gives the options, `after(client)` runs
   // once a login succeeded (it may keep the client). Stops starting new ones after `limit_s`.
   struct LoginStats {
@@ -498,24 +512,14 @@ class Bench {
       Meter meter(a_.server_pid);
       meter.start();
       phase.sending = true;
-      std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(a_.duration * 1e9);
+      std::int64_t t0 = now_ns();
       if (phase.closed_loop) {
         for (int w = 0; w < a_.window; ++w)
           for (int s = 0; s < n; ++s) send_one(s);
         co_await sleep(a_.duration);
       } else {
-        // Open loop: the schedule is fixed by the clock, whatever the server does.
-        asio::steady_timer tick(io_);
         std::int64_t next_sender = 0;
-        while (true) {
-          std::int64_t now = now_ns();
-          if (now >= t_end) break;
-          auto due = static_cast<std::int64_t>(rate * (now - t0) / 1e9);
-          while (phase.sent < due) send_one(static_cast<int>(next_sender++ % n));
-          tick.expires_after(std::chrono::microseconds(500));
-          error_code ec;
-          co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
+        co_await paced(rate, a_.duration, [&] { send_one(static_cast<int>(next_sender++ % n)); });
       }
       phase.sending = false;
       double send_wall = (now_ns() - t0) / 1e9;
@@ -688,23 +692,15 @@ class Bench {
     std::vector<std::int64_t> seq(n, 0);
     Meter meter(a_.server_pid);
     meter.start();
-    std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(a_.duration * 1e9);
-    asio::steady_timer tick(io_);
-    std::int64_t next = 0;
+    std::int64_t t0 = now_ns(), next = 0;
     static const char* kShow[] = {"away", "chat", "dnd", "xa"};
-    while (now_ns() < t_end) {
-      auto due = static_cast<std::int64_t>(a_.presence_rate * (now_ns() - t0) / 1e9);
-      while (phase.updates < due) {
-        int s = static_cast<int>(next++ % n);
-        std::int64_t q = seq[s]++;
-        cl[s]->send(std::string("<presence><show>") + kShow[q % 4] + "</show><status>1 " + std::to_string(s) + " " +
-                    std::to_string(q) + " " + std::to_string(now_ns()) + "</status></presence>");
-        ++phase.updates;
-      }
-      tick.expires_after(std::chrono::microseconds(500));
-      error_code ec;
-      co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+    co_await paced(a_.presence_rate, a_.duration, [&] {
+      int s = static_cast<int>(next++ % n);
+      std::int64_t q = seq[s]++;
+      cl[s]->send(std::string("<presence><show>") + kShow[q % 4] + "</show><status>1 " + std::to_string(s) + " " +
+                  std::to_string(q) + " " + std::to_string(now_ns()) + "</status></presence>");
+      ++phase.updates;
+    });
     double send_wall = (now_ns() - t0) / 1e9;
     std::int64_t expected = phase.updates * m;
     co_await drain([&] { return phase.delivered; }, expected);
@@ -844,24 +840,17 @@ class Bench {
       ph = &phase;
       Meter meter(a_.server_pid);
       meter.start();
-      std::int64_t t0 = now_ns(), t_end = t0 + static_cast<std::int64_t>(a_.duration * 1e9), next = 0;
-      asio::steady_timer tick(io_);
-      while (now_ns() < t_end) {
-        auto due = static_cast<std::int64_t>(rate * (now_ns() - t0) / 1e9);
-        while (phase.sent < due) {
-          // Round robin over rooms first, so every room is busy at any rate.
-          int room = static_cast<int>(next % a_.rooms), member = static_cast<int>((next / a_.rooms) % k);
-          int s = room * k + member;
-          ++next;
-          cl[s]->send("<message type='groupchat' to='" + room_of(s) + "'><body>" + std::to_string(phase.id) + " " +
-                      std::to_string(s) + " " + std::to_string(seq[s]++) + " " + std::to_string(now_ns()) +
-                      "</body></message>");
-          ++phase.sent;
-        }
-        tick.expires_after(std::chrono::microseconds(500));
-        error_code ec;
-        co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      }
+      std::int64_t t0 = now_ns(), next = 0;
+      co_await paced(rate, a_.duration, [&] {
+        // Round robin over rooms first, so every room is busy at any rate.
+        int room = static_cast<int>(next % a_.rooms), member = static_cast<int>((next / a_.rooms) % k);
+        int s = room * k + member;
+        ++next;
+        cl[s]->send("<message type='groupchat' to='" + room_of(s) + "'><body>" + std::to_string(phase.id) + " " +
+                    std::to_string(s) + " " + std::to_string(seq[s]++) + " " + std::to_string(now_ns()) +
+                    "</body></message>");
+        ++phase.sent;
+      });
       double send_wall = (now_ns() - t0) / 1e9;
       std::int64_t expected = phase.sent * k;
       co_await drain([&] { return phase.delivered; }, expected);

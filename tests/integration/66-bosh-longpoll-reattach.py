@@ -62,7 +62,7 @@ def test():
         c = bp.Bosh(port)
         c.create()
         c.login_plain("alice", "alice-Pass-1", resource="raw")
-        poll = pool.submit(c.send)
+        poll = pool.submit(c.send, "", c.take_rid())
         bob.send_message(mto=a + "/raw", mbody="Wiadomość na długie odpytywanie", mtype="chat")
         run(bob.sync())
         got = poll.result(timeout=30)
@@ -71,8 +71,9 @@ def test():
 
         # hold='1' (§8): a request carrying a message releases the held poll at once, and is
         # itself answered by bob's reply.
-        poll = pool.submit(c.send)
-        sending = pool.submit(c.send, "<message xmlns='jabber:client' to='%s' type='chat'><body>pytanie</body></message>" % b)
+        poll = pool.submit(c.send, "", c.take_rid())
+        question = "<message xmlns='jabber:client' to='%s' type='chat'><body>pytanie</body></message>" % b
+        sending = pool.submit(c.send, question, c.take_rid())
         released = poll.result(timeout=30)
         assert bp.terminal(released) is None, bp.ET.tostring(released)
         got = run(bob.next_message())
@@ -85,7 +86,7 @@ def test():
         assert body_of(answered.find(bp.q(bp.NS_CLIENT, "message"))) == "odpowiedź", bp.ET.tostring(answered)
 
         # §10: a pause answers the held request and itself at once, without payloads.
-        poll = pool.submit(c.send)
+        poll = pool.submit(c.send, "", c.take_rid())
         paused = c.send(pause="3")
         assert bp.terminal(paused) is None and bp.payloads(paused) == [], bp.ET.tostring(paused)
         assert bp.terminal(poll.result(timeout=30)) is None
@@ -112,7 +113,8 @@ def test():
             page2 = NodeClient("strophe_bosh_client.mjs", {"service": service, "attach": frozen, "wait": 10, "hold": 1})
             clients.append(page2)
             ev = page2.expect(online_or_error, describe="attached")
-            assert ev.get("status") == "ATTACHED" and ev.get("online") == a + "/web", ev
+            assert ev.get("online") == a + "/web", ev
+            page2.expect(lambda e: e.get("status") == "ATTACHED", describe="strophe.js attached")
             bob.send_message(mto=a + "/web", mbody="Czy strona się przeładowała?", mtype="chat")
             run(bob.sync())
             ev = page2.expect(lambda e: "message" in e, describe="a message on the reloaded page")

@@ -116,8 +116,8 @@ def build(p, server):
 
     def held_polls_too_fast(i):
         s = fresh()  # hold='1', requests='2'
-        first = pool.submit(s.send)
-        second = pool.submit(s.send)  # releases the first: let through once (a reloaded page)
+        first = pool.submit(s.send, "", s.take_rid())
+        second = pool.submit(s.send, "", s.take_rid())  # releases the first: let through once (a reloaded page)
         assert bp.terminal(first.result(timeout=rx.TIMEOUT)) is None
         expect(s.send(), "policy-violation")  # and again: a client polling in a loop (§11)
         expect(second.result(timeout=rx.TIMEOUT), "policy-violation")

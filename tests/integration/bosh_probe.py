@@ -127,6 +127,12 @@ class Bosh:
             self.sid = a.body.get("sid")
         return a.body
 
+    def take_rid(self):
+        """The next rid, taken now: for a request sent from another thread, so that requests get
+        their rids in the order the test means, not in the order threads happen to run."""
+        self.rid += 1
+        return self.rid - 1
+
     def send(self, inner="", rid=None, timeout=None, **attrs):
         """The next request (or one with the given rid); its answer's <body/>."""
         text = self.body_xml(inner, rid=rid, **attrs)

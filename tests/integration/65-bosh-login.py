@@ -10,6 +10,7 @@
 import asyncio
 import json
 import os
+import tempfile
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -66,10 +67,13 @@ def eventually(check, what, timeout=20):
 
 
 def test():
-    extra = '\n[components."%s"]\nsecret_file = "chat.secret"\n' % CHAT
+    # The secret exists before the server's directory does: `xmppctl migrate` (MariaDB) reads
+    # the configuration with it.
+    secret = tempfile.NamedTemporaryFile("w", suffix=".secret", delete=False)
+    secret.write(SECRET + "\n")
+    secret.close()
+    extra = '\n[components."%s"]\nsecret_file = "%s"\n' % (CHAT, secret.name)
     server = h.Server(channel_binding=False, extra_config=extra, extra_listeners=[{"type": "http", "tls": "none"}])
-    with open(os.path.join(server.dir, "chat.secret"), "w") as f:
-        f.write(SECRET + "\n")
     with server:
         port = server.extra_port(0)
         service = "http://127.0.0.1:%d/http-bind" % port
@@ -148,6 +152,7 @@ def test():
         log = server.log_text()
         assert "Dzień dobry przez BOSH" not in log and "fundusz" not in log, "a message body is in the server log"
         assert server.alive()
+    os.unlink(secret.name)
 
 
 if __name__ == "__main__":

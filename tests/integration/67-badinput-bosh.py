@@ -88,7 +88,7 @@ def build(p, server):
         s.send(to=h.GUEST, xmpp__restart="true")
         s.send("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='%s'/></iq>" % bp.NS_BIND)
         expect(s.send(rid=first_rid), "item-not-found")  # no longer kept
-    p.run("23 replayed rid", rid_replayed, reps=300)
+    p.run("23 replayed rid", rid_replayed)
 
     def pending(s, rid):
         """rid sent twice: the server keeps the second copy waiting (a re-sent request, §14.3)
@@ -106,7 +106,7 @@ def build(p, server):
         expect(s.send(), "policy-violation")  # a third request at once with requests='2'
         for f in waiting:
             expect(f.result(timeout=rx.TIMEOUT), "policy-violation")
-    p.run("23 more than 'requests' at once", too_many_at_once, reps=300, workers=4)
+    p.run("23 more than 'requests' at once", too_many_at_once, workers=4)
 
     def polling_too_fast(i):
         s = fresh(wait=0)  # §12: a polling session
@@ -121,7 +121,7 @@ def build(p, server):
         assert bp.terminal(first.result(timeout=rx.TIMEOUT)) is None
         expect(s.send(), "policy-violation")  # and again: a client polling in a loop (§11)
         expect(second.result(timeout=rx.TIMEOUT), "policy-violation")
-    p.run("23 empty polls too fast (hold=1)", held_polls_too_fast, reps=300, workers=4)
+    p.run("23 empty polls too fast (hold=1)", held_polls_too_fast, workers=4)
 
     malformed = {
         "not XML": "das ist kein XML",
@@ -138,24 +138,24 @@ def build(p, server):
             a = bp.post(port, text)
             assert a.status == 200 and a.body is not None, (a.status, a.text)
             expect(a.body, "bad-request")
-        p.run("23 malformed: " + name, malformed_body, reps=200)
+        p.run("23 malformed: " + name, malformed_body)
 
     def text_in_wrapper(i):
         s = fresh()
         expect(s.send("text where only elements may be"), "bad-request")
         expect(s.send(), "item-not-found")
-    p.run("23 malformed: text in the wrapper", text_in_wrapper, reps=300)
+    p.run("23 malformed: text in the wrapper", text_in_wrapper)
 
     def over_budget(i):
         s = fresh()  # pre-authentication: 16 KiB stanzas
         big = "<message xmlns='jabber:client' to='x@localhost'><body>%s</body></message>" % ("x" * 20000)
         expect(s.send(big), "policy-violation")
         expect(s.send(), "item-not-found")
-    p.run("23 body over the stanza budget", over_budget, reps=300)
+    p.run("23 body over the stanza budget", over_budget)
 
     def over_http_limit(i):
         assert bp.announce_body(port, 400 * 1024) == 413
-    p.run("23 body over every budget", over_http_limit, reps=100)
+    p.run("23 body over every budget", over_http_limit)
 
     def foreign_origin(i):
         s = bp.Bosh(port)
@@ -168,7 +168,7 @@ def build(p, server):
         s.sid, s.origin = ok.body.get("sid"), ORIGIN
         s.rid += 1
         expect(s.terminate(), "")
-    p.run("23 foreign Origin", foreign_origin, reps=300)
+    p.run("23 foreign Origin", foreign_origin)
 
     def methods(i):
         pre = bp.post(port, "", method="OPTIONS", origin=ORIGIN,
@@ -176,7 +176,7 @@ def build(p, server):
         assert pre.status == 204 and pre.header("Access-Control-Allow-Origin") == ORIGIN, (pre.status, pre.headers)
         assert "POST" in pre.header("Access-Control-Allow-Methods"), pre.headers
         assert bp.post(port, "", method="GET").status == 405
-    p.run("23 pre-flight and GET", methods, reps=100)
+    p.run("23 pre-flight and GET", methods)
 
     def no_version(i):
         s = bp.Bosh(port)

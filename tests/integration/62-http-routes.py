@@ -56,13 +56,16 @@ def test():
         status, hdrs, body = get(plain, "/.well-known/host-meta", {"Host": "localhost:%d" % plain})
         assert status == 200 and hdrs["content-type"].startswith("application/xrd+xml"), (status, hdrs)
         links = {l.get("rel"): l.get("href") for l in ET.fromstring(body).findall(XRD + "Link")}
-        assert links == {"urn:xmpp:alt-connections:websocket": "ws://localhost:%d/xmpp-websocket" % plain}, links
+        assert links == {"urn:xmpp:alt-connections:websocket": "ws://localhost:%d/xmpp-websocket" % plain,
+                         "urn:xmpp:alt-connections:xbosh": "http://localhost:%d/http-bind" % plain}, links
         assert "access-control-allow-origin" not in hdrs, hdrs
 
         status, hdrs, body = get(plain, "/.well-known/host-meta.json", {"Host": "localhost", "Origin": ORIGIN})
         assert status == 200 and hdrs["content-type"] == "application/json", (status, hdrs)
         assert json.loads(body) == {"links": [{"rel": "urn:xmpp:alt-connections:websocket",
-                                               "href": "ws://localhost/xmpp-websocket"}]}, body
+                                               "href": "ws://localhost/xmpp-websocket"},
+                                              {"rel": "urn:xmpp:alt-connections:xbosh",
+                                               "href": "http://localhost/http-bind"}]}, body
         assert hdrs.get("access-control-allow-origin") == ORIGIN, hdrs
         status, hdrs, _ = get(plain, "/.well-known/host-meta.json", {"Host": "localhost", "Origin": "https://evil.example"})
         assert status == 200 and "access-control-allow-origin" not in hdrs, hdrs
@@ -73,8 +76,10 @@ def test():
         # HTTPS: wss:// in host-meta; the public URL when one is configured.
         status, _, body = get(server.ports["http"], "/.well-known/host-meta.json", {"Host": "localhost:5443"}, tls=True)
         assert json.loads(body)["links"][0]["href"] == "wss://localhost:5443/xmpp-websocket", body
+        assert json.loads(body)["links"][1]["href"] == "https://localhost:5443/http-bind", body
         status, _, body = get(proxied, "/.well-known/host-meta.json", {"Host": "internal:80"})
         assert json.loads(body)["links"][0]["href"] == "wss://czat.fundusze.example/xmpp-websocket", body
+        assert json.loads(body)["links"][1]["href"] == "https://czat.fundusze.example/http-bind", body
 
         # /metrics: loopback is allowed by default; a TCP session and its stanzas are counted.
         b = server.adduser("bob", "bob-Pass-2")

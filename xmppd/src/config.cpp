@@ -230,7 +230,7 @@ Config load_config(const std::string& file) {
   Config c;
   c.path = fs::absolute(file).lexically_normal().string();
   fs::path base = fs::path(c.path).parent_path();
-  r.only_keys(root, "", {"server", "storage", "tls", "limits", "listeners", "hosts", "components"});
+  r.only_keys(root, "", {"server", "storage", "tls", "limits", "bosh", "listeners", "hosts", "components"});
 
   if (auto* s = r.table(root, "server", "")) {
     r.only_keys(*s, "server", {"log_level", "data_dir", "scram_iterations"});
@@ -319,6 +319,29 @@ Config load_config(const std::string& file) {
     l.storage_pending_max = int(r.integer(*s, "storage_pending_max", w, l.storage_pending_max, 1, 10'000'000));
     l.storage_pending_bytes = r.bytes(*s, "storage_pending_bytes", w, l.storage_pending_bytes);
     if (l.storage_pending_bytes < 64 * 1024) r.fail("limits.storage_pending_bytes", "must be at least 64KiB");
+  }
+
+  if (auto* s = r.table(root, "bosh", "")) {
+    BoshSettings& b = c.bosh;
+    const std::string w = "bosh";
+    r.only_keys(*s, w, {"max_wait", "max_hold", "inactivity", "polling", "max_pause"});
+    // XEP-0124 states these in whole seconds.
+    auto whole_seconds = [&](const char* key, std::chrono::seconds def, std::chrono::seconds min,
+                             std::chrono::seconds max) {
+      auto ms = r.duration(*s, key, w, def);
+      if (ms.count() % 1000 != 0) r.fail(w + "." + key, "expected whole seconds");
+      auto v = std::chrono::duration_cast<std::chrono::seconds>(ms);
+      if (v < min || v > max)
+        r.fail(w + "." + key, "must be between " + std::to_string(min.count()) + "s and " +
+                                  std::to_string(max.count()) + "s");
+      return v;
+    };
+    using std::chrono::seconds;
+    b.max_wait = whole_seconds("max_wait", b.max_wait, seconds(1), seconds(300));
+    b.max_hold = int(r.integer(*s, "max_hold", w, b.max_hold, 1, 2));
+    b.inactivity = whole_seconds("inactivity", b.inactivity, seconds(5), seconds(600));
+    b.polling = whole_seconds("polling", b.polling, seconds(0), seconds(60));
+    b.max_pause = whole_seconds("max_pause", b.max_pause, seconds(0), seconds(3600));
   }
 
   if (const toml::node* n = root.get("listeners")) {

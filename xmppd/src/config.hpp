@@ -70,6 +70,16 @@ struct Limits {
   std::uint64_t storage_pending_bytes = 64ull << 20;
 };
 
+// BOSH (XEP-0124, XEP-0206) at /http-bind on the HTTP listeners: what the session creation
+// response offers (XEP-0124 §7.2); docs/configuration.md [bosh].
+struct BoshSettings {
+  std::chrono::seconds max_wait{60};     // 'wait': the longest a request is held
+  int max_hold = 1;                      // 'hold': requests held at once ('requests' is hold + 1)
+  std::chrono::seconds inactivity{60};   // 'inactivity': no request held for this long ends the session
+  std::chrono::seconds polling{2};       // 'polling': the shortest interval between empty polls
+  std::chrono::seconds max_pause{120};   // 'maxpause' (XEP-0124 §10)
+};
+
 struct StorageSettings {
   std::string backend = "sqlite";
   std::string sqlite_path;
@@ -89,6 +99,7 @@ struct Config {
   std::string tls_certificate, tls_key;  // absolute paths
   StorageSettings storage;
   Limits limits;
+  BoshSettings bosh;
   std::vector<ListenerConfig> listeners;
   std::vector<HostConfig> hosts;
   std::vector<ComponentConfig> components;

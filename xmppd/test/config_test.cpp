@@ -136,3 +136,30 @@ BOOST_AUTO_TEST_CASE(storage_outage_settings_load_and_bad_ones_are_named) {
   BOOST_TEST(error_of("[limits]\nstorage_pending_max = 0\n" + kMinimal).find("limits.storage_pending_max") !=
              std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(bosh_settings_load_and_bad_ones_are_named) {
+  {
+    TempConfig c(kMinimal);
+    Config cfg = load_config(c.path);
+    BOOST_TEST(cfg.bosh.max_wait.count() == 60);  // XEP-0124 §7.1's recommended 'wait'
+    BOOST_TEST(cfg.bosh.max_hold == 1);
+    BOOST_TEST(cfg.bosh.inactivity.count() == 60);
+  }
+  {
+    TempConfig c(kMinimal + "\n[bosh]\nmax_wait = \"30s\"\nmax_hold = 2\ninactivity = \"2m\"\npolling = \"0s\"\n"
+                            "max_pause = \"0s\"\n");
+    Config cfg = load_config(c.path);
+    BOOST_TEST(cfg.bosh.max_wait.count() == 30);
+    BOOST_TEST(cfg.bosh.max_hold == 2);
+    BOOST_TEST(cfg.bosh.inactivity.count() == 120);
+    BOOST_TEST(cfg.bosh.polling.count() == 0);
+    BOOST_TEST(cfg.bosh.max_pause.count() == 0);
+  }
+  BOOST_TEST(error_of(kMinimal + "\n[bosh]\nhold = 1\n").find("bosh.hold: unknown key") != std::string::npos);
+  BOOST_TEST(error_of(kMinimal + "\n[bosh]\nmax_wait = \"1500ms\"\n").find("bosh.max_wait: expected whole seconds") !=
+             std::string::npos);
+  BOOST_TEST(error_of(kMinimal + "\n[bosh]\nmax_wait = \"0s\"\n").find("bosh.max_wait: must be between") !=
+             std::string::npos);
+  BOOST_TEST(error_of(kMinimal + "\n[bosh]\nmax_hold = 3\n").find("bosh.max_hold: must be between") !=
+             std::string::npos);
+}

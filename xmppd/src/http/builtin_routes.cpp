@@ -6,21 +6,24 @@
 
 #include "config.hpp"
 #include "core.hpp"
+#include "http/bosh_service.hpp"
 #include "net/limiter.hpp"
 
 namespace xmppd {
 
 namespace {
 
-// The connection methods a browser can use (XEP-0156 §3); BOSH adds itself when it exists.
+// The connection methods a browser can use (XEP-0156 §3): WebSocket (RFC 7395) and BOSH
+// (XEP-0206, served by http/bosh_service.hpp).
 struct AltConnection {
   const char* rel;
-  const char* path;
-  const char* ws_scheme;  // the URL scheme for plain / TLS
-  const char* wss_scheme;
+  std::string_view path;
+  const char* plain_scheme;  // the URL scheme without / with TLS
+  const char* tls_scheme;
 };
 constexpr AltConnection kAltConnections[] = {
     {"urn:xmpp:alt-connections:websocket", "/xmpp-websocket", "ws://", "wss://"},
+    {"urn:xmpp:alt-connections:xbosh", BoshService::kPath, "http://", "https://"},
 };
 
 bool host_header_ok(const std::string& h) {
@@ -69,7 +72,7 @@ HttpResponse host_meta(const BuiltinContext& ctx, const HttpRequest& r, bool jso
     bool first = true;
     for (const auto& a : kAltConnections) {
       res.body += std::string(first ? "" : ",") + "{\"rel\":\"" + a.rel + "\",\"href\":\"" +
-                  (tls ? a.wss_scheme : a.ws_scheme) + host + a.path + "\"}";
+                  (tls ? a.tls_scheme : a.plain_scheme) + host + std::string(a.path) + "\"}";
       first = false;
     }
     res.body += "]}";
@@ -78,8 +81,8 @@ HttpResponse host_meta(const BuiltinContext& ctx, const HttpRequest& r, bool jso
     res.content_type = "application/xrd+xml; charset=utf-8";
     res.body = "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n";
     for (const auto& a : kAltConnections)
-      res.body += std::string("  <Link rel='") + a.rel + "' href='" + (tls ? a.wss_scheme : a.ws_scheme) + host +
-                  a.path + "'/>\n";
+      res.body += std::string("  <Link rel='") + a.rel + "' href='" + (tls ? a.tls_scheme : a.plain_scheme) + host +
+                  std::string(a.path) + "'/>\n";
     res.body += "</XRD>\n";
   }
   res.headers.emplace_back("Cache-Control", "max-age=3600");
@@ -88,7 +91,7 @@ HttpResponse host_meta(const BuiltinContext& ctx, const HttpRequest& r, bool jso
 }
 
 HttpResponse metrics(const BuiltinContext& ctx) {
-  std::map<std::string, std::size_t> by_transport = {{"tcp", 0}, {"websocket", 0}};
+  std::map<std::string, std::size_t> by_transport = {{"tcp", 0}, {"websocket", 0}, {"bosh", 0}};
   for (Session* s : ctx.core.all_sessions()) ++by_transport[std::string(s->transport())];
   const auto& c = ctx.core.counters();
   HttpResponse res;

@@ -10,6 +10,7 @@
 
 #include "core.hpp"
 #include "http/beast.hpp"
+#include "http/bosh_service.hpp"
 #include "http/builtin_routes.hpp"
 #include "http/websocket_connection.hpp"
 #include "net/limiter.hpp"
@@ -113,6 +114,7 @@ struct HttpServer::Impl {
   asio::thread_pool& cpu;
   const Config& config;
   std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<BoshService> bosh;
 
   Task<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor, const ListenerConfig& l);
 };
@@ -198,6 +200,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       std::size_t max_body = 0;
       const HttpRoute* route = server_.core.http_route(request.host, request.path);
       if (route) max_body = route->max_body;
+      if (request.path == BoshService::kPath) max_body = server_.bosh->max_body();
       auto length = parser.content_length();
       if ((length && *length > max_body) || (parser.chunked() && max_body == 0)) {
         co_await reply_and_close(HttpResponse::text(413, "request body too large\n"));
@@ -266,6 +269,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
   }
 
   Task<HttpResponse> dispatch(const HttpRequest& r, const HttpRoute* route) {
+    if (r.path == BoshService::kPath) co_return co_await server_.bosh->handle(r, listener_.origins);
     BuiltinContext ctx{server_.core, server_.limiter, listener_, raw_host_, peer_trusted_};
     if (auto builtin = builtin_route(ctx, r)) co_return std::move(*builtin);
     if (!route) co_return HttpResponse::text(404, "not found\n");
@@ -289,6 +293,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
   }
 
   Task<bool> write(HttpResponse r, unsigned version, bool keep_alive, bool head) {
+    // The response may come long after the request (a held BOSH request): a fresh deadline.
+    beast::get_lowest_layer(stream_).expires_after(listener_.request_timeout);
     http::response<http::string_body> res{http::status(r.status), version};
     res.set(http::field::server, "xmppd");
     res.set(http::field::content_type, r.content_type);
@@ -377,8 +383,9 @@ Task<void> HttpServer::Impl::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor
 }
 
 HttpServer::HttpServer(Core& core, ConnectionLimiter& limiter, asio::thread_pool& cpu, const Config& config)
-    : impl_(std::make_unique<Impl>(Impl{core, limiter, cpu, config, nullptr})) {
+    : impl_(std::make_unique<Impl>(Impl{core, limiter, cpu, config, nullptr, nullptr})) {
   if (!config.tls_certificate.empty()) impl_->tls = make_https_context(config);
+  impl_->bosh = std::make_unique<BoshService>(core, limiter, cpu);
 }
 
 HttpServer::~HttpServer() = default;

@@ -1,6 +1,7 @@
 // The HTTP(S) listeners (Boost.Beast, kept out of this header): WebSocket XMPP (RFC 7395) at
-// /xmpp-websocket, XEP-0156 discovery at /.well-known/host-meta(.json), /healthz, /metrics
-// (Prometheus text format) and the routes modules add (xmppd/http.hpp).
+// /xmpp-websocket, BOSH (XEP-0124/0206) at /http-bind, XEP-0156 discovery at
+// /.well-known/host-meta(.json), /healthz, /metrics (Prometheus text format) and the routes
+// modules add (xmppd/http.hpp).
 //
 // Per connection: optional TLS handshake, then requests one at a time (keep-alive) under a
 // header limit of 8 KiB, a body limit per route and request/idle timeouts. Plain HTTP is served

@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "core.hpp"
+#include "http/client_namespace.hpp"
 #include "net/client_stream.hpp"
 #include "net/limiter.hpp"
 #include "net/stream_transport.hpp"
@@ -40,28 +41,6 @@ ParseError parse_message(std::string_view text, std::size_t max_bytes, std::opti
     return ParseError::not_well_formed;
   }
   return ParseError::none;
-}
-
-// Our elements are serialised with jabber:client as the default namespace (no xmlns on
-// stanzas); RFC 7395 §3.3.3 wants it declared on each message's element.
-std::string with_client_namespace(std::string xml) {
-  // Scan the start tag's attributes (our own serialisation: quoted values, no '>' in names).
-  std::size_t i = 1;
-  while (i < xml.size() && xml[i] != ' ' && xml[i] != '/' && xml[i] != '>') ++i;
-  std::size_t name_end = i;
-  while (i < xml.size()) {
-    while (i < xml.size() && xml[i] == ' ') ++i;
-    if (i >= xml.size() || xml[i] == '/' || xml[i] == '>') break;
-    std::size_t eq = xml.find('=', i);
-    if (eq == std::string::npos || eq + 1 >= xml.size()) break;
-    if (std::string_view(xml).substr(i, eq - i) == "xmlns") return xml;
-    char quote = xml[eq + 1];
-    std::size_t close = xml.find(quote, eq + 2);
-    if (close == std::string::npos) break;
-    i = close + 1;
-  }
-  xml.insert(name_end, " xmlns='jabber:client'");
-  return xml;
 }
 
 template <class Stream>

@@ -1,5 +1,5 @@
 // A bound client session (RFC 6120 §7) with XEP-0198 stream management state. It outlives its
-// connection while it may be resumed: the connection (TCP now, WebSocket and BOSH later) is a
+// connection while it may be resumed: the connection (TCP, WebSocket or BOSH) is a
 // Link the session writes through, and a resumed stream attaches a new Link to the old session.
 //
 // States: attached (link set) → detached (link lost, SM enabled with resumption: stanzas

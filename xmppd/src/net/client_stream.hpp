@@ -1,7 +1,7 @@
 // The transport-independent client stream engine (RFC 6120 §4-§8, §11): stream opens and closes,
 // features, SASL (§6), resource binding (§7), stream management (XEP-0198), the per-session rate
 // limit and the checks every stanza passes before it reaches the router. The same engine runs
-// behind every transport (stream_transport.hpp: TCP, WebSocket, later BOSH), so a session is
+// behind every transport (stream_transport.hpp: TCP, WebSocket, BOSH), so a session is
 // the same session to every module whatever carried it.
 //
 // States: header → sasl → header → bind → bound; any state → closing. (STARTTLS, where the

@@ -1,6 +1,6 @@
 // What carries a client stream (RFC 6120 §4) for the transport-independent engine in
 // client_stream.hpp: TCP (stream header and byte stream), WebSocket (RFC 7395 framing, one
-// element per message) and, later, BOSH (XEP-0124/0206: body wrappers over many requests).
+// element per message) and BOSH (XEP-0124/0206: body wrappers over many requests).
 //
 // The engine never sees bytes: a transport parses its framing, hands complete elements to
 // ClientStream::handle() and tells it about stream opens, closes and the end of the transport.

@@ -114,8 +114,15 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   sql += what == ArchiveSelect::page ? kColumns : "COUNT(*)";
   sql += " FROM archive a";
   if (sqlite_fts) sql += " JOIN archive_fts f ON f.rowid = a.id";
-  sql += " WHERE a.owner = ?";
+  if (q.more_owners.empty()) {
+    sql += " WHERE a.owner = ?";
+  } else {
+    sql += " WHERE a.owner IN (?";
+    for (std::size_t i = 0; i < q.more_owners.size(); ++i) sql += ", ?";
+    sql += ')';
+  }
   st.values.emplace_back(q.owner);
+  for (const auto& o : q.more_owners) st.values.emplace_back(o);
   if (fts) {
     sql += sqlite_fts ? " AND f.archive_fts MATCH ?" : " AND MATCH (a.folded) AGAINST (? IN BOOLEAN MODE)";
     st.values.emplace_back(search);

@@ -30,7 +30,7 @@ def test():
         feats = set(info["disco_info"]["features"])
         assert {"urn:xmpp:mam:2", "urn:xmpp:mam:2#extended", "urn:xmpp:fulltext:0"} <= feats, feats
         form = run(bob["xep_0313"].get_fields(jid=room, timeout=5))
-        offered = set(form["fields"].keys())
+        offered = m.form_vars(form)
         assert {"with", "start", "end", "after-id", "before-id", "ids", ra.FULLTEXT} <= offered, offered
 
         # Forwards with slixmpp's iterator (<after/> the last id of each page).
@@ -39,7 +39,7 @@ def test():
         async def forwards():
             async for p in bob["xep_0313"].retrieve(jid=room, iterator=True, rsm={"max": 10}):
                 seen.extend(p["mam"]["results"])
-                counts.add(p["mam"]["rsm"]["count"])
+                counts.add(p["mam_fin"]["rsm"]["count"])
         run(forwards(), timeout=60)
         assert ra.bodies(seen) == sent, ra.bodies(seen)
         assert ra.ids(seen) == sids, "results carry the stanza ids the room gave"
@@ -50,14 +50,14 @@ def test():
         # Backwards: <before/> empty is the last page, then <before/> its first id.
         back = []
         results, fin = run(ra.query(bob, room, max="10", before=True))
-        assert fin["rsm"]["first"]["index"] == "15", fin
+        assert fin["rsm"]["first_index"] == "15", fin
         while True:
             back[:0] = results
             if ra.complete(fin):
                 break
             results, fin = run(ra.query(bob, room, max="10", before=ra.ids(results)[0]))
         assert ra.bodies(back) == sent, ra.bodies(back)
-        assert fin["rsm"]["count"] == "25" and fin["rsm"]["first"]["index"] == "0", fin
+        assert fin["rsm"]["count"] == "25" and fin["rsm"]["first_index"] == "0", fin
 
         # with = room/nick: what one occupant said.
         results, fin = run(ra.query(bob, room, with_jid=room + "/Bob", max="50"))

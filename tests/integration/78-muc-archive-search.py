@@ -50,7 +50,7 @@ def test():
         assert ra.bodies(first) == lodz[:5] and not ra.complete(fin), fin
         rest, fin = run(ra.query(bob, room, {ra.FULLTEXT: "lodz"}, max="50", after=ra.ids(first)[-1]))
         assert ra.bodies(rest) == lodz[5:] and ra.complete(fin), ra.bodies(rest)
-        assert fin["rsm"]["count"] == str(len(lodz)) and fin["rsm"]["first"]["index"] == "5", fin
+        assert fin["rsm"]["count"] == str(len(lodz)) and fin["rsm"]["first_index"] == "5", fin
 
         for c in (alice, bob):
             run(c.close())

@@ -31,7 +31,11 @@ async def query(client, room, fields=None, with_jid=None, **rsm):
     """One MAM query to `room`; returns (results, fin). Raises IqError when refused."""
     iq, mask = client["xep_0313"]._pre_mam_retrieve(room, None, None, with_jid, None)
     for var, value in (fields or {}).items():
-        iq["mam"].set_custom_field(var, value)
+        if isinstance(value, list):  # set_custom_field writes str(list): a list-multi field
+            iq["mam"]._setup_form()
+            iq["mam"]["form"].add_field(var=var, ftype="list-multi", value=value)
+        else:
+            iq["mam"].set_custom_field(var, value)
     for key, value in rsm.items():
         iq["mam"]["rsm"][key] = value
     collector = Collector("query-" + iq["id"], MatchXMLMask(str(mask)))

@@ -108,7 +108,7 @@ BOOST_FIXTURE_TEST_CASE(logged_room_stanza_id_is_the_archive_id_and_kept_with_th
   BOOST_TEST(std::to_string(page.records[0].id) == sid);
   BOOST_TEST(std::to_string(page.records[1].id) == sid2);
   BOOST_TEST(page.records[0].with_resource == "alice");
-  BOOST_TEST(page.records[0].direction == ArchiveDirection::room);
+  BOOST_TEST((page.records[0].direction == ArchiveDirection::room));
   auto stored = parse_element(page.records[0].xml);
   BOOST_REQUIRE(stored);
   BOOST_REQUIRE(real_jid_item(*stored));

@@ -114,10 +114,14 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   sql += what == ArchiveSelect::page ? kColumns : "COUNT(*)";
   sql += " FROM archive a";
   if (sqlite_fts) sql += " JOIN archive_fts f ON f.rowid = a.id";
+  // With FTS5 the search drives (matches in id order, each checked against the archive's primary
+  // key); "+" keeps SQLite from driving by the owner index instead and probing the search index
+  // once per row of the archive (measured: 0.6 s instead of 30 ms for a count at 100,000 rows).
+  const char* owner = sqlite_fts ? "+a.owner" : "a.owner";
   if (q.more_owners.empty()) {
-    sql += " WHERE a.owner = ?";
+    sql += std::string(" WHERE ") + owner + " = ?";
   } else {
-    sql += " WHERE a.owner IN (?";
+    sql += std::string(" WHERE ") + owner + " IN (?";
     for (std::size_t i = 0; i < q.more_owners.size(); ++i) sql += ", ?";
     sql += ')';
   }

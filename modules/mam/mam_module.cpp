@@ -12,6 +12,9 @@
 // record is committed.
 // Queries (§4) read the owner's own archive only; results are sent to the asking resource,
 // then the IQ result with <fin/>. A purge job deletes what is older than the retention period.
+// On a room host (one where a MUC module offers MucRooms) the account rules step aside: the
+// module provides the rooms' RoomHistory and RoomArchive (room_archive.hpp) instead, and the
+// MUC module, which owns every stanza to a room, uses them.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -20,10 +23,12 @@
 
 #include "mam_prefs.hpp"
 #include "mam_query.hpp"
+#include "room_archive.hpp"
 #include "xmppd/archive.hpp"
 #include "xmppd/asio.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/module.hpp"
+#include "xmppd/muc.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
@@ -104,7 +109,10 @@ Task<void> decide_later(std::shared_ptr<State> st, std::int64_t id, ArchiveRecor
 
 class MamModule final : public Module {
  public:
-  explicit MamModule(ModuleContext& ctx) : st_(std::make_shared<State>(make_state(ctx))) {
+  explicit MamModule(ModuleContext& ctx)
+      : st_(std::make_shared<State>(make_state(ctx))), rooms_(ctx.server(), st_->max_page) {
+    ctx.provide<RoomHistory>(rooms_);
+    ctx.provide<RoomArchive>(rooms_);
     for (const char* f : {kMam, kMamExtended, kFulltext, kStanzaId}) {
       ctx.add_account_feature(f);  // §7: on the account's bare JID
       ctx.add_feature(f);
@@ -139,8 +147,11 @@ class MamModule final : public Module {
                  o.duration("archive_expires_after"), o.duration("purge_interval"), {}, {}, false};
   }
 
+  // Modules start in any order, so this is asked when a stanza comes, not at start.
+  bool room_host() { return st_->server.service<MucRooms>(st_->host) != nullptr; }
+
   Flow on_incoming(StanzaEvent& ev) {
-    if (ev.to.local().empty()) return Flow::next;
+    if (ev.to.local().empty() || room_host()) return Flow::next;
     Jid owner = ev.to.bare();
     // XEP-0359 §5: a <stanza-id/> by our archive that we did not add is a forgery.
     auto& children = ev.stanza.children();
@@ -152,7 +163,7 @@ class MamModule final : public Module {
   }
 
   Flow on_outgoing(StanzaEvent& ev) {
-    if (!ev.origin || ev.from.local().empty()) return Flow::next;
+    if (!ev.origin || ev.from.local().empty() || room_host()) return Flow::next;
     if (archivable(ev.stanza)) archive(ev.from.bare(), ev.to, ArchiveDirection::outgoing, ev, false);
     return Flow::next;
   }
@@ -190,6 +201,8 @@ class MamModule final : public Module {
   }
 
   Task<IqResult> on_iq(const IqRequest& req) {
+    // A room host has no accounts: rooms are queried at their own JIDs (the MUC module).
+    if (room_host()) co_return StanzaError::service_unavailable();
     // §4: a user's archive is read and configured only by that user.
     Jid owner = req.to.local().empty() ? req.from.bare() : req.to.bare();
     if (owner.bare_str() != req.from.bare_str()) co_return StanzaError::forbidden();
@@ -248,6 +261,7 @@ class MamModule final : public Module {
   }
 
   std::shared_ptr<State> st_;
+  RoomArchiveService rooms_;
 };
 
 ModuleInfo describe() {
@@ -264,7 +278,7 @@ ModuleInfo describe() {
        "messages older than this are purged (data class 'message')"},
       {"purge_interval", OptionType::duration, "1h", 1000, INT64_MAX, "how often the purge job runs"},
   };
-  m.default_hosts = {"accounts"};
+  m.default_hosts = {"accounts", "conference"};  // rooms: history and archive
   m.create = [](ModuleContext& ctx) { return std::make_unique<MamModule>(ctx); };
   return m;
 }

@@ -122,6 +122,7 @@ Task<void> MucHost::load() {
     MucRoomConfig config = config_from_json(r.config, settings_.defaults);
     config.persistent = true;
     auto room = new_room(*jid, config);
+    room->set_created_us(created_from_json(r.config));
     room->set_subject(r.subject, r.subject_nick);
     for (const auto& [user, aff] : r.affiliations) {
       auto j = Jid::parse(user);
@@ -137,9 +138,16 @@ Task<void> MucHost::load() {
   for (auto& st : waiting) server_.route(std::move(st));
 }
 
-RoomHistory& MucHost::history() {
-  if (auto* h = server_.service<RoomHistory>(settings_.host)) return *h;
-  return memory_;
+RoomHistory* MucHost::archive_history() { return server_.service<RoomHistory>(settings_.host); }
+
+RoomHistory& MucHost::history_for(const Room& room) {
+  RoomHistory* archive = archive_history();
+  return archive && room.config().logging ? *archive : memory_;
+}
+
+void MucHost::forget_history(const Room& room) {
+  memory_.forget(room.jid());
+  if (RoomHistory* archive = archive_history()) archive->forget(room.jid());
 }
 
 Room* MucHost::find(const std::string& name) {
@@ -149,7 +157,9 @@ Room* MucHost::find(const std::string& name) {
 
 std::unique_ptr<Room> MucHost::new_room(const Jid& jid, MucRoomConfig config) {
   config.history_fetch = std::min(config.history_fetch, settings_.history_max);
-  return std::make_unique<Room>(jid.bare(), std::move(config));
+  auto room = std::make_unique<Room>(jid.bare(), std::move(config));
+  room->set_created_us(server_.now_us());
+  return room;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +389,8 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
       if (auto since = parse_datetime_us(std::string(h->attr("since"))))
         request.since_us = std::max(request.since_us.value_or(*since), *since);
   }
+  // Nothing of an earlier room of the same name (the archive keeps it until retention).
+  if (room.created_us() > 0) request.since_us = std::max(request.since_us.value_or(0), room.created_us());
   server_.spawn(send_history_and_subject(room.jid(), user, request), "muc: history on join");
   return std::nullopt;
 }
@@ -386,10 +398,21 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
 Task<void> MucHost::send_history_and_subject(Jid room_jid, Jid user, HistoryRequest request) {
   auto alive = alive_;
   std::vector<RoomMessage> messages;
-  if (&history() == &memory_) messages = memory_.select(room_jid, request);
-  else messages = co_await history().recent(room_jid, request);
-  if (!*alive) co_return;
   Room* room = find(room_jid.local());
+  if (!room) co_return;
+  RoomHistory& history = history_for(*room);
+  if (&history == &memory_) {
+    messages = memory_.select(room_jid, request);
+  } else {
+    try {
+      messages = co_await history.recent(room_jid, request);
+    } catch (const std::exception& e) {
+      // The join itself stands; only the history is missing (the subject still ends it).
+      log::error("muc", "room history could not be read: ", e.what());
+    }
+  }
+  if (!*alive) co_return;
+  room = find(room_jid.local());
   if (!room || !room->by_session(user)) co_return;
   for (const auto& m : messages) {
     auto parsed = parse_element(m.xml);
@@ -458,7 +481,7 @@ void MucHost::remove_occupant_with(Room& room, Occupant& occ, std::vector<int> c
 
 void MucHost::drop_if_unused(Room& room) {
   if (!room.empty() || room.config().persistent || room.kept_by_service()) return;
-  history().forget(room.jid());
+  forget_history(room);
   rooms_.erase(room.jid().local());
 }
 
@@ -530,10 +553,11 @@ std::string MucHost::broadcast_message(Room& room, Element m, const std::string&
   std::erase_if(m.children(), [&](const Element& c) {
     return c.is("stanza-id", kStanzaId) && c.attr("by") == room.jid().bare_str();
   });
-  std::string id = history().assign_id(room.jid());
+  RoomHistory& history = history_for(room);
+  std::string id = history.assign_id(room.jid());
   m.add_child("stanza-id", kStanzaId).set_attr("id", id).set_attr("by", room.jid().bare_str());
   if (m.child("body", ns::kClient))
-    history().append(room.jid(), RoomMessage{id, server_.now_us(), nick, real.empty() ? "" : real.bare_str(),
+    history.append(room.jid(), RoomMessage{id, server_.now_us(), nick, real.empty() ? "" : real.bare_str(),
                                              m.to_string()});
   for (auto& o : room.occupants()) send_to_occupant(room, o, m);
   sweep(room);
@@ -660,6 +684,10 @@ Flow MucHost::on_iq(StanzaEvent& ev) {
     reply(st, StanzaError::item_not_found());
     return Flow::stop;
   }
+  if (payload->is("query", kMam)) {
+    archive_query(*room, ev.from, st, *payload);
+    return Flow::stop;
+  }
   std::string name = room->jid().local();
   reply(st, room_iq(*room, ev.from, st, *payload));
   if (Room* still = find(name)) drop_if_unused(*still);
@@ -697,6 +725,9 @@ Element MucHost::room_info(const Room& room) {
                         c.password_protected ? "muc_passwordprotected" : "muc_unsecured", kStanzaId, kSelfPing,
                         ns::kDiscoInfo})
     q.add_child("feature", ns::kDiscoInfo).set_attr("var", f);
+  // XEP-0313 §7: a logged room on a host with an archive can be queried.
+  if (auto* archive = server_.service<RoomArchive>(settings_.host); archive && c.logging)
+    for (const auto& f : archive->features()) q.add_child("feature", ns::kDiscoInfo).set_attr("var", f);
   Element& x = q.add_child("x", ns::kDataForms);
   x.set_attr("type", "result");
   auto field = [&](const char* var, std::string value, const char* type = nullptr) {
@@ -730,6 +761,54 @@ IqResult MucHost::room_iq(Room& room, const Jid& from, const Element& st, const 
   if (payload.is("query", kMucAdmin)) return get ? admin_get(room, from, payload) : admin_set(room, from, payload);
   if (payload.is("query", kMucOwner)) return owner_iq(room, from, st, payload);
   return StanzaError::service_unavailable();
+}
+
+// XEP-0313 §4 on a room (§5.1.2 MUC archives): who may read is the room's rule. Owners and
+// admins always; a members-only room its members; an open room anyone who could join it
+// (not banned; with a password, only someone in the room now). Real JIDs only for those who
+// would see them in the room (XEP-0045 §7.2.3/§7.2.4): moderators, or all in a non-anonymous
+// room. Refusals are forbidden (the room exists: its disco#info is public anyway).
+std::optional<StanzaError> MucHost::archive_access(Room& room, const Jid& from, RoomArchiveAccess& access) {
+  MucAffiliation aff = room.affiliation(from);
+  const Occupant* occ = room.by_session(from);
+  if (aff == MucAffiliation::outcast) return StanzaError::forbidden();
+  if (room.locked() && aff != MucAffiliation::owner) return StanzaError::item_not_found();  // §10.1.1
+  if (aff < MucAffiliation::member) {
+    if (room.config().members_only) return StanzaError::forbidden();
+    if (room.config().password_protected && !occ) return StanzaError::forbidden();
+  }
+  access.real_jids = room.config().non_anonymous || aff >= MucAffiliation::admin ||
+                     (occ && occ->role == MucRole::moderator);
+  access.since_us = room.created_us();
+  return std::nullopt;
+}
+
+void MucHost::archive_query(Room& room, const Jid& from, const Element& st, const Element& query) {
+  if (!server_.service<RoomArchive>(settings_.host)) {
+    reply(st, StanzaError::service_unavailable());  // no archive on this host
+    return;
+  }
+  RoomArchiveAccess access;
+  if (auto error = archive_access(room, from, access)) {
+    reply(st, *error);
+    return;
+  }
+  server_.spawn(answer_archive_query(st, room.jid(), from, access), "muc: archive query");
+}
+
+Task<void> MucHost::answer_archive_query(Element iq, Jid room, Jid from, RoomArchiveAccess access) {
+  auto alive = alive_;
+  std::optional<IqResult> result;
+  try {
+    auto* archive = server_.service<RoomArchive>(settings_.host);
+    if (!archive) throw std::runtime_error("the archive went away");
+    const Element* query = iq.first_child_element();
+    result = co_await archive->query(room, from, *query, iq.attr("type") == "set", access);
+  } catch (const std::exception& e) {
+    log::error("muc", "room archive query failed: ", e.what());
+    result = StanzaError::internal_server_error();
+  }
+  if (*alive) reply(iq, std::move(*result));
 }
 
 IqResult MucHost::admin_get(Room& room, const Jid& from, const Element& query) {
@@ -912,7 +991,7 @@ void MucHost::destroy(Room& room, const std::string& reason, const std::string& 
     status(*x, 110);
     send_to_occupant(room, occ, p);
   }
-  history().forget(room.jid());
+  forget_history(room);
   if (room.config().persistent)
     server_.spawn(server_.storage().muc().remove_room(settings_.host, room.jid().local()), "muc: room write");
   rooms_.erase(room.jid().local());
@@ -922,7 +1001,7 @@ void MucHost::persist(const Room& room) {
   if (!room.config().persistent || room.locked()) return;
   MucRoomRecord r;
   r.name = room.jid().local();
-  r.config = config_to_json(room.config());
+  r.config = room_json(room.config(), room.created_us());
   r.subject = room.subject();
   r.subject_nick = room.subject_nick();
   for (const auto& [jid, a] : room.affiliations()) r.affiliations.emplace_back(jid, to_string(a));

@@ -70,7 +70,11 @@ class MucHost final : public MucRooms {
   };
 
   Task<void> load();
-  RoomHistory& history();
+  // Where a room's history and stanza ids come from: the archive a module on the host provides
+  // (XEP-0313) when the room is logged (muc#roomconfig_enablelogging, status 170), else memory.
+  RoomHistory* archive_history();
+  RoomHistory& history_for(const Room& room);
+  void forget_history(const Room& room);
 
   // Presence (§7.2 join, §7.6 nick change, §7.7 status change, §7.14 leave)
   std::optional<StanzaError> join(Room& room, const Jid& user, const std::string& nick, const Element& presence,
@@ -87,6 +91,10 @@ class MucHost final : public MucRooms {
 
   // IQs (§9, §10)
   IqResult room_iq(Room& room, const Jid& from, const Element& stanza, const Element& payload);
+  // XEP-0313 queries to the room (§4), answered by the RoomArchive on the host.
+  void archive_query(Room& room, const Jid& from, const Element& stanza, const Element& query);
+  std::optional<StanzaError> archive_access(Room& room, const Jid& from, RoomArchiveAccess& access);
+  Task<void> answer_archive_query(Element iq, Jid room, Jid from, RoomArchiveAccess access);
   IqResult admin_get(Room& room, const Jid& from, const Element& query);
   IqResult admin_set(Room& room, const Jid& from, const Element& query);
   IqResult owner_iq(Room& room, const Jid& from, const Element& stanza, const Element& query);

@@ -41,6 +41,7 @@ class MucModule final : public Module {
     s.defaults.public_room = o.boolean("default_public");
     s.defaults.members_only = o.boolean("default_members_only");
     s.defaults.non_anonymous = o.boolean("default_non_anonymous");
+    s.defaults.logging = o.boolean("default_logging");
     s.anonymous_may_create = o.boolean("anonymous_may_create");
     s.creators = o.strings("creators");
     return s;
@@ -65,6 +66,9 @@ ModuleInfo describe() {
       {"default_members_only", OptionType::boolean, "false", 0, INT64_MAX, "New rooms are members-only"},
       {"default_non_anonymous", OptionType::boolean, "false", 0, INT64_MAX,
        "New rooms show real JIDs to everyone (false: to moderators only)"},
+      {"default_logging", OptionType::boolean, "false", 0, INT64_MAX,
+       "New rooms are logged (muc#roomconfig_enablelogging, status 170): their messages go to the "
+       "message archive (XEP-0313) when the mam module runs on this host"},
       {"anonymous_may_create", OptionType::boolean, "false", 0, INT64_MAX,
        "Visitors (SASL ANONYMOUS sessions) may create rooms"},
       {"creators", OptionType::string_list, "", 0, INT64_MAX,

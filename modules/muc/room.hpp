@@ -29,6 +29,7 @@ inline constexpr char kMucOwner[] = "http://jabber.org/protocol/muc#owner";
 inline constexpr char kRoomConfig[] = "http://jabber.org/protocol/muc#roomconfig";
 inline constexpr char kRoomInfo[] = "http://jabber.org/protocol/muc#roominfo";
 inline constexpr char kStanzaId[] = "urn:xmpp:sid:0";           // XEP-0359
+inline constexpr char kMam[] = "urn:xmpp:mam:2";                // XEP-0313
 inline constexpr char kDirectInvite[] = "jabber:x:conference";  // XEP-0249
 inline constexpr char kSelfPing[] = "http://jabber.org/protocol/muc#self-ping-optimization";  // XEP-0410
 
@@ -52,6 +53,10 @@ class Room {
   bool kept_by_service() const { return kept_by_service_; }
   void set_kept_by_service(bool k) { kept_by_service_ = k; }
   void set_locked(bool l) { locked_ = l; }
+  // When this room (not an earlier one of the same name) was created, in microseconds since the
+  // epoch; 0 for a room stored before this was kept. Its archive and history start there.
+  std::int64_t created_us() const { return created_us_; }
+  void set_created_us(std::int64_t t) { created_us_ = t; }
   const std::string& subject() const { return subject_; }
   const std::string& subject_nick() const { return subject_nick_; }
   void set_subject(std::string subject, std::string nick) {
@@ -93,6 +98,7 @@ class Room {
   MucRoomConfig config_;
   bool locked_ = false;
   bool kept_by_service_ = false;
+  std::int64_t created_us_ = 0;
   std::string subject_, subject_nick_;
   std::vector<std::pair<std::string, MucAffiliation>> affiliations_;
   std::vector<Occupant> occupants_;
@@ -105,5 +111,8 @@ std::optional<StanzaError> apply_config_form(const Element& x, MucRoomConfig& co
 // The configuration as stored (JSON), and back (unknown or missing keys keep defaults).
 std::string config_to_json(const MucRoomConfig& c);
 MucRoomConfig config_from_json(const std::string& text, MucRoomConfig defaults);
+// The stored JSON also carries the room's creation time (key "created_us"; 0 when absent).
+std::string room_json(const MucRoomConfig& c, std::int64_t created_us);
+std::int64_t created_from_json(const std::string& text);
 
 }  // namespace xmppd::muc

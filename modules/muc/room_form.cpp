@@ -152,6 +152,19 @@ std::string config_to_json(const MucRoomConfig& c) {
   return j.dump();
 }
 
+std::string room_json(const MucRoomConfig& c, std::int64_t created_us) {
+  auto j = nlohmann::json::parse(config_to_json(c));
+  j["created_us"] = created_us;
+  return j.dump();
+}
+
+std::int64_t created_from_json(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return 0;
+  auto it = j.find("created_us");
+  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
 MucRoomConfig config_from_json(const std::string& text, MucRoomConfig c) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return c;

@@ -1156,6 +1156,30 @@ STORAGE_TEST(archive_search_folds_words_prefixes_and_phrases) {
   BOOST_TEST(*page.count == 2);
 }
 
+STORAGE_TEST(archive_reads_several_owners_as_one_ordered_result) {
+  // "3 of 10 rooms": ArchiveQuery::more_owners, with and without a search, paged and counted.
+  std::vector<ArchiveRecord> rs;
+  for (int i = 0; i < 10; ++i)
+    rs.push_back(make_record("room" + std::to_string(i % 5) + "@conference.example.org", kBaseId + i,
+                             i % 2 ? "Łódź raport" : "inny temat"));
+  h.run(h.s().archive().append(rs));
+  ArchiveQuery q;
+  q.owner = "room0@conference.example.org";
+  q.more_owners = {"room1@conference.example.org", "room3@conference.example.org"};
+  using V = std::vector<std::int64_t>;
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) ==
+              V{kBaseId + 0, kBaseId + 1, kBaseId + 3, kBaseId + 5, kBaseId + 6, kBaseId + 8}));
+  q.fulltext = "lodz";
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == V{kBaseId + 1, kBaseId + 3, kBaseId + 5}));
+  q.fulltext.reset();
+  q.max = 2;
+  q.from_end = true;
+  auto page = h.run(h.s().archive().query(q));
+  BOOST_TEST((ids_of(page) == V{kBaseId + 6, kBaseId + 8}));
+  BOOST_TEST(*page.count == 6);
+  BOOST_TEST(*page.first_index == 4);
+}
+
 STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_index) {
   auto old_one = make_record("alice@example.org", kBaseId + 1, "przeterminowane słowo");
   auto other_class = make_record("alice@example.org", kBaseId + 2, "przeterminowane notatki");

@@ -43,6 +43,9 @@ struct ArchiveRecord {
 // Every bound is exclusive except start/end (inclusive, XEP-0313 §4.1.1).
 struct ArchiveQuery {
   std::string owner;                        // required: an archive is read only by its owner
+  // Further archives read together with `owner`, as one ordered result (e.g. the rooms or
+  // queues a consultant may read: "3 of 10 rooms"); the caller has checked the right to each.
+  std::vector<std::string> more_owners;
   std::optional<std::string> with;          // bare JID; with `with_resource`: one full JID
   std::optional<std::string> with_resource;
   std::optional<std::int64_t> start_us, end_us;

@@ -14,6 +14,7 @@
 
 #include "xmppd/awaitable.hpp"
 #include "xmppd/element.hpp"
+#include "xmppd/iq.hpp"
 #include "xmppd/jid.hpp"
 
 namespace xmppd {
@@ -93,6 +94,28 @@ class RoomHistory {
   virtual Task<std::vector<RoomMessage>> recent(Jid room, HistoryRequest request) = 0;
   // The room was destroyed.
   virtual void forget(const Jid& room) = 0;
+};
+
+// XEP-0313 queries on a room's archive (§4 addressed to the room's bare JID), provided next to
+// RoomHistory by the message archive module on the room host. The MUC module applies the
+// room's rules first (who may read, who may see real JIDs) and hands the query over with them.
+struct RoomArchiveAccess {
+  // The sender's real JID (<x xmlns='…muc#user'><item jid/></x>) is shown: moderators, or
+  // everyone in a non-anonymous room (XEP-0045 §7.2.3/§7.2.4; XEP-0313 §5.1.2 MUC archives).
+  bool real_jids = false;
+  // Nothing archived before this time (microseconds; archive ids are times): a room of the
+  // same name that was destroyed earlier is not this room.
+  std::int64_t since_us = 0;
+};
+
+class RoomArchive {
+ public:
+  virtual ~RoomArchive() = default;
+  // Answers <query xmlns='urn:xmpp:mam:2'/> from `asker` (get: the form, §5.1; set: the
+  // results as messages to `asker`, then the IQ result with <fin/>).
+  virtual Task<IqResult> query(Jid room, Jid asker, Element query, bool set, RoomArchiveAccess access) = 0;
+  // What an archived room adds to its disco#info (XEP-0313 §7).
+  virtual std::vector<std::string> features() const = 0;
 };
 
 // A groupchat message about to be broadcast: an observer may take it (e.g. a consultant's

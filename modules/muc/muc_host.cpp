@@ -553,6 +553,10 @@ std::string MucHost::broadcast_message(Room& room, Element m, const std::string&
   std::erase_if(m.children(), [&](const Element& c) {
     return c.is("stanza-id", kStanzaId) && c.attr("by") == room.jid().bare_str();
   });
+  // muc#user in a message is the room's word (XEP-0045 §7.2.4 real JIDs, §7.5 private-message
+  // marks, status codes): one an occupant wrote would let a visitor of a semi-anonymous room
+  // claim any real JID to everyone else.
+  if (!nick.empty()) m.remove_children("x", kMucUser);
   RoomHistory& history = history_for(room);
   std::string id = history.assign_id(room.jid());
   m.add_child("stanza-id", kStanzaId).set_attr("id", id).set_attr("by", room.jid().bare_str());

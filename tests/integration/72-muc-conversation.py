@@ -3,7 +3,9 @@
 # the subject set by the moderator (§8.1); a private message through the room (§7.5); a
 # latecomer gets the history it asks for (§7.2.15: maxstanzas, with XEP-0203 delay from the room)
 # and then the subject (§7.2.16); with private messages switched off (muc#roomconfig_allowpm)
-# a private message is refused.
+# a private message is refused; a muc#user element an occupant forges is dropped.
+import xml.etree.ElementTree as ET
+
 import xmppd_harness as h
 import muc_util as m
 from xmpp_clients import run
@@ -72,6 +74,17 @@ def test():
             run(c.sync())
             assert not m.messages_now(c, groupchat(room)), "a copy arrived twice"
         assert len(seen_ids) == 1, seen_ids
+
+        # A muc#user <x/> written by an occupant is not passed on: otherwise anyone could claim
+        # a real JID (XEP-0045 §7.2.4 gives real JIDs only as the room sees fit) to the others.
+        forged = bob.make_message(mto=room, mbody="Jestem konsultantem", mtype="groupchat")
+        x = ET.SubElement(forged.xml, "{http://jabber.org/protocol/muc#user}x")
+        ET.SubElement(x, "{http://jabber.org/protocol/muc#user}item", jid="boss@localhost", role="moderator")
+        forged.send()
+        for c in (alice, cezary):
+            msg = run(m.next_message(c, pred=lambda msg: msg["body"] == "Jestem konsultantem"))
+            assert msg.xml.find("{http://jabber.org/protocol/muc#user}x") is None, msg
+            assert str(msg["from"]) == room + "/Bob", msg
 
         # §7.5 private message through the room: from the sender's occupant JID.
         cezary.send_message(mto=room + "/Alicja", mbody="Czy mogę zadzwonić?", mtype="chat")

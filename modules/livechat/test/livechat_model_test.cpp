@@ -7,11 +7,18 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <random>
 
 #include "../conversation.hpp"
 #include "../queue_config.hpp"
 #include "../routing.hpp"
+
+namespace xmppd::livechat {
+// For Boost.Test's messages.
+std::ostream& operator<<(std::ostream& o, ConversationState s) { return o << to_string(s); }
+std::ostream& operator<<(std::ostream& o, OfferState s) { return o << to_string(s); }
+}  // namespace xmppd::livechat
 
 using namespace xmppd::livechat;
 using std::chrono::milliseconds;

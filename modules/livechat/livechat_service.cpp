@@ -108,6 +108,12 @@ std::pair<std::string, std::string> command_of(const std::string& body) {
 
 }  // namespace
 
+// A visitor is a session of an anonymous host (SASL ANONYMOUS, XEP-0175).
+bool Service::from_visitor(const IqRequest& req) {
+  Session* s = req.origin ? req.origin : server_.session(req.from);
+  return s && s->anonymous();
+}
+
 Settings read_settings(const ModuleContext& ctx) {
   Settings s;
   s.host = ctx.host();
@@ -222,8 +228,7 @@ Task<void> Service::restore() {
 // notice_acknowledged (required: the visitor was shown the operator's information notice).
 Task<IqResult> Service::on_join(const IqRequest& req) {
   if (!loaded_) co_return StanzaError::resource_constraint();
-  if (!req.origin || !req.origin->anonymous())
-    co_return error_with("cancel", "not-allowed", "Only visitors join a queue");
+  if (!from_visitor(req)) co_return error_with("cancel", "not-allowed", "Only visitors join a queue");
   const QueueConfig* q = queue(std::string(req.payload.attr("queue")));
   if (!q) co_return StanzaError::item_not_found();
   const Element* form = req.payload.child("x", ns::kDataForms);
@@ -269,7 +274,7 @@ Task<IqResult> Service::on_join(const IqRequest& req) {
 // nick, and the room sends it the whole conversation as history (XEP-0045 §7.2.15).
 Task<IqResult> Service::on_rejoin(const IqRequest& req) {
   if (!loaded_) co_return StanzaError::resource_constraint();
-  if (!req.origin || !req.origin->anonymous()) co_return error_with("cancel", "not-allowed", "Only visitors rejoin");
+  if (!from_visitor(req)) co_return error_with("cancel", "not-allowed", "Only visitors rejoin");
   std::string token(req.payload.attr("token"));
   auto c = token.size() == 32 ? state_->by_token_hash(token_hash(token)) : std::nullopt;
   if (!c) co_return StanzaError::item_not_found();

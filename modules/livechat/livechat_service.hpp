@@ -61,6 +61,7 @@ class Service : public std::enable_shared_from_this<Service> {
   const QueueConfig* queue(const std::string& name) const;
   bool is_consultant(const std::string& bare) const;
 
+  bool from_visitor(const IqRequest& req);
   Task<IqResult> on_join(const IqRequest& req);
   Task<IqResult> on_rejoin(const IqRequest& req);
   Task<IqResult> on_queues(const IqRequest& req);

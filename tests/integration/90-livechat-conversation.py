@@ -111,7 +111,9 @@ def test():
         assert run(m.join_error(anna, room, "Anna")) in ("not-allowed", "item-not-found")
 
         cid = joined["conversation"]
-        state = lc.rows(server, "SELECT state, consultant, topic FROM livechat_conversations WHERE id = ?", (cid,))
+        # Written in order by one writer: once the closed row is there, so is everything before it.
+        state = lc.wait_rows(server, "SELECT state, consultant, topic FROM livechat_conversations WHERE id = ?",
+                             (cid,), lambda r: r and r[0][0] == "closed")
         assert state == [("closed", "anna@localhost", "Dotacje dla firm w Łodzi")], state
         events = [r[0] for r in lc.rows(server, "SELECT event FROM livechat_transitions WHERE conversation = ? "
                                                 "ORDER BY id", (cid,))]

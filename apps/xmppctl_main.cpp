@@ -148,6 +148,9 @@ int init(int argc, char** argv) {
       << "[hosts.\"" << guest << "\"]\nanonymous = true\nmodules = [" << modules_for("visitors") << "]\n";
   if (std::string rooms = modules_for("conference"); !rooms.empty())
     out << "\n# Chat rooms (XEP-0045).\n[hosts.\"conference." << domain << "\"]\nmodules = [" << rooms << "]\n";
+  if (std::string service = modules_for("service"); !service.empty())
+    out << "\n# The livechat service: queues and conversation rooms (modules/livechat/README.md).\n[hosts.\"chat."
+        << domain << "\"]\nmodules = [" << service << "]\n";
   out.close();
   Config config = load_config(config_path.string());
   open_configured_storage(config, true)->stop();

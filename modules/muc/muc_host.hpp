@@ -55,6 +55,7 @@ class MucHost final : public MucRooms {
   bool destroy_room(const Jid& room, std::string reason, std::string alternate) override;
   std::vector<std::pair<std::string, Jid>> occupants(const Jid& room) override;
   bool invite(const Jid& room, const Jid& user, std::string reason) override;
+  bool rooms_loaded() const override { return loaded_; }
   void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) override {
     observer_ = std::move(observer);
   }

@@ -74,7 +74,10 @@ ModuleInfo describe() {
       {"creators", OptionType::string_list, "", 0, INT64_MAX,
        "Bare JIDs or domains that may create rooms; empty: any account"},
   };
-  m.default_hosts = {"conference"};
+  // "service": chat.D also serves rooms, the livechat conversations (modules/livechat), so that
+  // visitors, who may reach only chat.D, can take part; there the livechat module decides who
+  // enters and no one else creates rooms.
+  m.default_hosts = {"conference", "service"};
   m.create = [](ModuleContext& ctx) { return std::make_unique<MucModule>(ctx); };
   return m;
 }

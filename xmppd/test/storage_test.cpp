@@ -279,7 +279,8 @@ RosterItem make_item(const std::string& jid, Subscription s = Subscription::none
 std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
-          "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages"};
+          "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
+          "0012_livechat_conversations"};
 }
 
 }  // namespace
@@ -612,6 +613,58 @@ STORAGE_TEST(pep_quota_retract_remove_node_and_account_removal) {
 }
 
 // --- XEP-0045 rooms ------------------------------------------------------------------------------
+
+STORAGE_TEST(livechat_conversations_transitions_offers_notes_tags) {
+  const std::string chat = "chat.example.org";
+  auto& lc = h.s().livechat();
+  xmppd::LivechatConversationRecord c{"00061a2b3c4d5e6f-0a1b2c", "general", "web", "client-1", "ab12", "queued",
+                                      "Dotacje dla firm w Łodzi", "Zażółć", "Visitor", "2026-01", "",
+                                      1000, 0, 0, 0, "livechat_conversation"};
+  h.run(lc.put_conversation(chat, c, {"queued", "joined", "visitor", 1000}));
+  auto older = c;
+  older.id = "00061a2b3c4d5e6e-ffffff";
+  h.run(lc.put_conversation(chat, older, {"queued", "joined", "visitor", 900}));
+  h.run(lc.put_conversation("chat.other.org", c, {"queued", "joined", "visitor", 1000}));
+  c.state = "active";
+  c.consultant = "anna@example.org";
+  c.offered_us = 1100;
+  c.answered_us = 1200;
+  h.run(lc.put_conversation(chat, c, {"active", "accepted", "anna@example.org", 1200}));
+  auto found = h.run(lc.conversation(chat, c.id));
+  BOOST_REQUIRE(found.has_value());
+  BOOST_TEST((*found == c));
+  auto steps = h.run(lc.transitions(chat, c.id));
+  BOOST_REQUIRE_EQUAL(steps.size(), 2u);
+  BOOST_TEST(steps[0].event == "joined");
+  BOOST_TEST(steps[1].actor == "anna@example.org");
+  auto open = h.run(lc.open_conversations(chat));
+  BOOST_REQUIRE_EQUAL(open.size(), 2u);
+  BOOST_TEST(open[0].id == older.id);  // oldest first: the queue order
+  c.state = "closed";
+  c.closed_us = 2000;
+  h.run(lc.put_conversation(chat, c, {"closed", "closed", "anna@example.org", 2000}));
+  BOOST_TEST(h.run(lc.open_conversations(chat)).size() == 1u);
+
+  xmppd::LivechatOfferRecord o{"o1", c.id, "anna@example.org", "pending", 1100, 31100, 0};
+  h.run(lc.put_offer(chat, o));
+  BOOST_REQUIRE_EQUAL(h.run(lc.pending_offers(chat)).size(), 1u);
+  o.state = "expired";
+  o.decided_us = 31100;
+  h.run(lc.put_offer(chat, o));
+  BOOST_TEST(h.run(lc.pending_offers(chat)).empty());
+
+  h.run(lc.add_note(chat, {c.id, "client-1", "anna@example.org", "Pyta o nabór 2026", 1300, "livechat_note"}));
+  h.run(lc.add_note(chat, {c.id, "client-1", "anna@example.org", "Oddzwonić", 1400, "livechat_note"}));
+  auto notes = h.run(lc.notes(chat, c.id));
+  BOOST_REQUIRE_EQUAL(notes.size(), 2u);
+  BOOST_TEST(notes[0].text == "Pyta o nabór 2026");
+  h.run(lc.set_tag(chat, c.id, "nabór", "anna@example.org", true));
+  h.run(lc.set_tag(chat, c.id, "firma", "anna@example.org", true));
+  h.run(lc.set_tag(chat, c.id, "firma", "anna@example.org", true));
+  BOOST_TEST((h.run(lc.tags(chat, c.id)) == std::vector<std::string>{"firma", "nabór"}));
+  h.run(lc.set_tag(chat, c.id, "firma", "anna@example.org", false));
+  BOOST_TEST((h.run(lc.tags(chat, c.id)) == std::vector<std::string>{"nabór"}));
+}
 
 STORAGE_TEST(muc_rooms_put_replace_list_and_remove) {
   const std::string rooms = "conference.example.org";

@@ -157,6 +157,9 @@ class MucRooms {
   // Called for each groupchat message before it is broadcast; return true to take it (not
   // broadcast, not kept). One observer per host; an empty function removes it.
   virtual void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) = 0;
+  // True once the persistent rooms of the host are loaded from storage (they load in the
+  // background at start): until then room_config() says nothing about a stored room.
+  virtual bool rooms_loaded() const { return true; }
 };
 
 }  // namespace xmppd

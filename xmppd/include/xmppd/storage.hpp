@@ -209,6 +209,59 @@ class MucStore {
   virtual Task<void> remove_room(std::string host, std::string name) = 0;
 };
 
+// The livechat service's rows (modules/livechat): conversations with a row for every
+// transition, offers to consultants, notes and tags. States are the module's words, stored as
+// text; `client` and `data_class` let export, erasure and retention find personal data.
+struct LivechatConversationRecord {
+  std::string id;  // time-ordered
+  std::string queue, channel, client, token_hash, state, topic, visitor_name, visitor_nick, notice_version;
+  std::string consultant;  // bare JID of the one who answered
+  std::int64_t created_us = 0, offered_us = 0, answered_us = 0, closed_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatConversationRecord&, const LivechatConversationRecord&) = default;
+};
+struct LivechatTransitionRecord {
+  std::string state, event, actor;
+  std::int64_t stamp_us = 0;
+  friend bool operator==(const LivechatTransitionRecord&, const LivechatTransitionRecord&) = default;
+};
+struct LivechatOfferRecord {
+  std::string id, conversation, consultant, state;
+  std::int64_t offered_us = 0, expires_us = 0, decided_us = 0;
+  friend bool operator==(const LivechatOfferRecord&, const LivechatOfferRecord&) = default;
+};
+struct LivechatNoteRecord {
+  std::string conversation, client, author, text;
+  std::int64_t created_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatNoteRecord&, const LivechatNoteRecord&) = default;
+};
+
+class LivechatStore {
+ public:
+  virtual ~LivechatStore() = default;
+  // Inserts or replaces the conversation and appends `transition` to its history, in one
+  // transaction (state, event, actor and stamp of the step that led to this row).
+  virtual Task<void> put_conversation(std::string host, LivechatConversationRecord conversation,
+                                      LivechatTransitionRecord transition) = 0;
+  virtual Task<std::optional<LivechatConversationRecord>> conversation(std::string host, std::string id) = 0;
+  // Conversations not closed, oldest first (the queue order).
+  virtual Task<std::vector<LivechatConversationRecord>> open_conversations(std::string host) = 0;
+  virtual Task<std::vector<LivechatTransitionRecord>> transitions(std::string host, std::string id) = 0;
+  // Inserts or replaces an offer.
+  virtual Task<void> put_offer(std::string host, LivechatOfferRecord offer) = 0;
+  // Offers still pending, oldest first.
+  virtual Task<std::vector<LivechatOfferRecord>> pending_offers(std::string host) = 0;
+  virtual Task<void> add_note(std::string host, LivechatNoteRecord note) = 0;
+  // A conversation's notes, oldest first.
+  virtual Task<std::vector<LivechatNoteRecord>> notes(std::string host, std::string conversation) = 0;
+  // Adds (present) or removes a tag; adding one that is there keeps it once.
+  virtual Task<void> set_tag(std::string host, std::string conversation, std::string tag, std::string author,
+                             bool present) = 0;
+  // A conversation's tags in code-point order.
+  virtual Task<std::vector<std::string>> tags(std::string host, std::string conversation) = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -219,6 +272,7 @@ class Storage {
   virtual BlockStore& blocks() = 0;
   virtual PepStore& pep() = 0;
   virtual MucStore& muc() = 0;
+  virtual LivechatStore& livechat() = 0;
   // The message archive (xmppd/archive.hpp); modules use Server::archive(), which orders writes.
   virtual ArchiveStore& archive() = 0;
   // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns

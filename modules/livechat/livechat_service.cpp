@@ -1,0 +1,672 @@
+// The livechat service on chat.D (see livechat_service.hpp; protocol in docs/protocol.md).
+#include "livechat_service.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include "xmppd/asio.hpp"
+#include "xmppd/bookmarks.hpp"
+#include "xmppd/log.hpp"
+#include "xmppd/namespaces.hpp"
+#include "xmppd/server.hpp"
+#include "xmppd/session.hpp"
+#include "xmppd/stanza_error.hpp"
+
+namespace xmppd::livechat {
+namespace {
+
+
+constexpr char kConference[] = "jabber:x:conference";  // XEP-0249 direct invitation
+constexpr char kHelp[] =
+    "Commands (the visitor never sees them): !note <text> keeps a note; !tag <name> and !untag <name> "
+    "tag the conversation; !close ends it and removes the room; !help shows this. '/' works as well as '!'.";
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
+  }
+  return out;
+}
+
+// 128 bits from OpenSSL's CSPRNG (DESIGN.md: the visitor's identity is a random token).
+std::string new_token() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
+  return hex(raw, sizeof raw);
+}
+
+// Only the hash is stored: a database read does not give anyone a visitor's conversation.
+std::string token_hash(const std::string& token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  return hex(digest, len);
+}
+
+// Time-ordered ids: microseconds since the epoch, then randomness against collisions.
+std::string new_id(std::int64_t now_us) {
+  char stamp[24];
+  std::snprintf(stamp, sizeof stamp, "%016llx", static_cast<unsigned long long>(now_us));
+  unsigned char raw[4];
+  RAND_bytes(raw, sizeof raw);
+  return stamp + hex(raw, sizeof raw);
+}
+
+// XEP-0004 §3.4: the value of a submitted field, "" when absent.
+std::string field(const Element& form, std::string_view var) {
+  for (const Element* f : form.elements("field", ns::kDataForms))
+    if (f->attr("var") == var) return f->child_text("value", ns::kDataForms);
+  return {};
+}
+
+StanzaError error_with(std::string type, std::string condition, std::string text) {
+  return {std::move(type), std::move(condition), std::move(text), {}};
+}
+
+// The room of a conversation: persistent, hidden, members-only, semi-anonymous (real JIDs to
+// moderators, i.e. staff), no private messages, and the whole conversation as history on join
+// (XEP-0045 §10.2; capped by the muc module's history_max).
+MucRoomConfig room_config(const std::string& queue_description) {
+  MucRoomConfig c;
+  c.name = queue_description;
+  c.persistent = true;
+  c.public_room = false;
+  c.members_only = true;
+  c.non_anonymous = false;
+  c.allow_pm = MucPmPolicy::none;
+  c.allow_invites = false;
+  c.change_subject = false;
+  c.logging = true;
+  c.history_fetch = 100000;
+  return c;
+}
+
+// "!tag x" / "/tag x" -> ("tag", "x"); not a command -> ("", "").
+std::pair<std::string, std::string> command_of(const std::string& body) {
+  if (body.size() < 2 || (body[0] != '!' && body[0] != '/')) return {};
+  auto space = body.find_first_of(" \t\n");
+  std::string word = body.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+  std::string rest;
+  if (space != std::string::npos) {
+    auto b = body.find_first_not_of(" \t\n", space);
+    if (b != std::string::npos) rest = body.substr(b);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\n' || rest.back() == '\t')) rest.pop_back();
+  }
+  static const std::set<std::string> known = {"note", "tag", "untag", "close", "help"};
+  if (!known.count(word)) return {};
+  return {word, rest};
+}
+
+}  // namespace
+
+// A visitor is a session of an anonymous host (SASL ANONYMOUS, XEP-0175).
+bool Service::from_visitor(const IqRequest& req) {
+  Session* s = req.origin ? req.origin : server_.session(req.from);
+  return s && s->anonymous();
+}
+
+Settings read_settings(const ModuleContext& ctx) {
+  Settings s;
+  s.host = ctx.host();
+  auto dot = s.host.find('.');
+  s.account_domain = dot == std::string::npos ? s.host : s.host.substr(dot + 1);
+  const auto& o = ctx.options();
+  auto timeout = o.duration("offer_timeout");
+  std::set<std::string> names;
+  for (const auto& entry : o.strings("queues")) {
+    try {
+      auto q = parse_queue(entry, s.account_domain, timeout);
+      if (!names.insert(q.name).second) throw std::invalid_argument("queue " + q.name + " is given twice");
+      s.queues.push_back(std::move(q));
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(s.host + "/livechat/queues: " + e.what());
+    }
+  }
+  s.max_chats = static_cast<int>(o.integer("max_chats"));
+  s.visitor_nick = o.string("visitor_nick");
+  s.notice_version = o.string("notice_version");
+  return s;
+}
+
+Service::Service(Server& server, Settings settings)
+    : server_(server), settings_(std::move(settings)), state_(make_stored_state(server, settings_.host)) {}
+
+MucRooms* Service::rooms() { return server_.service<MucRooms>(settings_.host); }
+
+Jid Service::room_of(const Conversation& c) const { return *Jid::from_parts("c-" + c.id, settings_.host); }
+
+const QueueConfig* Service::queue(const std::string& name) const {
+  for (const auto& q : settings_.queues)
+    if (q.name == name) return &q;
+  return nullptr;
+}
+
+bool Service::is_consultant(const std::string& bare) const {
+  for (const auto& q : settings_.queues)
+    if (std::find(q.members.begin(), q.members.end(), bare) != q.members.end()) return true;
+  return false;
+}
+
+void Service::start(ModuleContext& ctx) {
+  auto self = shared_from_this();
+  ctx.add_feature(kNs);
+  ctx.on_iq(IqType::set, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
+    if (req.payload.name() == "join") return self->on_join(req);
+    if (req.payload.name() == "rejoin") return self->on_rejoin(req);
+    return [](StanzaError e) -> Task<IqResult> { co_return e; }(StanzaError::feature_not_implemented());
+  });
+  ctx.on_iq(IqType::get, kNs, IqScope::host, [self](const IqRequest& req) { return self->on_queues(req); });
+  // Before the muc module (kNormal): the service decides who may enter a conversation's room.
+  for (Target t : {Target::host, Target::bare, Target::full})
+    ctx.on_stanza({StanzaKind::presence, Hop::incoming, t}, priority::kRewrite,
+                  [self](StanzaEvent& ev) { return self->on_presence(ev); });
+  for (Target t : {Target::host, Target::bare})
+    ctx.on_stanza({StanzaKind::message, Hop::incoming, t}, priority::kRewrite,
+                  [self](StanzaEvent& ev) { return self->on_message(ev); });
+  server_.spawn(restore(), "livechat: restoring conversations");
+}
+
+void Service::stop() {
+  *alive_ = false;
+  if (auto* r = rooms()) r->set_groupchat_observer({});
+}
+
+// At start: the stored state, the rooms of open conversations (made again if the room host lost
+// them), and offers whose deadline passed while the server was down are passed on.
+Task<void> Service::restore() {
+  auto alive = alive_;
+  auto self = shared_from_this();
+  co_await state_->load();
+  if (!*alive) co_return;
+  // The muc module loads its rooms in the background too: wait for it (bounded) before asking
+  // whether a room exists, or a room being loaded would be made again, empty.
+  asio::steady_timer wait(co_await asio::this_coro::executor);
+  for (int i = 0; i < 200 && *alive && rooms() && !rooms()->rooms_loaded(); ++i) {
+    wait.expires_after(std::chrono::milliseconds(25));
+    boost::system::error_code ec;
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!*alive) co_return;
+  auto* muc = rooms();
+  if (!muc) {
+    log::error("livechat", "no muc module on ", settings_.host, ": conversations need its rooms");
+    co_return;
+  }
+  muc->set_groupchat_observer([weak = weak_from_this()](const MucGroupchat& g) {
+    auto s = weak.lock();
+    return s && s->on_groupchat(g);
+  });
+  for (const auto& c : state_->open_conversations()) {
+    Jid room = room_of(c);
+    if (!muc->room_config(room)) {
+      const auto* q = queue(c.queue);
+      muc->create_room(room, room_config(q ? q->description : c.queue));
+      if (!c.consultant.empty()) {
+        if (auto j = Jid::parse(c.consultant)) muc->set_affiliation(room, *j, MucAffiliation::admin);
+      }
+    }
+  }
+  std::int64_t now = server_.now_us();
+  for (auto o : state_->pending_offers()) {
+    if (expire(o, now)) offer_lost(o, "expired while the service was down");
+    else start_timer(o);
+  }
+  loaded_ = true;
+  dispatch();
+}
+
+// XEP-0004 form in <join/>: FORM_TYPE, topic (required), name (optional), notice_version and
+// notice_acknowledged (required: the visitor was shown the operator's information notice).
+Task<IqResult> Service::on_join(const IqRequest& req) {
+  if (!loaded_) co_return StanzaError::resource_constraint();
+  if (!from_visitor(req)) co_return error_with("cancel", "not-allowed", "Only visitors join a queue");
+  const QueueConfig* q = queue(std::string(req.payload.attr("queue")));
+  if (!q) co_return StanzaError::item_not_found();
+  const Element* form = req.payload.child("x", ns::kDataForms);
+  if (!form || form->attr("type") != "submit" || field(*form, "FORM_TYPE") != kJoinFormType)
+    co_return StanzaError::bad_request("a submitted form of type " + std::string(kJoinFormType) + " is needed");
+  std::string topic = field(*form, "topic");
+  std::string ack = field(*form, "notice_acknowledged");
+  std::string version = field(*form, "notice_version");
+  if (topic.empty() || topic.size() > 1000) co_return StanzaError::bad_request("topic is required (at most 1000 bytes)");
+  if ((ack != "true" && ack != "1") || version.empty())
+    co_return StanzaError::not_acceptable("the information notice must be acknowledged with its version");
+  if (!settings_.notice_version.empty() && version != settings_.notice_version)
+    co_return StanzaError::not_acceptable("the information notice has changed: show version " +
+                                          settings_.notice_version);
+  auto* muc = rooms();
+  if (!muc) co_return StanzaError::service_unavailable();
+
+  std::int64_t now = server_.now_us();
+  Conversation c;
+  c.id = new_id(now);
+  c.queue = q->name;
+  std::string token = new_token();
+  c.token_hash = token_hash(token);
+  c.client = c.token_hash;
+  c.topic = topic;
+  c.visitor_name = field(*form, "name").substr(0, 200);
+  c.visitor_nick = settings_.visitor_nick;
+  c.notice_version = version;
+  c.created_us = now;
+  Jid room = room_of(c);
+  if (!muc->create_room(room, room_config(q->description))) co_return StanzaError::internal_server_error();
+  state_->save(c, "joined", "visitor");
+  put_visitor(c, req.from);
+  dispatch();
+  auto current = state_->conversation(c.id);
+  Element joined("joined", kNs);
+  joined.set_attr("conversation", c.id).set_attr("token", token).set_attr("room", room.bare_str());
+  joined.set_attr("nick", c.visitor_nick).set_attr("state", to_string(current ? current->state : c.state));
+  co_return IqResult::ok(std::move(joined));
+}
+
+// <rejoin token='…'/> from any anonymous session: the conversation moves to it, under the same
+// nick, and the room sends it the whole conversation as history (XEP-0045 §7.2.15).
+Task<IqResult> Service::on_rejoin(const IqRequest& req) {
+  if (!loaded_) co_return StanzaError::resource_constraint();
+  if (!from_visitor(req)) co_return error_with("cancel", "not-allowed", "Only visitors rejoin");
+  std::string token(req.payload.attr("token"));
+  auto c = token.size() == 32 ? state_->by_token_hash(token_hash(token)) : std::nullopt;
+  if (!c) co_return StanzaError::item_not_found();
+  put_visitor(*c, req.from);
+  Element joined("joined", kNs);
+  joined.set_attr("conversation", c->id).set_attr("room", room_of(*c).bare_str());
+  joined.set_attr("nick", c->visitor_nick).set_attr("state", to_string(c->state));
+  co_return IqResult::ok(std::move(joined));
+}
+
+// <queues/>: the queues and whether someone can answer now (the widget offers a chat only then).
+Task<IqResult> Service::on_queues(const IqRequest& req) {
+  if (req.payload.name() != "queues") co_return StanzaError::feature_not_implemented();
+  Element out("queues", kNs);
+  for (const auto& q : settings_.queues) {
+    Element& e = out.add_child("queue", kNs);
+    e.set_attr("name", q.name).set_attr("jid", q.name + "@" + settings_.host);
+    e.set_attr("description", q.description);
+    bool open = std::any_of(q.members.begin(), q.members.end(), [&](const std::string& m) {
+      auto it = consultants_.find(m);
+      return it != consultants_.end() && !it->second.resources.empty();
+    });
+    e.set_attr("available", open ? "true" : "false");
+  }
+  co_return IqResult::ok(std::move(out));
+}
+
+// The visitor of `c` is now `visitor` (a full JID on the visitor host): the previous session, if
+// any, leaves the room and loses its membership; the new one becomes a member and is put in.
+void Service::put_visitor(const Conversation& c, const Jid& visitor) {
+  auto* muc = rooms();
+  if (!muc) return;
+  Jid room = room_of(c);
+  auto it = visitors_.find(c.id);
+  if (it != visitors_.end() && it->second != visitor) {
+    muc->remove_occupant(room, it->second, "The conversation continues in another window");
+    if (it->second.bare() != visitor.bare()) muc->set_affiliation(room, it->second.bare(), MucAffiliation::none);
+  }
+  // An occupant left behind by a session that ended (a reload) still holds the nick.
+  for (const auto& [nick, jid] : muc->occupants(room))
+    if (nick == c.visitor_nick && jid != visitor) muc->remove_occupant(room, jid);
+  visitors_[c.id] = visitor;
+  muc->set_affiliation(room, visitor.bare(), MucAffiliation::member);
+  muc->add_occupant(room, visitor, c.visitor_nick);
+}
+
+std::vector<Candidate> Service::candidates(const QueueConfig& q) const {
+  std::map<std::string, int> open;
+  for (const auto& c : state_->open_conversations())
+    if (c.state == ConversationState::active && !c.consultant.empty()) ++open[c.consultant];
+  for (const auto& o : state_->pending_offers()) ++open[o.consultant];
+  std::vector<Candidate> out;
+  for (const auto& m : q.members) {
+    Candidate cand;
+    cand.jid = m;
+    cand.limit = settings_.max_chats;
+    cand.open = open[m];
+    auto it = consultants_.find(m);
+    if (it != consultants_.end()) {
+      cand.available = !it->second.resources.empty();
+      cand.idle_since_us = it->second.idle_since_us;
+    }
+    out.push_back(std::move(cand));
+  }
+  return out;
+}
+
+void Service::dispatch() {
+  if (!loaded_) return;
+  for (const auto& q : settings_.queues) {
+    for (const auto& c : state_->open_conversations()) {
+      if (c.queue != q.name || c.state != ConversationState::queued) continue;
+      auto cands = candidates(q);
+      auto& tried = tried_[c.id];
+      auto pick = pick_consultant(cands, tried);
+      if (!pick && !tried.empty()) {
+        // Everyone had it once: start another round rather than leave the visitor waiting.
+        tried.clear();
+        pick = pick_consultant(cands, tried);
+      }
+      if (!pick) break;  // nobody free for this queue: later conversations wait too (order)
+      make_offer(c, *pick);
+    }
+  }
+  send_positions();
+}
+
+// XEP-0249 §2 direct invitation from the service to the consultant's bare JID (RFC 6121 §8.5.2:
+// every available resource of a type-normal message's ... highest priority gets it), with a body
+// for clients that do not show invitations, and our <offer/> for the web console.
+void Service::make_offer(Conversation c, const std::string& consultant) {
+  const QueueConfig* q = queue(c.queue);
+  std::int64_t now = server_.now_us();
+  Offer o;
+  o.id = new_id(now);
+  o.conversation = c.id;
+  o.consultant = consultant;
+  o.offered_us = now;
+  o.expires_us = now + std::chrono::duration_cast<std::chrono::microseconds>(q->offer_timeout).count();
+  if (!apply(c, ConversationEvent::offer_made, now)) return;
+  state_->save(o);
+  state_->save(c, "offered", consultant);
+  Jid room = room_of(c);
+  long seconds = static_cast<long>(q->offer_timeout.count() / 1000);
+  std::string body = "New conversation in " + q->description + ": \"" + c.topic + "\". Join " + room.bare_str() +
+                     " to answer, or reply !accept / !decline within " + std::to_string(seconds) + " s.";
+  Element m("message", ns::kClient);
+  m.set_attr("from", settings_.host).set_attr("to", consultant).set_attr("type", "normal");
+  m.set_attr("id", "offer-" + o.id);
+  m.add_child("body", ns::kClient).add_text(body);
+  Element& x = m.add_child("x", kConference);
+  x.set_attr("jid", room.bare_str()).set_attr("reason", body);
+  Element& offer = m.add_child("offer", kNs);
+  offer.set_attr("id", o.id).set_attr("conversation", c.id).set_attr("queue", c.queue);
+  offer.set_attr("room", room.bare_str()).set_attr("seconds", std::to_string(seconds));
+  server_.route(std::move(m));
+  start_timer(o);
+}
+
+void Service::start_timer(const Offer& o) {
+  server_.spawn(offer_timer(o.id, o.expires_us), "livechat: offer deadline");
+}
+
+Task<void> Service::offer_timer(std::string offer_id, std::int64_t expires_us) {
+  auto alive = alive_;
+  auto self = shared_from_this();
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  // Wake at least every second so a stopped service does not hold the event loop for long.
+  while (*alive) {
+    std::int64_t left = expires_us - server_.now_us();
+    if (left <= 0) break;
+    timer.expires_after(std::chrono::microseconds(std::min<std::int64_t>(left, 1000000)));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!*alive) co_return;
+  auto o = state_->offer(offer_id);
+  if (o && expire(*o, server_.now_us())) offer_lost(*o, "expired");
+}
+
+// An offer declined or expired: the conversation is waiting again, at its place, and routing
+// offers it to the next consultant.
+void Service::offer_lost(Offer o, const std::string& why) {
+  state_->save(o);
+  auto c = state_->conversation(o.conversation);
+  if (c && apply(*c, ConversationEvent::offer_lost, server_.now_us())) {
+    state_->save(*c, o.state == OfferState::declined ? "declined" : "offer_expired", o.consultant);
+    tried_[c->id].insert(o.consultant);
+  }
+  if (auto j = Jid::parse(o.consultant))
+    tell(*j, settings_.host, "The offer of conversation " + o.conversation + " " + why + ".");
+  dispatch();
+}
+
+void Service::accept(Conversation c, Offer o, const std::string& consultant) {
+  std::int64_t now = server_.now_us();
+  state_->save(o);
+  apply(c, ConversationEvent::accepted, now);
+  c.consultant = consultant;
+  state_->save(c, "accepted", consultant);
+  tried_.erase(c.id);
+  positions_sent_.erase(c.id);
+  consultants_[consultant].idle_since_us = now;
+  // Admin: a moderator, who sees real JIDs in this semi-anonymous room (XEP-0045 §5.2, §7.2.4).
+  if (auto* muc = rooms())
+    if (auto j = Jid::parse(consultant)) muc->set_affiliation(room_of(c), *j, MucAffiliation::admin);
+  send_positions();
+}
+
+// Presence to chat.D, a queue JID or a room of ours.
+Flow Service::on_presence(StanzaEvent& ev) {
+  const std::string type(ev.stanza.attr("type"));
+  if (!ev.to.local().empty() && ev.to.local().rfind("c-", 0) == 0) {
+    auto c = state_->conversation(ev.to.local().substr(2));
+    if (c) return on_room_presence(ev, *c);
+    if (type == "unavailable" || type == "error") return Flow::next;
+    // Rooms on chat.D are made by the service only (XEP-0045 §10.1.1 allows refusing creation).
+    server_.bounce(ev.stanza, error_with("cancel", "not-allowed", "This conversation is over or does not exist"));
+    return Flow::stop;
+  }
+  if (!ev.to.local().empty() && !queue(ev.to.local())) {
+    if (type == "unavailable" || type == "error") return Flow::next;
+    server_.bounce(ev.stanza, error_with("cancel", "not-allowed", "Rooms here are the service's conversations"));
+    return Flow::stop;
+  }
+  // Availability (RFC 6121 §4.6 directed presence) of a consultant's resource.
+  std::string bare = ev.from.bare_str();
+  if (!is_consultant(bare)) return Flow::stop;
+  if (type.empty()) {
+    auto& cons = consultants_[bare];
+    if (cons.resources.empty()) cons.idle_since_us = server_.now_us();
+    cons.resources.insert(ev.from.resource());
+    log::debug("livechat", "a consultant is available");
+    dispatch();
+  } else if (type == "unavailable") {
+    auto it = consultants_.find(bare);
+    if (it != consultants_.end()) it->second.resources.erase(ev.from.resource());
+  }
+  return Flow::stop;
+}
+
+// Who may enter a conversation's room: its visitor (under the service's nick), the consultant who
+// answered, and a consultant joining to accept an offer (joining accepts). A join after the offer
+// expired or went elsewhere gets not-allowed with an explanation (XEP-0045 §7.2.1 error presence).
+Flow Service::on_room_presence(StanzaEvent& ev, const Conversation& c) {
+  const std::string type(ev.stanza.attr("type"));
+  if (!type.empty()) return Flow::next;  // unavailable, errors: the muc module's business
+  std::string bare = ev.from.bare_str();
+  auto refuse = [&](std::string condition, std::string text) {
+    server_.bounce(ev.stanza, error_with("cancel", std::move(condition), std::move(text)));
+    return Flow::stop;
+  };
+  auto v = visitors_.find(c.id);
+  if (v != visitors_.end() && v->second.bare() == ev.from.bare()) {
+    if (ev.to.resource() != c.visitor_nick) return refuse("not-acceptable", "Your nick in this conversation is " + c.visitor_nick);
+    return Flow::next;
+  }
+  if (!is_consultant(bare)) return refuse("not-allowed", "This is not your conversation");
+  if (c.consultant == bare) return Flow::next;
+  for (auto o : state_->pending_offers()) {
+    if (o.conversation != c.id || o.consultant != bare) continue;
+    switch (answer(o, true, server_.now_us())) {
+      case OfferAnswer::accepted:
+        accept(c, o, bare);
+        return Flow::next;
+      case OfferAnswer::late:
+        offer_lost(o, "expired before it was accepted");
+        return refuse("not-allowed", "The offer expired before you joined");
+      default:
+        break;
+    }
+  }
+  return refuse("not-allowed", c.state == ConversationState::active
+                                   ? "A colleague has taken this conversation"
+                                   : "This conversation is not offered to you (the offer expired)");
+}
+
+// Messages to chat.D or a queue JID: a consultant's !accept / !decline of its newest offer.
+Flow Service::on_message(StanzaEvent& ev) {
+  if (!ev.to.local().empty() && !queue(ev.to.local())) return Flow::next;
+  if (is_error_stanza(ev.stanza)) return Flow::stop;
+  std::string bare = ev.from.bare_str();
+  std::string body = ev.stanza.child_text("body", ns::kClient);
+  if (!is_consultant(bare)) {
+    if (!body.empty()) server_.bounce(ev.stanza, StanzaError::service_unavailable());
+    return Flow::stop;
+  }
+  bool acc = body == "!accept" || body == "/accept";
+  bool dec = body == "!decline" || body == "/decline";
+  if (!acc && !dec) {
+    if (!body.empty())
+      tell(ev.from, settings_.host, "Reply !accept or !decline to an offer; in a conversation, !help lists the commands.");
+    return Flow::stop;
+  }
+  std::optional<Offer> newest;
+  for (auto& o : state_->pending_offers())
+    if (o.consultant == bare && (!newest || o.offered_us >= newest->offered_us)) newest = o;
+  if (!newest) {
+    tell(ev.from, settings_.host, "You have no offer waiting (it may have expired).");
+    return Flow::stop;
+  }
+  auto c = state_->conversation(newest->conversation);
+  if (!c) return Flow::stop;
+  Offer o = *newest;
+  switch (answer(o, acc, server_.now_us())) {
+    case OfferAnswer::accepted: {
+      accept(*c, o, bare);
+      Jid room = room_of(*c);
+      Element m("message", ns::kClient);
+      m.set_attr("from", settings_.host).set_attr("to", ev.from.str()).set_attr("type", "normal");
+      m.add_child("body", ns::kClient).add_text("Accepted. Join " + room.bare_str() + " to answer.");
+      m.add_child("x", kConference).set_attr("jid", room.bare_str());
+      server_.route(std::move(m));
+      break;
+    }
+    case OfferAnswer::declined:
+      offer_lost(o, "was declined");
+      break;
+    case OfferAnswer::late:
+      offer_lost(o, "expired before it was accepted");
+      break;
+    case OfferAnswer::not_pending:
+      break;
+  }
+  return Flow::stop;
+}
+
+// A groupchat message in one of our rooms, before the room broadcasts it. A consultant's command
+// is taken (never relayed, never kept in the room's history) and answered to that consultant.
+bool Service::on_groupchat(const MucGroupchat& g) {
+  if (g.room.domain() != settings_.host || g.room.local().rfind("c-", 0) != 0) return false;
+  auto c = state_->conversation(g.room.local().substr(2));
+  if (!c) return false;
+  std::string bare = g.real_jid.bare_str();
+  if (!is_consultant(bare)) return false;  // the visitor's "!…" is just text
+  auto [word, rest] = command_of(g.message.child_text("body", ns::kClient));
+  if (word.empty()) return false;
+  Jid room = room_of(*c);
+  if (word == "help") {
+    tell_in_room(room, g.real_jid, kHelp);
+  } else if (word == "note") {
+    if (rest.empty()) tell_in_room(room, g.real_jid, "Usage: !note <text>");
+    else {
+      state_->add_note(*c, bare, rest);
+      tell_in_room(room, g.real_jid, "Note kept (the visitor does not see it).");
+    }
+  } else if (word == "tag" || word == "untag") {
+    if (rest.empty() || rest.size() > 100) tell_in_room(room, g.real_jid, "Usage: !" + word + " <name>");
+    else {
+      state_->set_tag(*c, rest, bare, word == "tag");
+      tell_in_room(room, g.real_jid, (word == "tag" ? "Tagged: " : "Tag removed: ") + rest);
+    }
+  } else if (word == "close") {
+    tell_in_room(room, g.real_jid, "Closing the conversation.");
+    // Not from inside the room's broadcast: the room is destroyed once this handler returns.
+    auto self = shared_from_this();
+    Conversation conv = *c;
+    server_.spawn([](std::shared_ptr<Service> s, Conversation conv, std::string actor) -> Task<void> {
+      s->close(std::move(conv), actor);
+      co_return;
+    }(self, conv, bare), "livechat: closing a conversation");
+  }
+  return true;
+}
+
+// Closed: offers withdrawn, the room destroyed (XEP-0045 §10.9) and removed from the
+// consultants' bookmarks (XEP-0402) so their clients do not join it again.
+void Service::close(Conversation c, const std::string& actor) {
+  std::int64_t now = server_.now_us();
+  for (auto o : state_->pending_offers())
+    if (o.conversation == c.id && withdraw(o, now)) state_->save(o);
+  std::set<std::string> staff;
+  if (!c.consultant.empty()) staff.insert(c.consultant);
+  if (!apply(c, ConversationEvent::closed, now)) return;
+  state_->save(c, "closed", actor);
+  Jid room = room_of(c);
+  auto* muc = rooms();
+  if (muc) {
+    for (const auto& [nick, jid] : muc->occupants(room))
+      if (is_consultant(jid.bare_str())) staff.insert(jid.bare_str());
+    muc->destroy_room(room, "The conversation has ended");
+  }
+  auto v = visitors_.find(c.id);
+  if (v != visitors_.end()) {
+    Element m("message", ns::kClient);
+    m.set_attr("from", settings_.host).set_attr("to", v->second.str()).set_attr("type", "normal");
+    m.add_child("closed", kNs).set_attr("conversation", c.id);
+    server_.route(std::move(m));
+    visitors_.erase(v);
+  }
+  tried_.erase(c.id);
+  positions_sent_.erase(c.id);
+  server_.spawn(forget_bookmarks({staff.begin(), staff.end()}, room), "livechat: removing bookmarks");
+  dispatch();
+}
+
+Task<void> Service::forget_bookmarks(std::vector<std::string> accounts, Jid room) {
+  for (const auto& a : accounts) {
+    auto j = Jid::parse(a);
+    if (!j) continue;
+    auto* bookmarks = server_.service<Bookmarks>(j->domain());
+    if (bookmarks) co_await bookmarks->remove_room(*j, room);
+  }
+}
+
+// XEP-0045-style queue position for each waiting visitor, sent when it changes, from the queue JID.
+void Service::send_positions() {
+  std::map<std::string, int> next;
+  for (const auto& c : state_->open_conversations()) {
+    if (c.state == ConversationState::active) continue;
+    int pos = ++next[c.queue];
+    auto v = visitors_.find(c.id);
+    auto sent = positions_sent_.find(c.id);
+    if (v == visitors_.end() || (sent != positions_sent_.end() && sent->second == pos)) continue;
+    positions_sent_[c.id] = pos;
+    Element m("message", ns::kClient);
+    m.set_attr("from", c.queue + "@" + settings_.host).set_attr("to", v->second.str()).set_attr("type", "normal");
+    m.add_child("queue", kNs).set_attr("conversation", c.id).set_attr("position", std::to_string(pos));
+    server_.route(std::move(m));
+  }
+}
+
+void Service::tell(const Jid& to, const std::string& from, const std::string& body, const char* type) {
+  Element m("message", ns::kClient);
+  m.set_attr("from", from).set_attr("to", to.str()).set_attr("type", type);
+  m.add_child("body", ns::kClient).add_text(body);
+  server_.route(std::move(m));
+}
+
+// XEP-0045 §7.2.21-style message from the room itself, to one occupant only.
+void Service::tell_in_room(const Jid& room, const Jid& to, const std::string& body) {
+  tell(to, room.bare_str(), body, "groupchat");
+}
+
+}  // namespace xmppd::livechat

@@ -1,0 +1,100 @@
+// The livechat service on chat.D (issue 6, DESIGN.md "Conversation flow", "Consultants for any
+// client"); the protocol is docs/protocol.md (urn:xmppd:livechat:0).
+//
+// Who calls what:
+// - A visitor (anonymous, guest.D) sends <join/> to chat.D: a conversation is created `queued`
+//   with a room c-<id>@chat.D (XEP-0045 through the MucRooms API of this host), the visitor is
+//   put in it under a nick the service chooses, and gets a 128-bit token (only its SHA-256 is
+//   kept). <rejoin/> with the token from any new anonymous session moves the conversation to it.
+// - Consultants are queue members; one is available while at least one of its resources has
+//   sent available presence to chat.D or to a queue JID (RFC 6121 §4.6 directed presence).
+// - dispatch() runs after every change (join, availability, offer answered or expired, close):
+//   for each queue, each waiting conversation in join order gets an offer to the consultant
+//   routing picks (routing.hpp). The offer is a XEP-0249 invitation with a body; joining the
+//   room (or replying !accept) accepts, !decline or the deadline passes it on.
+// - In a room, a consultant's !note, !tag, !untag, !close and !help (or /…) are taken before
+//   they are broadcast (MucRooms groupchat observer) and answered to that consultant alone.
+// - At start the state is loaded (LivechatState); expired offers are passed on.
+#pragma once
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "livechat_state.hpp"
+#include "queue_config.hpp"
+#include "routing.hpp"
+#include "xmppd/module.hpp"
+#include "xmppd/muc.hpp"
+
+namespace xmppd::livechat {
+
+inline constexpr char kNs[] = "urn:xmppd:livechat:0";
+inline constexpr char kJoinFormType[] = "urn:xmppd:livechat:0#join";
+
+struct Settings {
+  std::string host;            // chat.D
+  std::string account_domain;  // D
+  std::vector<QueueConfig> queues;
+  int max_chats = 3;
+  std::string visitor_nick = "Visitor";
+  std::string notice_version;  // the current notice; empty: any version is recorded as given
+};
+
+Settings read_settings(const ModuleContext& ctx);
+
+class Service : public std::enable_shared_from_this<Service> {
+ public:
+  Service(Server& server, Settings settings);
+  void start(ModuleContext& ctx);
+  void stop();
+
+ private:
+  struct Consultant {
+    std::set<std::string> resources;  // available ones
+    std::int64_t idle_since_us = 0;
+  };
+
+  MucRooms* rooms();
+  Jid room_of(const Conversation& c) const;
+  const QueueConfig* queue(const std::string& name) const;
+  bool is_consultant(const std::string& bare) const;
+
+  bool from_visitor(const IqRequest& req);
+  Task<IqResult> on_join(const IqRequest& req);
+  Task<IqResult> on_rejoin(const IqRequest& req);
+  Task<IqResult> on_queues(const IqRequest& req);
+  Flow on_presence(StanzaEvent& ev);
+  Flow on_room_presence(StanzaEvent& ev, const Conversation& c);
+  Flow on_message(StanzaEvent& ev);
+  bool on_groupchat(const MucGroupchat& g);
+
+  void put_visitor(const Conversation& c, const Jid& visitor);
+  void dispatch();
+  void make_offer(Conversation c, const std::string& consultant);
+  void accept(Conversation c, Offer o, const std::string& consultant);
+  void offer_lost(Offer o, const std::string& why);
+  void close(Conversation c, const std::string& actor);
+  void send_positions();
+  void start_timer(const Offer& o);
+  Task<void> offer_timer(std::string offer_id, std::int64_t expires_us);
+  Task<void> restore();
+  Task<void> forget_bookmarks(std::vector<std::string> accounts, Jid room);
+
+  void tell(const Jid& to, const std::string& from, const std::string& body, const char* type = "chat");
+  void tell_in_room(const Jid& room, const Jid& to, const std::string& body);
+  std::vector<Candidate> candidates(const QueueConfig& q) const;
+
+  Server& server_;
+  Settings settings_;
+  std::unique_ptr<LivechatState> state_;
+  std::map<std::string, Consultant> consultants_;       // bare JID -> presence
+  std::map<std::string, Jid> visitors_;                 // conversation id -> the visitor's full JID
+  std::map<std::string, std::set<std::string>> tried_;  // conversation id -> consultants who let it go
+  std::map<std::string, int> positions_sent_;           // conversation id -> last position sent
+  bool loaded_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace xmppd::livechat

@@ -1,0 +1,149 @@
+"""Helpers for the livechat scenarios (90-99, modules/livechat, docs/protocol.md): a server with
+queues on chat.localhost, anonymous visitors that join with the XEP-0004 form and rejoin by
+token, consultants as plain slixmpp clients (the "unmodified XMPP client" path: presence to
+chat.localhost makes them available, joining the offered room accepts), and a reader of the
+service's stored rows on either backend. Every wait is bounded."""
+import asyncio
+import os
+import re
+import sqlite3
+import subprocess
+import xml.etree.ElementTree as ET
+
+import muc_util as m
+import xmppd_harness as h
+from xmpp_clients import Client, run
+
+CHAT = "chat." + h.DOMAIN
+NS = "urn:xmppd:livechat:0"
+CONFERENCE = "{jabber:x:conference}x"
+PLUGINS = m.PLUGINS + ("xep_0060",)
+
+
+def server(queues, max_chats=3, **kwargs):
+    """queues: entries as in docs/configuration.md, "name | description | members | timeout"."""
+    extra = '\n[hosts."%s".module.livechat]\nqueues = [%s]\nmax_chats = %d\n' % (
+        CHAT, ", ".join('"%s"' % q for q in queues), max_chats)
+    return h.Server(channel_binding=False, extra_config=extra, **kwargs)
+
+
+async def visitor(srv):
+    return await Client(h.GUEST, "", mechanism="ANONYMOUS", plugins=PLUGINS).login(srv.ports["c2s"])
+
+
+async def consultant(srv, user, password, new=True):
+    jid = srv.adduser(user, password) if new else "%s@%s" % (user, h.DOMAIN)
+    c = await Client(jid, password, plugins=PLUGINS).login(srv.ports["c2s"])
+    available(c)
+    await c.sync()
+    return c
+
+
+def available(c):
+    # RFC 6121 §4.6 directed presence: the service counts this resource as available.
+    c.send_presence(pto=CHAT)
+
+
+def join_form(topic, name="", version="2026-01", acknowledged=True):
+    fields = [("FORM_TYPE", NS + "#join"), ("topic", topic), ("notice_version", version),
+              ("notice_acknowledged", "true" if acknowledged else "false")]
+    if name:
+        fields.append(("name", name))
+    body = "".join("<field var='%s'><value>%s</value></field>" % (k, v) for k, v in fields)
+    return "<x xmlns='jabber:x:data' type='submit'>%s</x>" % body
+
+
+async def join(v, topic, queue="general", **kwargs):
+    """The visitor joins a queue; returns the <joined/> attributes (conversation, token, room, nick)."""
+    iq = v.raw_iq("set", CHAT, "<join xmlns='%s' queue='%s'>%s</join>" % (NS, queue, join_form(topic, **kwargs)))
+    result = await iq.send(timeout=10)
+    joined = result.xml.find("{%s}joined" % NS)
+    assert joined is not None, result
+    return dict(joined.attrib)
+
+
+async def rejoin(v, token):
+    result = await v.raw_iq("set", CHAT, "<rejoin xmlns='%s' token='%s'/>" % (NS, token)).send(timeout=10)
+    return dict(result.xml.find("{%s}joined" % NS).attrib)
+
+
+def is_offer(st):
+    return st.name == "message" and str(st["from"]) == CHAT and st.xml.find(CONFERENCE) is not None
+
+
+async def offer(c, describe="an offer", timeout=15):
+    """The next offer (XEP-0249 invitation from chat.localhost); returns (room, body)."""
+    st = await m.next_message(c, lambda s: is_offer(s), describe, timeout)
+    return st.xml.find(CONFERENCE).get("jid"), st["body"]
+
+
+def offers_now(c):
+    return m.messages_now(c, is_offer)
+
+
+async def room_message(c, room, body, timeout=10):
+    """A groupchat message in `room` with exactly `body`."""
+    return await m.next_message(c, lambda s: s["type"] == "groupchat" and s["from"].bare == room and
+                                s["body"] == body, "'%s' in %s" % (body, room), timeout)
+
+
+async def service_reply(c, room, text, timeout=10):
+    """The service's private answer to a command: from the room itself (no nick), to this client."""
+    return await m.next_message(c, lambda s: str(s["from"]) == room and text in s["body"],
+                                "the service's answer '%s'" % text, timeout)
+
+
+def say(c, room, body):
+    c.send_message(mto=room, mbody=body, mtype="groupchat")
+
+
+def bodies(c):
+    return [s["body"] for s in c.stanzas.items if s.name == "message"]
+
+
+def rows(srv, sql, params=()):
+    """Rows of the service's tables, read from the database the server uses."""
+    if srv.backend == "sqlite":
+        db = sqlite3.connect(os.path.join(srv.dir, "xmppd.sqlite"))
+        try:
+            return [tuple(r) for r in db.execute(sql, params).fetchall()]
+        finally:
+            db.close()
+    text = open(srv.config).read()
+    name = re.search(r'mariadb_database = "([^"]+)"', text).group(1)
+    settings = h._mariadb_settings()
+    for p in params:  # the mariadb CLI takes no parameters; our values are ids we made
+        assert re.fullmatch(r"[0-9a-z@.\-]+", p), p
+        sql = sql.replace("?", "'%s'" % p, 1)
+    args = ["mariadb", "-N", "-B", "-h", settings.get("host", "127.0.0.1"), "-P", settings.get("port", "3306"),
+            "-u", settings.get("user", "root"), name, "-e", sql]
+    env = dict(os.environ)
+    if settings.get("password"):
+        env["MYSQL_PWD"] = settings["password"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
+    return [tuple(line.split("\t")) for line in out.splitlines()]
+
+
+def kill(srv):
+    """SIGKILL: no shutdown, nothing flushed that was not already committed."""
+    srv.proc.kill()
+    srv.proc.wait()
+    srv.proc = None
+
+
+async def lost(*clients):
+    for c in clients:
+        await asyncio.wait_for(c.lost.wait(), 10)
+
+
+def wait_rows(srv, sql, params=(), pred=bool, timeout=10):
+    """Reads until `pred(rows)` holds (bounded): for what the server writes after it has answered."""
+    import time
+    deadline = time.time() + timeout
+    while True:
+        got = rows(srv, sql, params)
+        if pred(got):
+            return got
+        if time.time() > deadline:
+            raise AssertionError("rows of %s never matched: %s" % (sql, got))
+        time.sleep(0.05)

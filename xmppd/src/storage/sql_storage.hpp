@@ -38,6 +38,8 @@ std::vector<std::string> run_migrations(Connection& c, const Dialect& dialect);
 
 // The XEP-0163 PEP store over `engine` (pep_storage.cpp).
 std::unique_ptr<PepStore> make_pep_store(Engine& engine, const Dialect& dialect);
+// The XEP-0363 upload records over `engine` (upload_storage.cpp).
+std::unique_ptr<UploadStore> make_upload_store(Engine& engine);
 
 class SqlStorage final : public Storage {
  public:
@@ -55,6 +57,7 @@ class SqlStorage final : public Storage {
   BlockStore& blocks() override;
   PepStore& pep() override;
   MucStore& muc() override;
+  UploadStore& uploads() override;
   ArchiveStore& archive() override;
   std::vector<std::string> migrate() override;
   void stop() override;
@@ -81,6 +84,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Blocks> blocks_;
   std::unique_ptr<PepStore> pep_;
   std::unique_ptr<Muc> muc_;
+  std::unique_ptr<UploadStore> uploads_;
   std::unique_ptr<SqlArchiveStore> archive_;
 };
 

@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -82,10 +84,11 @@ struct State {
   std::string path_of(const std::string& id) const { return directory + "/" + id; }
 };
 
-// Runs `f` on the file thread and resumes here when it is done (its exception rethrown here).
+// Runs `f` on the file thread; the awaiting coroutine resumes on its own executor when it is
+// done (its exception rethrown there). Not a coroutine itself: co_spawn keeps `f` alive.
 template <class F>
 Task<void> on_file_thread(State& st, F f) {
-  co_await asio::co_spawn(
+  return asio::co_spawn(
       st.files, [f = std::move(f)]() mutable -> Task<void> {
         f();
         co_return;
@@ -315,7 +318,8 @@ Task<void> purge_job(std::shared_ptr<State> st) {
 
 std::shared_ptr<State> make_state(ModuleContext& ctx) {
   const Options& o = ctx.options();
-  auto st = std::make_shared<State>(State{ctx.server(), ctx.host(), o.bytes("max_file_size"), o.bytes("quota"),
+  // Built in place: the thread pool cannot be moved.
+  auto st = std::shared_ptr<State>(new State{ctx.server(), ctx.host(), o.bytes("max_file_size"), o.bytes("quota"),
                                           o.bytes("visitor_quota"), o.strings("content_types"), {},
                                           o.duration("slot_expires_after"), o.duration("files_expire_after"),
                                           o.duration("purge_interval"), o.string("public_url"),

@@ -6,7 +6,7 @@
 namespace xmppd::storage {
 namespace {
 
-#define XMPPD_UPLOAD_COLUMNS \\
+#define XMPPD_UPLOAD_COLUMNS \
   "host, id, owner, filename, content_type, size, token_hash, state, created_us, slot_expires_us, expires_us"
 
 constexpr const char* kUsed = "SELECT COALESCE(SUM(size), 0) FROM uploads WHERE host = ? AND owner = ?";

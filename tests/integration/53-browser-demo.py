@@ -55,6 +55,7 @@ def test():
             assert m["from"].bare == "alice@" + h.DOMAIN, m
             # TCP client -> page.
             bob.send_message(mto="alice@" + h.DOMAIN, mbody="Witaj, Alice", mtype="chat")
+            run(bob.sync())  # slixmpp writes only while its loop runs
             page.wait_text("#messages", "bob@%s: Witaj, Alice" % h.DOMAIN)
 
             # XEP-0363 from the page: the file goes to the upload host (CORS for the page's

@@ -41,6 +41,7 @@ def test():
             page.do(click="#send-button")
             run(bob.next_message(pred=lambda m: m["body"] == "przez BOSH"))
             bob.send_message(mto="alice@" + h.DOMAIN, mbody="odpowiedź", mtype="chat")
+            run(bob.sync())  # slixmpp writes only while its loop runs
             page.wait_text("#messages", "bob@%s: odpowiedź" % h.DOMAIN)
         finally:
             page.close()

@@ -30,6 +30,10 @@
   function login(url, jid, password) {
     return new Promise((resolve, reject) => {
       const c = new Strophe.Connection(url);
+      if (new URLSearchParams(location.search).has("debug")) {
+        c.rawInput = (data) => console.log(`in: ${data}`);
+        c.rawOutput = (data) => console.log(`out: ${data}`);
+      }
       let done = false;
       c.connect(jid, password, (status, condition) => {
         if (status === Strophe.Status.CONNECTED && !done) {

@@ -36,6 +36,8 @@ using xmppd::Storage;
 using xmppd::PepItem;
 using xmppd::PepNodeConfig;
 using xmppd::StorageConfig;
+using xmppd::UploadRecord;
+using xmppd::UploadState;
 using xmppd::StorageError;
 using xmppd::Subscription;
 using xmppd::Task;

@@ -3,6 +3,11 @@
 #define BOOST_TEST_MODULE upload
 #include <boost/test/unit_test.hpp>
 
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "../upload_rules.hpp"
 #include "test_host.hpp"
 #include "xmppd/namespaces.hpp"
@@ -20,7 +25,7 @@ struct Fixture {
       {"guest.example.org", {}, {}, true},
       {"upload.example.org", {"upload"},
        {{"upload", {{"max_file_size", "1000"}, {"quota", "1500"}, {"visitor_quota", "600"},
-                    {"public_url", "https://files.example.org/"}}}},
+                    {"public_url", "https://files.example.org/"}, {"purge_interval", "1s"}}}},
        false},
       {"other.example", {}, {}, false}}};
   FakeSession *alice, *visitor, *stranger;
@@ -130,6 +135,30 @@ BOOST_FIXTURE_TEST_CASE(get_route_serves_only_stored_files_on_the_upload_host, F
   BOOST_TEST(status(path) == 404);  // granted, not uploaded yet
   BOOST_TEST(status("/../etc/passwd") == 404);
   BOOST_TEST(status("/0123456789abcdef0123456789abcdef/a.txt") == 404);
+}
+
+BOOST_FIXTURE_TEST_CASE(sweep_removes_expired_records_and_their_files, Fixture) {
+  // A stored file whose retention has passed (its time set back in the database), and a fresh
+  // slot that stays.
+  Element old_slot = request(*alice, "old.txt", "10", "text/plain");
+  Element new_slot = request(*alice, "new.txt", "10", "text/plain");
+  auto id_of = [](const Element& r) {
+    std::string url(r.child("slot", kUpload)->child("put", kUpload)->attr("url"));
+    return url.substr(std::string("https://files.example.org/").size(), 32);
+  };
+  std::string old_id = id_of(old_slot), new_id = id_of(new_slot);
+  std::string dir = host.data_dir() + "/upload/upload.example.org";
+  std::ofstream(dir + "/" + old_id) << "old file\n";
+  std::ofstream(dir + "/" + new_id) << "new file\n";
+  sqlite3* db = nullptr;
+  BOOST_REQUIRE(sqlite3_open((host.data_dir() + "/test.sqlite").c_str(), &db) == SQLITE_OK);
+  std::string sql = "UPDATE uploads SET state = 2, expires_us = 1 WHERE id = '" + old_id + "'";
+  BOOST_REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  host.run_until([&] { return !std::filesystem::exists(dir + "/" + old_id); });
+  host.run_until([&] { return !host.wait(host.storage().uploads().find("upload.example.org", old_id)); });
+  BOOST_TEST(std::filesystem::exists(dir + "/" + new_id));
+  BOOST_TEST(host.wait(host.storage().uploads().find("upload.example.org", new_id)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(rules_clean_names_types_and_ids) {

@@ -124,7 +124,7 @@ int init(int argc, char** argv) {
   }
   std::string guest = "guest." + domain;
   tls::write_self_signed((fs::path(dir) / "tls/cert.pem").string(), (fs::path(dir) / "tls/key.pem").string(),
-                         {domain});
+                         {domain, "upload." + domain});  // XEP-0363 files are served from upload.D
   fs::permissions(fs::path(dir) / "tls/key.pem", fs::perms::owner_read | fs::perms::owner_write);
   std::ofstream out(config_path);
   out << "# xmppd configuration written by `xmppctl init` for " << domain << ".\n"
@@ -151,6 +151,10 @@ int init(int argc, char** argv) {
   if (std::string service = modules_for("service"); !service.empty())
     out << "\n# The livechat service: queues and conversation rooms (modules/livechat/README.md).\n[hosts.\"chat."
         << domain << "\"]\nmodules = [" << service << "]\n";
+  if (std::string upload = modules_for("upload"); !upload.empty())
+    out << "\n# File upload (XEP-0363): files are served from this host name on the HTTP(S) listener, so\n"
+        << "# it must resolve to this server (or set module.upload.public_url).\n[hosts.\"upload." << domain
+        << "\"]\nmodules = [" << upload << "]\n";
   out.close();
   Config config = load_config(config_path.string());
   open_configured_storage(config, true)->stop();

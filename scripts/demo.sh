@@ -6,9 +6,23 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
 scripts/build.sh
+# The demo page's client library, strophe.js, from npm (tests/web's lockfile), never committed.
+if [ ! -f webclient/demo/vendor/strophe.umd.min.js ]; then
+  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+  mkdir -p webclient/demo/vendor
+  cp tests/web/node_modules/strophe.js/dist/strophe.umd.min.js webclient/demo/vendor/
+fi
 dir=${XMPPD_DEMO_DIR:-demo}
 if [ ! -f "$dir/xmppd.toml" ]; then
   build/apps/xmppctl init --domain localhost --dir "$dir" >/dev/null
+  # The demo page (webclient/demo/) of this checkout, allowed to open sessions from its own
+  # origin, and uploads served from upload.localhost on the same listener.
+  http_port=$(awk '/^type = "http"/ {h=1} h && /^port = / {print $3; exit}' "$dir/xmppd.toml")
+  awk -v o="origins = [\"https://localhost:$http_port\"]" \
+    '{print} /^type = "http"/ {h=1} h && /^port = / {print o; h=0}' "$dir/xmppd.toml" > "$dir/xmppd.toml.new"
+  mv "$dir/xmppd.toml.new" "$dir/xmppd.toml"
+  printf '\n[http]\nwebroot = "%s/webclient"\n\n[hosts."upload.localhost".module.upload]\npublic_url = "https://upload.localhost:%s"\n' \
+    "$(pwd)" "$http_port" >> "$dir/xmppd.toml"
   umask 077
   : > "$dir/logins.txt"
   for user in alice bob; do
@@ -22,6 +36,7 @@ http_port=$(awk '/^type = "http"/ {h=1} h && /^port = / {print $3; exit}' "$dir/
 if [ -n "$http_port" ]; then
   echo "WebSocket (RFC 7395): wss://localhost:$http_port/xmpp-websocket"
   echo "  (discovery: https://localhost:$http_port/.well-known/host-meta)"
+  echo "Demo page (WebSocket, BOSH fallback, file upload): https://localhost:$http_port/demo/"
 fi
 echo "The certificate is self-signed: accept it in your client (e.g. profanity: /tls allow)."
 echo "Demo logins (account password):"

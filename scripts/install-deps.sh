@@ -8,8 +8,10 @@ packages="cmake ninja-build g++ pkg-config ccache
   libicu-dev libtomlplusplus-dev nlohmann-json3-dev"
 if [ "$mode" = test ]; then
   packages="$packages python3 python3-slixmpp python3-precis-i18n libstrophe-dev mariadb-server
-    mariadb-client procps python3-websockets"
-  # The web scenarios' clients run in Node (tests/web); a machine with NodeSource's nodejs has npm
+    mariadb-client procps python3-websockets chromium"
+  # The browser scenarios drive Debian's chromium with playwright-core (tests/web, npm): never a
+  # browser build of Playwright's own. The web scenarios' clients run in Node (tests/web); a
+  # machine with NodeSource's nodejs has npm
   # inside it, so only what is missing is asked of apt.
   command -v node >/dev/null 2>&1 || packages="$packages nodejs"
   command -v npm >/dev/null 2>&1 || packages="$packages npm"

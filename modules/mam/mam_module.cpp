@@ -278,7 +278,7 @@ ModuleInfo describe() {
        "messages older than this are purged (data class 'message')"},
       {"purge_interval", OptionType::duration, "1h", 1000, INT64_MAX, "how often the purge job runs"},
   };
-  m.default_hosts = {"accounts", "conference"};  // rooms: history and archive
+  m.default_hosts = {"accounts", "conference", "service"};  // rooms (conversations on chat.D too): history and archive
   m.create = [](ModuleContext& ctx) { return std::make_unique<MamModule>(ctx); };
   return m;
 }

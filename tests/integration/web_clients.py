@@ -76,3 +76,41 @@ class NodeClient:
             except (OSError, subprocess.TimeoutExpired, BrokenPipeError):
                 self.proc.kill()
                 self.proc.wait()
+
+
+class BrowserPage(NodeClient):
+    """Headless Chromium (Debian's chromium) with one page, driven through playwright-core
+    (tests/web/browser.mjs). Each call waits for the browser's answer (bounded)."""
+
+    def __init__(self, **opts):
+        if not os.path.exists(os.path.join(WEB_DIR, "node_modules", "playwright-core")):
+            raise RuntimeError("tests/web/node_modules/playwright-core is missing: run `npm ci` in tests/web")
+        super().__init__("browser.mjs", opts)
+        self.next_id = 0
+        self.expect(lambda e: "ready" in e, timeout=60, describe="Chromium started")
+
+    def do(self, timeout=30, **cmd):
+        self.next_id += 1
+        cmd["id"] = self.next_id
+        self.command(**cmd)
+        ev = self.expect(lambda e: e.get("done") == cmd["id"] or e.get("failed") == cmd["id"], timeout=timeout,
+                         describe="answer to %s" % json.dumps(cmd))
+        if "failed" in ev:
+            logs = [e for e in self.seen if "console" in e or "pageerror" in e][-20:]
+            raise AssertionError("browser: %s failed: %s; page log: %s" % (json.dumps(cmd), ev["error"], logs))
+        return ev
+
+    def wait_text(self, selector, text, timeout=20):
+        return self.do(wait_text=[selector, text, int(timeout * 1000)], timeout=timeout + 10)["text"]
+
+
+def demo_webroot(dest):
+    """A web root for the tests: webclient/ with the demo's strophe.js from tests/web's
+    node_modules (npm, never committed) in demo/vendor/, as scripts/demo.sh lays it out."""
+    import shutil
+    src = os.path.join(WEB_DIR, "..", "..", "webclient")
+    shutil.copytree(src, dest, dirs_exist_ok=True)
+    vendor = os.path.join(dest, "demo", "vendor")
+    os.makedirs(vendor, exist_ok=True)
+    shutil.copy(os.path.join(WEB_DIR, "node_modules", "strophe.js", "dist", "strophe.umd.min.js"), vendor)
+    return dest

@@ -79,7 +79,8 @@ class Server:
                 storage += 'mariadb_password_file = "db.secret"\n'
             text = re.sub(r'\[storage\]\n(?:[^\[\n][^\n]*\n)*', storage + "\n", text)
         for listener in extra_listeners:
-            text += "\n[[listeners]]\naddress = \"127.0.0.1\"\nport = 0\n" + "".join(
+            # port 0 (any free port) unless the test chose one (e.g. to name it in origins).
+            text += "\n[[listeners]]\naddress = \"127.0.0.1\"\n" + ("" if "port" in listener else "port = 0\n") + "".join(
                 "%s = %s\n" % (k, _toml(v)) for k, v in listener.items())
         if limits:
             text += "\n[limits]\n" + "".join("%s = %s\n" % (k, v) for k, v in limits.items())

@@ -230,7 +230,7 @@ Config load_config(const std::string& file) {
   Config c;
   c.path = fs::absolute(file).lexically_normal().string();
   fs::path base = fs::path(c.path).parent_path();
-  r.only_keys(root, "", {"server", "storage", "tls", "limits", "bosh", "listeners", "hosts", "components"});
+  r.only_keys(root, "", {"server", "storage", "tls", "limits", "bosh", "listeners", "http", "hosts", "components"});
 
   if (auto* s = r.table(root, "server", "")) {
     r.only_keys(*s, "server", {"log_level", "data_dir", "scram_iterations"});
@@ -275,6 +275,13 @@ Config load_config(const std::string& file) {
     r.only_keys(*s, "tls", {"certificate", "key"});
     c.tls_certificate = r.path(*s, "certificate", "tls", base, true);
     c.tls_key = r.path(*s, "key", "tls", base, true);
+  }
+
+  // The installed webclient/ files unless configured (a missing directory serves nothing).
+  c.http.webroot = XMPPD_DEFAULT_WEBROOT;
+  if (auto* s = r.table(root, "http", "")) {
+    r.only_keys(*s, "http", {"webroot"});
+    if (s->get("webroot")) c.http.webroot = r.path(*s, "webroot", "http", base, false);
   }
 
   if (auto* s = r.table(root, "limits", "")) {

@@ -91,6 +91,12 @@ struct StorageSettings {
   std::chrono::seconds mariadb_connect_timeout{5}, mariadb_read_timeout{10}, mariadb_write_timeout{30};
 };
 
+// [http]: what every HTTP(S) listener serves besides its own routes.
+struct HttpSettings {
+  // The static files of webclient/ (widget, console, demo page); empty or missing: none.
+  std::string webroot;
+};
+
 struct Config {
   std::string path;       // the file it was read from
   std::string log_level = "info";
@@ -101,6 +107,7 @@ struct Config {
   Limits limits;
   BoshSettings bosh;
   std::vector<ListenerConfig> listeners;
+  HttpSettings http;
   std::vector<HostConfig> hosts;
   std::vector<ComponentConfig> components;
 

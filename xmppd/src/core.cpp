@@ -64,6 +64,7 @@ class ModuleContextImpl final : public ModuleContext {
     for (const auto& id : identities_) erase_one(host_.identities, id);
     for (const auto& id : account_identities_) erase_one(host_.account_identities, id);
     core_.remove_http_routes([&](std::uint64_t id) { return mine(id); });
+    std::erase_if(host_.disco_extensions, [&](const auto& kv) { return mine(kv.first); });
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -96,6 +97,7 @@ class ModuleContextImpl final : public ModuleContext {
     host_.account_identities.push_back(std::move(id));
   }
   void add_http_route(HttpRoute route) override { core_.add_http_route(track(), std::move(route)); }
+  void add_disco_extension(Element form) override { host_.disco_extensions.emplace_back(track(), std::move(form)); }
   void add_identity(std::string category, std::string type, std::string name) override {
     Host::Identity id{std::move(category), std::move(type), std::move(name)};
     identities_.push_back(id);
@@ -555,6 +557,7 @@ void Core::disco_info(Host& h, const Jid& to, Element& q) {
     std::sort(f.begin(), f.end());
     f.erase(std::unique(f.begin(), f.end()), f.end());
     for (const auto& name : f) q.add_child("feature", ns::kDiscoInfo).set_attr("var", name);
+    for (const auto& [id, form] : h.disco_extensions) q.add(form);  // XEP-0128 §3
   } else {
     // XEP-0030 §3.1 / RFC 6121: an account answers as category account.
     q.add_child("identity", ns::kDiscoInfo).set_attr("category", "account").set_attr("type", "registered");
@@ -697,6 +700,13 @@ void Core::add_http_route(std::uint64_t id, HttpRoute route) {
 
 void Core::remove_http_routes(const std::function<bool(std::uint64_t)>& registered_by) {
   std::erase_if(http_routes_, [&](const auto& kv) { return registered_by(kv.first); });
+}
+
+std::vector<std::string> Core::http_route_hosts() const {
+  std::vector<std::string> hosts;
+  for (const auto& [id, r] : http_routes_)
+    if (!r.host.empty() && std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
+  return hosts;
 }
 
 const HttpRoute* Core::http_route(std::string_view host, std::string_view path) const {

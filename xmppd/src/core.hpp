@@ -65,6 +65,7 @@ struct Host {
     friend bool operator==(const Identity&, const Identity&) = default;
   };
   std::vector<Identity> identities, account_identities;
+  std::vector<std::pair<std::uint64_t, Element>> disco_extensions;  // XEP-0128 forms, by registration
   std::unordered_map<std::type_index, std::pair<std::uint64_t, void*>> services;  // ModuleContext::provide
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
@@ -103,6 +104,7 @@ class Core : public Server {
   void spawn(Task<void> task, const char* what) override;
   std::int64_t now_us() const override;
   std::string random_id() override;
+  const std::string& data_dir() const override { return config_.data_dir; }
   void send_to_session(Session& session, const Element& stanza) override;
 
   // For the streams
@@ -137,6 +139,8 @@ class Core : public Server {
   void remove_http_routes(const std::function<bool(std::uint64_t)>& registered_by);
   // The route serving `path` on `host`: an exact path first, then the longest prefix.
   const HttpRoute* http_route(std::string_view host, std::string_view path) const;
+  // The host names routes are bound to (e.g. upload.D), for the web pages' CSP connect-src.
+  std::vector<std::string> http_route_hosts() const;
 
   // Counters for /metrics (Prometheus): stanzas from and to client sessions.
   struct Counters {

@@ -163,3 +163,13 @@ BOOST_AUTO_TEST_CASE(bosh_settings_load_and_bad_ones_are_named) {
   BOOST_TEST(error_of(kMinimal + "\n[bosh]\nmax_hold = 3\n").find("bosh.max_hold: must be between") !=
              std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(http_webroot_is_relative_to_the_file_and_its_table_strict) {
+  TempConfig c(kMinimal + "\n[http]\nwebroot = \"www/site\"\n");
+  Config cfg = load_config(c.path);
+  std::string dir = c.path.substr(0, c.path.rfind('/'));
+  BOOST_TEST(cfg.http.webroot == dir + "/www/site");
+  TempConfig d(kMinimal);
+  BOOST_TEST(!load_config(d.path).http.webroot.empty());  // the installed webclient/ by default
+  BOOST_TEST(error_of(kMinimal + "\n[http]\nwebrot = \"x\"\n").find("http.webrot: unknown key") != std::string::npos);
+}

@@ -36,6 +36,8 @@ using xmppd::Storage;
 using xmppd::PepItem;
 using xmppd::PepNodeConfig;
 using xmppd::StorageConfig;
+using xmppd::UploadRecord;
+using xmppd::UploadState;
 using xmppd::StorageError;
 using xmppd::Subscription;
 using xmppd::Task;
@@ -280,7 +282,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
-          "0012_livechat_conversations"};
+          "0012_livechat_conversations", "0013_upload_files"};
 }
 
 }  // namespace
@@ -842,6 +844,42 @@ STORAGE_TEST(calls_after_stop_fail_as_transient) {
     BOOST_TEST(e.transient());
   }
   h.s().stop();  // idempotent
+}
+
+// --- XEP-0363 uploads ----------------------------------------------------------------------------
+
+STORAGE_TEST(upload_slots_quota_single_claim_and_expiry) {
+  auto& up = h.s().uploads();
+  auto slot = [](std::string id, std::string owner, std::int64_t size, std::int64_t slot_expires, std::int64_t expires) {
+    return UploadRecord{"upload.example.org", std::move(id), std::move(owner), "plan ż.pdf", "application/pdf", size,
+                        std::string("\0\x01hash", 6), UploadState::slot, 10, slot_expires, expires};
+  };
+  BOOST_TEST(h.run(up.create_slot(slot("a1", "alice@example.org", 600, 100, 100), 1000)));
+  BOOST_TEST(!h.run(up.create_slot(slot("a2", "alice@example.org", 500, 100, 100), 1000)));  // 1100 > quota
+  BOOST_TEST(h.run(up.create_slot(slot("a3", "alice@example.org", 400, 100, 100), 1000)));   // exactly 1000
+  BOOST_TEST(h.run(up.create_slot(slot("b1", "bob@example.org", 900, 100, 100), 1000)));     // per owner
+  auto found = h.run(up.find("upload.example.org", "a1"));
+  BOOST_REQUIRE(found);
+  BOOST_TEST((*found == slot("a1", "alice@example.org", 600, 100, 100)));
+  BOOST_TEST(!h.run(up.find("upload.example.org", "a2")));
+  BOOST_TEST(!h.run(up.find("other.example.org", "a1")));
+  // Claimed once, only before the slot expires.
+  BOOST_TEST(!h.run(up.claim("upload.example.org", "a1", 100, 5000)));  // expired at 100
+  BOOST_TEST(h.run(up.claim("upload.example.org", "a1", 99, 5000)));
+  BOOST_TEST(!h.run(up.claim("upload.example.org", "a1", 99, 5000)));
+  BOOST_TEST((h.run(up.find("upload.example.org", "a1"))->state == UploadState::uploading));
+  h.run(up.set_state("upload.example.org", "a1", UploadState::stored));
+  BOOST_TEST((h.run(up.find("upload.example.org", "a1"))->state == UploadState::stored));
+  // Expired records, oldest first: the unused slots at 100, the file at 5000.
+  auto due = h.run(up.expired("upload.example.org", 200, 10));
+  BOOST_REQUIRE_EQUAL(due.size(), 2u);
+  BOOST_TEST(due[0].id != "a1");
+  due = h.run(up.expired("upload.example.org", 5000, 10));
+  BOOST_TEST(due.size() == 3u);
+  BOOST_TEST(h.run(up.expired("upload.example.org", 5000, 1)).size() == 1u);
+  h.run(up.remove("upload.example.org", "a3"));
+  BOOST_TEST(!h.run(up.find("upload.example.org", "a3")));
+  BOOST_TEST(h.run(up.create_slot(slot("a4", "alice@example.org", 400, 100, 100), 1000)));  // room again
 }
 
 // --- migrations ---------------------------------------------------------------------------------

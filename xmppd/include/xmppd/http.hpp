@@ -4,6 +4,8 @@
 // docs/configuration.md ([[listeners]] type = "http").
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <stdexcept>
 #include <functional>
 #include <string>
 #include <utility>
@@ -24,6 +26,8 @@ struct HttpRequest {
   // configured trusted proxy. For limits only: never log or store it.
   std::string client_ip;
   bool secure = false;  // reached over TLS (here or at a trusted proxy)
+  // The Origin header names one of the listener's configured `origins` (for CORS answers).
+  bool origin_allowed = false;
 
   // The first header of that name (lower case), or empty.
   std::string_view header(std::string_view name) const {
@@ -38,6 +42,9 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is this file's contents, streamed from disk (`body` is ignored): large
+  // files are never held in memory whole.
+  std::string file;
 
   static HttpResponse text(int status, std::string body) {
     HttpResponse r;
@@ -49,6 +56,28 @@ struct HttpResponse {
 
 using HttpHandler = std::function<Task<HttpResponse>(const HttpRequest&)>;
 
+// The body of a request, read piece by piece as it arrives (HttpRoute::stream_handler): an
+// upload is written to disk as it comes, never held in memory whole.
+class HttpBodyReader {
+ public:
+  virtual ~HttpBodyReader() = default;
+  // The next piece (at most about 64 KiB), or an empty string once the body has ended. Throws
+  // HttpBodyError when the client breaks off, is too slow, or sends more than the route allows.
+  virtual Task<std::string> read() = 0;
+  // The Content-Length the client declared; -1 for a chunked body.
+  virtual std::int64_t declared_length() const = 0;
+};
+
+class HttpBodyError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A handler that reads the body itself. It may answer before reading (e.g. 403): the listener
+// then closes the connection instead of reading the rest. With `Expect: 100-continue` the
+// listener sends 100 Continue at the first read(), so a refused client never sends its body.
+using HttpStreamHandler = std::function<Task<HttpResponse>(const HttpRequest&, HttpBodyReader&)>;
+
 struct HttpRoute {
   std::string path;            // "/upload/" with prefix = true matches everything below it
   bool prefix = false;
@@ -56,6 +85,10 @@ struct HttpRoute {
   std::vector<std::string> methods = {"GET", "HEAD"};
   std::size_t max_body = 0;    // a longer body is refused with 413 before the handler runs
   HttpHandler handler;
+  // When set, requests with a method in `stream_methods` go here, the body unread (max_body
+  // still bounds it); other methods go to `handler`.
+  HttpStreamHandler stream_handler;
+  std::vector<std::string> stream_methods = {"PUT"};
 };
 
 }  // namespace xmppd

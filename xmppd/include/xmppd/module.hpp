@@ -8,6 +8,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "xmppd/element.hpp"
 #include "xmppd/events.hpp"
 #include "xmppd/http.hpp"
 #include "xmppd/iq.hpp"
@@ -65,6 +66,9 @@ class ModuleContext {
   // An HTTP route on every HTTP(S) listener (xmppd/http.hpp). Throws when another module
   // already serves the same host and path.
   virtual void add_http_route(HttpRoute route) = 0;
+  // XEP-0128 service discovery extension: a jabber:x:data form of type 'result' with a hidden
+  // FORM_TYPE, added to the host's disco#info (e.g. XEP-0363 max-file-size).
+  virtual void add_disco_extension(Element form) = 0;
 
   template <class Event>
   void on(int priority, std::function<void(Event&)> handler) {

@@ -52,6 +52,8 @@ class Server {
   virtual std::int64_t now_us() const = 0;
   // A fresh unguessable id (for stanza ids, resources).
   virtual std::string random_id() = 0;
+  // The server's data directory ([server] data_dir): where a module keeps files of its own.
+  virtual const std::string& data_dir() const = 0;
   // Emits a typed event (see events.hpp) to the handlers of the modules running on `host`.
   template <class Event>
   void emit(const std::string& host, Event& event) {

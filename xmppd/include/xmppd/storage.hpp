@@ -262,6 +262,41 @@ class LivechatStore {
   virtual Task<std::vector<std::string>> tags(std::string host, std::string conversation) = 0;
 };
 
+// XEP-0363 HTTP uploads of one upload host: a slot is granted (pending), claimed by the one PUT
+// that may use it (uploading), then holds a stored file until it expires.
+enum class UploadState : std::int64_t { slot = 0, uploading = 1, stored = 2 };
+
+struct UploadRecord {
+  std::string host;          // the upload service's host (upload.D)
+  std::string id;            // the unguessable path part: 128 random bits, hex
+  std::string owner;         // whose quota it counts against: a bare JID
+  std::string filename;      // as the client named it
+  std::string content_type;
+  std::int64_t size = 0;     // bytes, as granted
+  std::string token_hash;    // SHA-256 of the PUT's bearer token (raw bytes)
+  UploadState state = UploadState::slot;
+  std::int64_t created_us = 0;
+  std::int64_t slot_expires_us = 0;  // the PUT must start before this
+  std::int64_t expires_us = 0;       // the record (and file) goes at this time
+  friend bool operator==(const UploadRecord&, const UploadRecord&) = default;
+};
+
+class UploadStore {
+ public:
+  virtual ~UploadStore() = default;
+  // Stores the slot when the owner's slots and files on the host plus this one stay within
+  // `quota_bytes`, checked in the same write; false (nothing stored) otherwise.
+  virtual Task<bool> create_slot(UploadRecord slot, std::uint64_t quota_bytes) = 0;
+  virtual Task<std::optional<UploadRecord>> find(std::string host, std::string id) = 0;
+  // Moves a slot that is still unused and unexpired at `now_us` to `uploading`, to expire at
+  // `expires_us`; true for exactly one caller (a slot is used once).
+  virtual Task<bool> claim(std::string host, std::string id, std::int64_t now_us, std::int64_t expires_us) = 0;
+  virtual Task<void> set_state(std::string host, std::string id, UploadState state) = 0;
+  virtual Task<void> remove(std::string host, std::string id) = 0;
+  // Records of the host whose time has come (expires_us <= now_us), at most `max`, oldest first.
+  virtual Task<std::vector<UploadRecord>> expired(std::string host, std::int64_t now_us, std::int64_t max) = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -273,6 +308,7 @@ class Storage {
   virtual PepStore& pep() = 0;
   virtual MucStore& muc() = 0;
   virtual LivechatStore& livechat() = 0;
+  virtual UploadStore& uploads() = 0;
   // The message archive (xmppd/archive.hpp); modules use Server::archive(), which orders writes.
   virtual ArchiveStore& archive() = 0;
   // Applies pending migrations from schema/<backend>/ (recorded in schema_version); returns

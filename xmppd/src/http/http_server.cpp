@@ -11,7 +11,9 @@
 #include "core.hpp"
 #include "http/beast.hpp"
 #include "http/bosh_service.hpp"
+#include "http/body_stream.hpp"
 #include "http/builtin_routes.hpp"
+#include "http/static_files.hpp"
 #include "http/websocket_connection.hpp"
 #include "net/limiter.hpp"
 #include "net/tls.hpp"
@@ -115,6 +117,7 @@ struct HttpServer::Impl {
   const Config& config;
   std::unique_ptr<asio::ssl::context> tls;
   std::unique_ptr<BoshService> bosh;
+  StaticFiles static_files;
 
   Task<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor, const ListenerConfig& l);
 };
@@ -206,6 +209,15 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
         co_await reply_and_close(HttpResponse::text(413, "request body too large\n"));
         co_return finish();
       }
+      if (route && route->stream_handler &&
+          std::find(route->stream_methods.begin(), route->stream_methods.end(), request.method) !=
+              route->stream_methods.end()) {
+        // The handler reads the body itself (uploads to disk); see body_stream.hpp.
+        http::request_parser<http::buffer_body> body_parser(std::move(parser));
+        body_parser.body_limit(max_body);
+        if (!co_await stream_request(request, *route, body_parser)) co_return finish();
+        continue;
+      }
       parser.body_limit(max_body);
       if (!parser.is_done()) {
         co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -231,6 +243,57 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     finish();
   }
 
+  // A request whose route reads the body as it arrives. false: the connection is to be closed.
+  Task<bool> stream_request(const HttpRequest& request, const HttpRoute& route,
+                            http::request_parser<http::buffer_body>& parser) {
+    BodyStream<Stream> body(stream_, buffer_, parser, listener_.request_timeout);
+    HttpResponse response;
+    try {
+      response = co_await route.stream_handler(request, body);
+    } catch (const HttpBodyError& e) {
+      response = HttpResponse::text(std::string_view(e.what()).find("too large") != std::string_view::npos ? 413 : 400,
+                                    std::string(e.what()) + "\n");
+    } catch (const std::exception& e) {
+      response = internal_error(route, e);
+    }
+    unsigned version = parser.get().version();
+    bool keep_alive = parser.get().keep_alive() && response.status < 400 && body.done();
+    bool head = request.method == "HEAD";
+    if (!co_await write(std::move(response), version, keep_alive, head)) co_return false;
+    if (keep_alive) co_return true;
+    if (!body.done()) co_await drain(parser);
+    co_await graceful_close();
+    co_return false;
+  }
+
+  // Reads what is left of a refused request body (bounded in bytes and time) before closing,
+  // so the client, still sending, gets the answer instead of a connection reset.
+  Task<void> drain(http::request_parser<http::buffer_body>& parser) {
+    error_code ec;
+    std::array<char, 16 * 1024> sink;
+    std::size_t left = 4u << 20;
+    auto& tcp = beast::get_lowest_layer(stream_);
+    tcp.expires_after(std::chrono::seconds(2));
+    while (!parser.is_done() && left > 0) {
+      parser.get().body().data = sink.data();
+      parser.get().body().size = sink.size();
+      co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) break;
+      std::size_t n = sink.size() - parser.get().body().size;
+      left = n >= left ? 0 : left - n;
+    }
+  }
+
+  HttpResponse internal_error(const HttpRoute& route, const std::exception& e) {
+    unsigned char id[4];
+    RAND_bytes(id, sizeof id);
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
+    log::error("http", "error ", hex, " in the handler of ", route.path, ": ", e.what());
+    return HttpResponse::text(500, std::string("internal error ") + hex + "\n");
+  }
+
   HttpRequest describe(const HttpRequestMessage& m) {
     HttpRequest r;
     r.method = std::string(sv(m.method_string()));
@@ -250,6 +313,9 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       if (!fwd.empty()) r.client_ip = fwd;
     }
     r.secure = kTls || peer_trusted_ || peer_loopback_;
+    std::string_view origin = sv(m[http::field::origin]);
+    r.origin_allowed = !origin.empty() && std::find(listener_.origins.begin(), listener_.origins.end(), origin) !=
+                                              listener_.origins.end();
     return r;
   }
 
@@ -272,7 +338,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     if (r.path == BoshService::kPath) co_return co_await server_.bosh->handle(r, listener_.origins);
     BuiltinContext ctx{server_.core, server_.limiter, listener_, raw_host_, peer_trusted_};
     if (auto builtin = builtin_route(ctx, r)) co_return std::move(*builtin);
-    if (!route) co_return HttpResponse::text(404, "not found\n");
+    if (!route) {
+      if (auto file = server_.static_files.serve(r, server_.core.http_route_hosts())) co_return std::move(*file);
+      co_return HttpResponse::text(404, "not found\n");
+    }
     if (std::find(route->methods.begin(), route->methods.end(), r.method) == route->methods.end()) {
       HttpResponse res = HttpResponse::text(405, "method not allowed\n");
       std::string allow;
@@ -280,28 +349,29 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       res.headers.emplace_back("Allow", allow);
       co_return res;
     }
+    if (!route->handler) co_return HttpResponse::text(405, "method not allowed\n");
+    std::optional<HttpResponse> failed;
     try {
       co_return co_await route->handler(r);
     } catch (const std::exception& e) {
-      unsigned char id[4];
-      RAND_bytes(id, sizeof id);
-      char hex[9];
-      std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
-      log::error("http", "error ", hex, " in the handler of ", route->path, ": ", e.what());
-      co_return HttpResponse::text(500, std::string("internal error ") + hex + "\n");
+      failed = internal_error(*route, e);
     }
+    co_return std::move(*failed);
   }
 
   Task<bool> write(HttpResponse r, unsigned version, bool keep_alive, bool head) {
     // The response may come long after the request (a held BOSH request): a fresh deadline.
     beast::get_lowest_layer(stream_).expires_after(listener_.request_timeout);
+    if (!r.file.empty()) co_return co_await write_file(std::move(r), version, keep_alive, head);
     http::response<http::string_body> res{http::status(r.status), version};
     res.set(http::field::server, "xmppd");
     res.set(http::field::content_type, r.content_type);
     res.set("X-Content-Type-Options", "nosniff");
     for (const auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
-    res.content_length(r.body.size());
+    // RFC 9110 §8.6: no Content-Length on 204, nor a wrong one on 304.
+    if (r.status != 204 && r.status != 304) res.content_length(r.body.size());
+    if (r.content_type.empty()) res.erase(http::field::content_type);
     if (!head) res.body() = std::move(r.body);
     error_code ec;
     http::serializer<false, http::string_body> sr{res};
@@ -311,6 +381,35 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     else
       co_await http::async_write(stream_, sr, asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec;
+  }
+
+  // A response whose body is a file, streamed from disk (HttpResponse::file).
+  Task<bool> write_file(HttpResponse r, unsigned version, bool keep_alive, bool head) {
+    http::response<http::file_body> res{http::status(r.status), version};
+    beast::error_code ec;
+    res.body().open(r.file.c_str(), beast::file_mode::scan, ec);
+    if (ec) co_return co_await write(HttpResponse::text(404, "not found\n"), version, keep_alive, head);
+    res.set(http::field::server, "xmppd");
+    res.set(http::field::content_type, r.content_type);
+    res.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.content_length(res.body().size());
+    // A large file takes longer than one request timeout to send: the timer restarts with
+    // every piece the serializer writes.
+    auto& tcp = beast::get_lowest_layer(stream_);
+    http::serializer<false, http::file_body> sr{res};
+    if (head) {
+      tcp.expires_after(listener_.request_timeout);
+      co_await http::async_write_header(stream_, sr, asio::redirect_error(asio::use_awaitable, ec));
+      co_return !ec;
+    }
+    while (!sr.is_done()) {
+      tcp.expires_after(listener_.request_timeout);
+      co_await http::async_write_some(stream_, sr, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return false;
+    }
+    co_return true;
   }
 
   Task<void> reply_and_close(HttpResponse r) {
@@ -383,7 +482,10 @@ Task<void> HttpServer::Impl::accept_loop(std::shared_ptr<asio::ip::tcp::acceptor
 }
 
 HttpServer::HttpServer(Core& core, ConnectionLimiter& limiter, asio::thread_pool& cpu, const Config& config)
-    : impl_(std::make_unique<Impl>(Impl{core, limiter, cpu, config, nullptr, nullptr})) {
+    : impl_(std::make_unique<Impl>(
+          Impl{core, limiter, cpu, config, nullptr, nullptr, StaticFiles(config.http.webroot)})) {
+  if (!config.http.webroot.empty() && !impl_->static_files.enabled())
+    log::info("http", "no web root at ", config.http.webroot, ": no static files served");
   if (!config.tls_certificate.empty()) impl_->tls = make_https_context(config);
   impl_->bosh = std::make_unique<BoshService>(core, limiter, cpu);
 }

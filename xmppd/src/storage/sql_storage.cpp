@@ -582,6 +582,7 @@ SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_conne
       pep_(make_pep_store(engine_, dialect_)),
       muc_(std::make_unique<Muc>(engine_)),
       livechat_(make_livechat_store(engine_)),
+      uploads_(make_upload_store(engine_)),
       archive_(std::make_unique<SqlArchiveStore>(
           engine_, std::string_view(dialect.backend) == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb,
           migration_connection_)) {}
@@ -595,6 +596,7 @@ std::shared_ptr<void> SqlStorage::admit(std::size_t bytes) { return engine_.admi
 XmlStore& SqlStorage::xml() { return *xml_; }
 BlockStore& SqlStorage::blocks() { return *blocks_; }
 PepStore& SqlStorage::pep() { return *pep_; }
+UploadStore& SqlStorage::uploads() { return *uploads_; }
 MucStore& SqlStorage::muc() { return *muc_; }
 LivechatStore& SqlStorage::livechat() { return *livechat_; }
 ArchiveStore& SqlStorage::archive() { return *archive_; }

@@ -4,7 +4,7 @@
 # passwords are printed (and kept in demo/logins.txt, readable by root only).
 set -eu
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build
+scripts/install-deps.sh demo
 scripts/build.sh
 # The demo page's client library, strophe.js, from npm (tests/web's lockfile), never committed.
 if [ ! -f webclient/demo/vendor/strophe.umd.min.js ]; then

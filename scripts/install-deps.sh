@@ -1,18 +1,20 @@
 #!/bin/sh
 # Installs the Debian 12 packages xmppd builds and tests with (idempotent; apt runs only when
-# something is missing). Usage: scripts/install-deps.sh [build|test]
+# something is missing). Usage: scripts/install-deps.sh [build|demo|test]
 set -eu
 mode=${1:-build}
 packages="cmake ninja-build g++ pkg-config ccache
   libboost1.74-dev libboost-test1.74-dev libssl-dev libexpat1-dev libsqlite3-dev libmariadb-dev
   libicu-dev libtomlplusplus-dev nlohmann-json3-dev"
 if [ "$mode" = test ]; then
+  # The browser scenarios drive Debian's chromium with playwright-core (tests/web, npm): never a
+  # browser build of Playwright's own.
   packages="$packages python3 python3-slixmpp python3-precis-i18n libstrophe-dev mariadb-server
     mariadb-client procps python3-websockets chromium"
-  # The browser scenarios drive Debian's chromium with playwright-core (tests/web, npm): never a
-  # browser build of Playwright's own. The web scenarios' clients run in Node (tests/web); a
-  # machine with NodeSource's nodejs has npm
-  # inside it, so only what is missing is asked of apt.
+fi
+if [ "$mode" = test ] || [ "$mode" = demo ]; then
+  # npm fetches the web scenarios' clients (tests/web) and the demo page's strophe.js. A machine
+  # with NodeSource's nodejs has npm inside it, so only what is missing is asked of apt.
   command -v node >/dev/null 2>&1 || packages="$packages nodejs"
   command -v npm >/dev/null 2>&1 || packages="$packages npm"
 fi

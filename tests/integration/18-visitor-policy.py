@@ -7,7 +7,6 @@
 # reach a visitor directly; the conversation on chat.localhost can.
 import asyncio
 import os
-import re
 
 import slixmpp
 import xmppd_harness as h
@@ -56,10 +55,7 @@ def test():
     extra = '\n[components."%s"]\nsecret_file = "chat.secret"\n' % CHAT
     server = h.Server(channel_binding=False, extra_config=extra)
     # Here chat.localhost is the component above, not the livechat host `xmppctl init` writes.
-    text = open(server.config).read()
-    text = re.sub(r'\n# The livechat service[^\n]*\n\[hosts\."%s"\]\nmodules = \[[^\]]*\]\n' % re.escape(CHAT), "\n", text)
-    with open(server.config, "w") as f:
-        f.write(text)
+    server.drop_host(CHAT)
     with open(os.path.join(server.dir, "chat.secret"), "w") as f:
         f.write(SECRET + "\n")
     with server:

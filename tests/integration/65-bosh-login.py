@@ -74,6 +74,7 @@ def test():
     secret.close()
     extra = '\n[components."%s"]\nsecret_file = "%s"\n' % (CHAT, secret.name)
     server = h.Server(channel_binding=False, extra_config=extra, extra_listeners=[{"type": "http", "tls": "none"}])
+    server.drop_host(CHAT)  # chat.localhost is the component above, not the livechat host
     with server:
         port = server.extra_port(0)
         service = "http://127.0.0.1:%d/http-bind" % port

@@ -177,6 +177,18 @@ class Server:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks
 
+    def drop_host(self, host):
+        """Removes a host `xmppctl init` wrote (its [hosts."host"] table and subtables), e.g. so
+        that a test's XEP-0114 component can serve that name instead."""
+        out, skip = [], False
+        for line in open(self.config).read().split("\n"):
+            if line.startswith("["):
+                skip = line.startswith('[hosts."%s"]' % host) or line.startswith('[hosts."%s".' % host)
+            if not skip:
+                out.append(line)
+        with open(self.config, "w") as f:
+            f.write("\n".join(out))
+
     def adduser(self, user, password):
         jid = user if "@" in user else "%s@%s" % (user, DOMAIN)
         subprocess.run([XMPPCTL, "--config", self.config, "adduser", jid], input=password + "\n",

@@ -17,10 +17,36 @@ constexpr std::size_t kMaxBatch = 512;  // the engine's own batch bound
 // senders' XEP-0198 acknowledgements held all along.
 constexpr int kAttempts = 4;
 constexpr std::chrono::milliseconds kFirstBackoff{500};
+// How long a query waits for earlier writes: a group commit takes milliseconds; longer means
+// the database is slow or away, and then the query's own read says so.
+constexpr std::chrono::milliseconds kReadWait{2000};
 
 }  // namespace
 
-void ArchiveService::start() { last_id_ = std::max(last_id_, store_.newest_id()); }
+void ArchiveService::start() {
+  last_id_ = std::max(last_id_, store_.newest_id());
+  written_through_ = last_id_;
+}
+
+Task<ArchivePage> ArchiveService::query(ArchiveQuery query) {
+  co_await written(last_id_);
+  co_return co_await store_.query(std::move(query));
+}
+
+Task<void> ArchiveService::written(std::int64_t id) {
+  auto deadline = std::chrono::steady_clock::now() + kReadWait;
+  while (written_through_ < id && std::chrono::steady_clock::now() < deadline) {
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, deadline);
+    readers_.push_back(timer);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));  // woken by cancel()
+    std::erase(readers_, timer);
+  }
+}
+
+void ArchiveService::wake_readers() {
+  for (auto& t : readers_) t->cancel();
+}
 
 std::int64_t ArchiveService::reserve() {
   // Microseconds since the epoch, strictly increasing: the id is the record's time.
@@ -64,14 +90,18 @@ Task<void> ArchiveService::write_in_order() {
   for (;;) {
     std::vector<ArchiveRecord> records;
     std::vector<std::function<void(std::exception_ptr)>> callbacks;
+    std::int64_t taken_through = written_through_;
     while (!pending_.empty() && pending_.begin()->second.decided && records.size() < kMaxBatch) {
+      taken_through = pending_.begin()->first;
       Entry e = std::move(pending_.begin()->second);
       pending_.erase(pending_.begin());
       if (!e.record) continue;
       records.push_back(std::move(*e.record));
       callbacks.push_back(std::move(e.on_durable));
     }
-    if (records.empty()) {
+    if (records.empty()) {  // only released ids
+      written_through_ = taken_through;
+      wake_readers();
       if (pending_.empty() || !pending_.begin()->second.decided) break;
       continue;
     }
@@ -97,6 +127,8 @@ Task<void> ArchiveService::write_in_order() {
       timer.expires_after(kFirstBackoff * (1 << (attempt - 1)));
       co_await timer.async_wait(asio::use_awaitable);
     }
+    written_through_ = taken_through;  // written, or given up on: readers wait no longer
+    wake_readers();
     for (auto& cb : callbacks)
       if (cb) cb(error);
   }

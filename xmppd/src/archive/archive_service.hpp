@@ -6,13 +6,20 @@
 // ids from the oldest, so no id is written before a smaller one: a reader that sees id N sees
 // every record below N that will ever exist (what after-id paging relies on). An undecided id
 // holds back the ids after it, so reserve() callers decide quickly (a prefs lookup at most).
+// A query first waits (briefly) until every id reserved before it has been written: a reader
+// sees what was said before it asked, e.g. a consultant joining a room gets, as history, the
+// message the visitor sent a millisecond earlier.
 // Everything runs on the one I/O thread, like the router: no locks.
 #pragma once
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <vector>
+
+#include "xmppd/asio.hpp"
 
 #include "xmppd/archive.hpp"
 #include "xmppd/server.hpp"
@@ -32,7 +39,7 @@ class ArchiveService final : public Archive {
   void release(std::int64_t id) override;
   // Nothing reserved, queued or being written (shutdown waits for it).
   bool idle() const { return pending_.empty() && !writing_; }
-  Task<ArchivePage> query(ArchiveQuery query) override { return store_.query(std::move(query)); }
+  Task<ArchivePage> query(ArchiveQuery query) override;
   Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) override {
     return store_.purge(std::move(data_class), before_us);
   }
@@ -45,10 +52,16 @@ class ArchiveService final : public Archive {
   };
   void kick();
   Task<void> write_in_order();
+  // Waits until every id up to `id` is written (or released), at most a moment: during a
+  // database outage the query then goes ahead (and fails fast) rather than wait for it.
+  Task<void> written(std::int64_t id);
+  void wake_readers();
 
   Server& server_;
   ArchiveStore& store_;
   std::int64_t last_id_ = 0;
+  std::int64_t written_through_ = 0;  // every id up to this one is written or released
+  std::vector<std::shared_ptr<asio::steady_timer>> readers_;  // queries waiting in written()
   std::map<std::int64_t, Entry> pending_;
   bool writing_ = false;
 };

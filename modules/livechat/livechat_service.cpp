@@ -2,7 +2,6 @@
 #include "livechat_service.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/stanza_error.hpp"
+#include "xmppd/random.hpp"
 
 namespace xmppd::livechat {
 namespace {
@@ -25,23 +25,9 @@ constexpr char kHelp[] =
     "Commands (the visitor never sees them): !note <text> keeps a note; !tag <name> and !untag <name> "
     "tag the conversation; !close ends it and removes the room; !help shows this. '/' works as well as '!'.";
 
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
 
 // 128 bits from OpenSSL's CSPRNG (DESIGN.md: the visitor's identity is a random token).
-std::string new_token() {
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-  return hex(raw, sizeof raw);
-}
+std::string new_token() { return random_hex(16); }
 
 // Only the hash is stored: a database read does not give anyone a visitor's conversation.
 std::string token_hash(const std::string& token) {
@@ -49,16 +35,14 @@ std::string token_hash(const std::string& token) {
   unsigned int len = 0;
   if (EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr) != 1)
     throw std::runtime_error("SHA-256 failed");
-  return hex(digest, len);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 // Time-ordered ids: microseconds since the epoch, then randomness against collisions.
 std::string new_id(std::int64_t now_us) {
   char stamp[24];
   std::snprintf(stamp, sizeof stamp, "%016llx", static_cast<unsigned long long>(now_us));
-  unsigned char raw[4];
-  RAND_bytes(raw, sizeof raw);
-  return stamp + hex(raw, sizeof raw);
+  return stamp + random_hex(4);
 }
 
 // XEP-0004 §3.4: the value of a submitted field, "" when absent.

@@ -13,7 +13,6 @@
 // A sweep every purge_interval removes unused slots past their time and files past their retention.
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +34,7 @@
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/storage.hpp"
+#include "xmppd/random.hpp"
 
 namespace xmppd {
 namespace {
@@ -51,13 +51,6 @@ std::string expand_host(const std::string& pattern, const std::string& upload_ho
   std::string out = pattern;
   if (auto at = out.find("{domain}"); at != std::string::npos) out.replace(at, 8, domain);
   return out;
-}
-
-std::string random_bytes(std::size_t n) {
-  std::string b(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(b.data()), int(n)) != 1)
-    throw std::runtime_error("no random bytes from OpenSSL");
-  return b;
 }
 
 std::string sha256(std::string_view data) {

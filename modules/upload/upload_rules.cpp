@@ -91,15 +91,4 @@ std::string content_disposition(std::string_view filename) {
   return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + percent_encode(filename);
 }
 
-std::string to_hex(std::string_view bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (char ch : bytes) {
-    auto c = static_cast<unsigned char>(ch);
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
-
 }  // namespace xmppd::upload

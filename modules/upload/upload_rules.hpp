@@ -28,7 +28,5 @@ std::optional<std::string> file_id(std::string_view path);
 // RFC 6266 §4: attachment, with an ASCII fallback name and the UTF-8 name (RFC 8187 §3.2).
 std::string content_disposition(std::string_view filename);
 
-// Lower-case hex of `bytes`.
-std::string to_hex(std::string_view bytes);
 
 }  // namespace xmppd::upload

@@ -1,7 +1,6 @@
 // The router, the session table and the default delivery rules (RFC 6120 §8, §10; RFC 6121 §8).
 #include "core.hpp"
 
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +10,7 @@
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/storage.hpp"
+#include "xmppd/random.hpp"
 
 namespace xmppd {
 
@@ -212,17 +212,7 @@ std::int64_t Core::now_us() const {
       .count();
 }
 
-std::string Core::random_id() {
-  unsigned char raw[12];
-  RAND_bytes(raw, sizeof raw);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
+std::string Core::random_id() { return random_hex(12); }
 
 void Core::spawn(Task<void> task, const char* what) {
   asio::co_spawn(io_, std::move(task), [what](std::exception_ptr e) {

@@ -10,6 +10,7 @@
 #include "net/limiter.hpp"
 #include "xml/stream_parser.hpp"
 #include "xmppd/log.hpp"
+#include "xmppd/random.hpp"
 
 namespace xmppd {
 
@@ -36,15 +37,11 @@ std::optional<Element> parse_body(std::string_view text, std::size_t max_bytes) 
 
 // 128 bits from OpenSSL's CSPRNG: a sid is the session's only credential (XEP-0124 §7.2, §15.1).
 std::optional<std::string> new_sid() {
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) return std::nullopt;
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
+  try {
+    return random_hex(16);  // 128 bits (XEP-0124 §7.1: unpredictable)
+  } catch (const std::runtime_error&) {
+    return std::nullopt;
   }
-  return out;
 }
 
 HttpResponse xml_response(std::string body) {

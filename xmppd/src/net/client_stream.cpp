@@ -2,7 +2,6 @@
 // §11; XEP-0198; XEP-0440), whatever the transport. See client_stream.hpp for the states.
 #include "net/client_stream.hpp"
 
-#include <openssl/rand.h>
 
 #include <cmath>
 
@@ -14,23 +13,13 @@
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/storage.hpp"
+#include "xmppd/random.hpp"
 
 namespace xmppd {
 
 namespace {
 std::atomic<std::uint64_t> g_next_id{1};
 
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), int(bytes));
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
 
 Element sasl_element(const char* name, const std::string& data) {
   Element e(name, ns::kSasl);

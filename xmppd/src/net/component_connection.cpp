@@ -3,21 +3,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
+#include "xmppd/random.hpp"
 
 namespace xmppd {
 
 namespace {
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += digits[p[i] >> 4], out += digits[p[i] & 15];
-  return out;
-}
-
 // Components speak jabber:component:accept; inside the server every stanza is jabber:client.
 void normalise_content_ns(Element& root) {
   std::vector<Element*> todo{&root};
@@ -88,9 +81,7 @@ void ComponentConnection::on_stream_open(const Element& header, const std::strin
     return;
   }
   secret_ = cfg->secret;
-  unsigned char raw[16];
-  RAND_bytes(raw, sizeof raw);
-  stream_id_ = hex(raw, sizeof raw);
+  stream_id_ = random_hex(16);
   write("<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
         "xmlns:stream='http://etherx.jabber.org/streams' id='" + stream_id_ + "' from='" + domain_ + "'>");
   header_sent_ = true;
@@ -104,7 +95,7 @@ void ComponentConnection::handle(Element e) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_Digest(input.data(), input.size(), md, &len, EVP_sha1(), nullptr);
-    std::string expected = hex(md, len);
+    std::string expected = to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
     std::string got = e.text();
     if (got.size() != expected.size() || CRYPTO_memcmp(got.data(), expected.data(), got.size()) != 0)
       return close_stream("not-authorized");

@@ -5,35 +5,17 @@
 # service-unavailable (RFC 6120 §8.3.3.19), the answer for an address that does not exist;
 # refused presence is dropped silently (RFC 6121 §8.5.2.2.2). A consultant on localhost cannot
 # reach a visitor directly; the conversation on chat.localhost can.
-import asyncio
 import os
 
 import slixmpp
+
 import xmppd_harness as h
-from xmpp_clients import Client, Inbox, run
+from xmpp_clients import Client, Component, run
 
 CHAT = "chat." + h.DOMAIN
 UPLOAD = "upload." + h.DOMAIN
 SECRET = "chat-component-secret-1"
 PING = "<ping xmlns='urn:xmpp:ping'/>"
-
-
-class ChatService(slixmpp.ComponentXMPP):
-    """Plays the livechat service: a XEP-0114 component for chat.localhost that records what
-    reaches it."""
-
-    def __init__(self, port):
-        super().__init__(CHAT, SECRET, "127.0.0.1", port)
-        self.register_plugin("xep_0199")
-        self.messages = Inbox("message to the chat service")
-        self.started = asyncio.Event()
-        self.add_event_handler("session_start", lambda _: self.started.set())
-        self.add_event_handler("message", self.messages.put)
-
-    async def start(self):
-        self.connect()
-        await asyncio.wait_for(self.started.wait(), 15)
-        return self
 
 
 def visitor(server):
@@ -60,7 +42,7 @@ def test():
         f.write(SECRET + "\n")
     with server:
         anna = run(Client(server.adduser("anna", "anna-Pass-1"), "anna-Pass-1").login(server.ports["c2s"]))
-        chat = run(ChatService(server.ports["component"]).start())
+        chat = run(Component(CHAT, SECRET, server.ports["component"]).start())
         v1, v2 = visitor(server), visitor(server)
 
         # Allowed: its own host, the upload host, the livechat host (XEP-0199 §4.2, XEP-0030).

@@ -7,7 +7,6 @@
 # other. The sessions show in `xmppctl online` and in /metrics as transport "bosh"; XEP-0156
 # host-meta names the BOSH URL; a logout (XEP-0124 §13) ends the session for its contacts.
 # backends: sqlite mariadb
-import asyncio
 import json
 import os
 import tempfile
@@ -15,30 +14,12 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
-import slixmpp
 import xmppd_harness as h
 from web_clients import NodeClient
-from xmpp_clients import Client, Inbox, run
+from xmpp_clients import Client, Component, run
 
 CHAT = "chat." + h.DOMAIN
 SECRET = "chat-component-secret-1"
-
-
-class ChatService(slixmpp.ComponentXMPP):
-    """Plays the livechat service: an XEP-0114 component for chat.localhost."""
-
-    def __init__(self, port):
-        super().__init__(CHAT, SECRET, "127.0.0.1", port)
-        self.register_plugin("xep_0199")
-        self.messages = Inbox("message to the chat service")
-        self.started = asyncio.Event()
-        self.add_event_handler("session_start", lambda _: self.started.set())
-        self.add_event_handler("message", self.messages.put)
-
-    async def start(self):
-        self.connect()
-        await asyncio.wait_for(self.started.wait(), 15)
-        return self
 
 
 def online_or_error(e):
@@ -81,7 +62,7 @@ def test():
         a = server.adduser("alice", "alice-Pass-1")
         b = server.adduser("bob", "bob-Pass-2")
         bob = run(Client(b + "/desk", "bob-Pass-2").login(server.ports["c2s"]))
-        chat = run(ChatService(server.ports["component"]).start())
+        chat = run(Component(CHAT, SECRET, server.ports["component"]).start())
         clients = []
         try:
             # A consultant over BOSH with SCRAM-SHA-256.

@@ -69,6 +69,24 @@ class Inbox:
         self.items.clear()
 
 
+class Component(slixmpp.ComponentXMPP):
+    """An XEP-0114 component that records the messages reaching it, e.g. standing in for the
+    livechat service on chat.D (the test removes that host first: Server.drop_host)."""
+
+    def __init__(self, domain, secret, port):
+        super().__init__(domain, secret, "127.0.0.1", port)
+        self.register_plugin("xep_0199")
+        self.messages = Inbox("message to " + domain)
+        self.started = asyncio.Event()
+        self.add_event_handler("session_start", lambda _: self.started.set())
+        self.add_event_handler("message", self.messages.put)
+
+    async def start(self):
+        self.connect()
+        await asyncio.wait_for(self.started.wait(), 15)
+        return self
+
+
 class Client(slixmpp.ClientXMPP):
     """A slixmpp client that records what it receives: messages (with a body), message errors,
     presences, roster pushes, carbons (XEP-0280) and <stream:error/> conditions. Subscription

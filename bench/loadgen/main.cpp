@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -169,6 +170,28 @@ struct Percentiles {
   double p50 = 0, p99 = 0, max = 0, mean = 0;
   std::size_t n = 0;
 };
+// What every measured stanza carries in its body (or status): phase, sender, sequence number
+// and the send time, so the receiver counts each (sender, sequence) once and times it.
+struct Stamp {
+  int phase = 0, sender = 0;
+  long long seq = 0, sent_ns = 0;
+};
+std::optional<Stamp> parse_stamp(std::string_view text) {
+  Stamp st;
+  if (std::sscanf(std::string(text).c_str(), "%d %d %lld %lld", &st.phase, &st.sender, &st.seq, &st.sent_ns) != 4 ||
+      st.seq < 0)
+    return std::nullopt;
+  return st;
+}
+// Marks `seq` seen; false when it was already (a duplicate).
+bool first_sight(std::vector<std::uint8_t>& seen, long long seq) {
+  auto q = static_cast<std::size_t>(seq);
+  if (q >= seen.size()) seen.resize(std::max<std::size_t>(q + 1, seen.size() * 2));
+  if (seen[q]) return false;
+  seen[q] = 1;
+  return true;
+}
+
 Percentiles percentiles_ms(std::vector<std::int64_t> v) {
   Percentiles p;
   p.n = v.size();
@@ -467,23 +490,19 @@ class Bench {
         return;
       }
       std::string_view body = xml::child_text(el, "body");
-      int p = 0, s = 0;
-      long long q = 0, t = 0;
-      if (std::sscanf(std::string(body).c_str(), "%d %d %lld %lld", &p, &s, &q, &t) != 4) return;
-      if (p != ph->id || s < 0 || s >= n) {
+      auto st = parse_stamp(body);
+      if (!st) return;
+      if (st->phase != ph->id || st->sender < 0 || st->sender >= n) {
         ++ph->stale;
         return;
       }
-      auto& seen = ph->seen[s];
-      if (static_cast<std::size_t>(q) >= seen.size()) seen.resize(std::max<std::size_t>(q + 1, seen.size() * 2));
-      if (seen[q]) {
+      if (!first_sight(ph->seen[st->sender], st->seq)) {
         ++ph->dup;
         return;
       }
-      seen[q] = 1;
       ++ph->received;
-      ph->latency_ns.push_back(now_ns() - t);
-      if (ph->closed_loop && ph->sending) send_one(s);
+      ph->latency_ns.push_back(now_ns() - st->sent_ns);
+      if (ph->closed_loop && ph->sending) send_one(st->sender);
     };
     auto keep = [&](std::shared_ptr<Client> c) -> awaitable<void> {
       c->send("<presence/>");
@@ -605,18 +624,16 @@ class Bench {
         subscribed_from[me].insert(other);
       } else if (type.empty() && ph) {
         std::string_view status = xml::child_text(el, "status");
-        int p = 0, s = 0;
-        long long q = 0, t = 0;
-        if (std::sscanf(std::string(status).c_str(), "%d %d %lld %lld", &p, &s, &q, &t) != 4 || p != ph->id) return;
-        if (s != other) return;
+        auto st = parse_stamp(status);
+        if (!st || st->phase != ph->id || st->sender != other) return;
         auto& last = ph->last[me][other % gsize];
-        if (q <= last) {
+        if (st->seq <= last) {
           ++ph->dup;
           return;
         }
-        last = q;
+        last = st->seq;
         ++ph->delivered;
-        ph->latency_ns.push_back(now_ns() - t);
+        ph->latency_ns.push_back(now_ns() - st->sent_ns);
       } else if (type == "error") {
         if (ph) ++ph->errors;
       }
@@ -762,20 +779,14 @@ class Bench {
         ++ph->errors;
         return;
       }
-      int p = 0, s = 0;
-      long long q = 0, t = 0;
-      std::string body(xml::child_text(el, "body"));
-      if (std::sscanf(body.c_str(), "%d %d %lld %lld", &p, &s, &q, &t) != 4 || p != ph->id) return;
-      if (s < 0 || s >= n || s / k != me / k) return;
-      auto& seen = ph->seen[static_cast<std::size_t>(me) * k + s % k];
-      if (static_cast<std::size_t>(q) >= seen.size()) seen.resize(std::max<std::size_t>(q + 1, seen.size() * 2));
-      if (seen[q]) {
+      auto st = parse_stamp(xml::child_text(el, "body"));
+      if (!st || st->phase != ph->id || st->sender < 0 || st->sender >= n || st->sender / k != me / k) return;
+      if (!first_sight(ph->seen[static_cast<std::size_t>(me) * k + st->sender % k], st->seq)) {
         ++ph->dup;
         return;
       }
-      seen[q] = 1;
       ++ph->delivered;
-      ph->latency_ns.push_back(now_ns() - t);
+      ph->latency_ns.push_back(now_ns() - st->sent_ns);
     };
     auto join = [&](int i) {
       cl[i]->send("<presence to='" + room_of(i) + "/n" + std::to_string(i % k) +

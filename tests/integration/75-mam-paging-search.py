@@ -10,8 +10,7 @@ import asyncio
 
 import xmppd_harness as h
 from slixmpp.exceptions import IqError
-from slixmpp.xmlstream.handler import Collector
-from slixmpp.xmlstream.matcher import MatchXMLMask
+from mam_util import query
 from xmpp_clients import Client, run
 
 NS_MAM = "urn:xmpp:mam:2"
@@ -30,24 +29,6 @@ def bodies_of(results):
 
 def ids_of(results):
     return [m["mam_result"]["id"] for m in results]
-
-
-async def query(client, owner, fields=None, with_jid=None, **rsm):
-    """One MAM query built with slixmpp's MAM and RSM stanzas and collected the way its
-    retrieve() does it (retrieve() turns rsm values into strings, so it cannot send an empty
-    <before/>). Returns (results, fin)."""
-    iq, mask = client["xep_0313"]._pre_mam_retrieve(owner, None, None, with_jid, None)
-    for var, value in (fields or {}).items():
-        iq["mam"].set_custom_field(var, value)
-    for key, value in rsm.items():
-        iq["mam"]["rsm"][key] = value
-    collector = Collector("query-" + iq["id"], MatchXMLMask(str(mask)))
-    client.register_handler(collector)
-    try:
-        reply = await iq.send(timeout=10)
-    finally:
-        results = collector.stop()
-    return results, reply["mam_fin"]
 
 
 async def page(client, owner, **rsm):

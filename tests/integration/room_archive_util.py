@@ -5,10 +5,9 @@ committed: the router never waits for the database)."""
 import asyncio
 
 from slixmpp.exceptions import IqError
-from slixmpp.xmlstream.handler import Collector
-from slixmpp.xmlstream.matcher import MatchXMLMask
 
 import muc_util as m
+from mam_util import query  # the scenarios call it as ra.query too
 
 NS_MAM = "urn:xmpp:mam:2"
 FULLTEXT = "{urn:xmpp:fulltext:0}fulltext"
@@ -25,26 +24,6 @@ async def relogin(server, user, password):
     from xmpp_clients import Client
     import xmppd_harness as h
     return await Client("%s@%s" % (user, h.DOMAIN), password, plugins=PLUGINS).login(server.ports["c2s"])
-
-
-async def query(client, room, fields=None, with_jid=None, **rsm):
-    """One MAM query to `room`; returns (results, fin). Raises IqError when refused."""
-    iq, mask = client["xep_0313"]._pre_mam_retrieve(room, None, None, with_jid, None)
-    for var, value in (fields or {}).items():
-        if isinstance(value, list):  # set_custom_field writes str(list): a list-multi field
-            iq["mam"]._setup_form()
-            iq["mam"]["form"].add_field(var=var, ftype="list-multi", value=value)
-        else:
-            iq["mam"].set_custom_field(var, value)
-    for key, value in rsm.items():
-        iq["mam"]["rsm"][key] = value
-    collector = Collector("query-" + iq["id"], MatchXMLMask(str(mask)))
-    client.register_handler(collector)
-    try:
-        reply = await iq.send(timeout=10)
-    finally:
-        results = collector.stop()
-    return results, reply["mam_fin"]
 
 
 async def refusal(client, room, **kwargs):

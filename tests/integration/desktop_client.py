@@ -65,7 +65,7 @@ room=false
 class Profanity:
     """One Profanity process in its own tmux server. Use as a context manager or call close()."""
 
-    def __init__(self, name="profanity", width=180, height=50):
+    def __init__(self, name="profanity", width=240, height=60):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="xmppd-desktop-")
         self.home = os.path.join(self.dir, "home")
@@ -134,7 +134,8 @@ class Profanity:
 
     # --- reading -------------------------------------------------------------------------
     def screen(self):
-        """What the user sees now (the visible pane, one string)."""
+        """What the user sees now (the visible pane, one string). Profanity's roster panel takes
+        the right-hand columns of the same lines, so patterns should not anchor at a line's end."""
         r = self._tmux("capture-pane", "-p", "-t", self.name)
         return r.stdout
 

@@ -13,6 +13,10 @@ Secrets: the password is typed at Profanity's own "Enter password:" prompt (`/co
 asks for it). It goes to tmux through `load-buffer -` on standard input and `paste-buffer`, so
 it never appears in any process's argv (ps), in a shell history or in Profanity's configuration.
 
+The texts waited for are Profanity 0.13.1's (Debian 12): "Enter password:", "… logged in
+successfully", "Use '/tls always' …", "Lost connection.", "Received authorization request from …",
+"Chat room invite received:", "Room message: …", "Room destroyed: …".
+
 Every wait has a deadline; a failed wait raises AssertionError with the screen and the tail of
 Profanity's own log, so a failure can be diagnosed from the test output alone.
 """
@@ -93,6 +97,9 @@ class Profanity:
                               env=self._env(), capture_output=True, text=True, timeout=10)
 
     def start(self):
+        for exe, package in ((PROFANITY, "profanity"), (TMUX, "tmux")):
+            if not os.access(exe, os.X_OK):
+                raise RuntimeError("%s is missing: apt-get install %s (scripts/install-deps.sh test)" % (exe, package))
         r = self._tmux("new-session", "-d", "-s", self.name, "-x", str(self.width), "-y", str(self.height),
                        PROFANITY)
         if r.returncode != 0:

@@ -78,15 +78,25 @@ struct State {
 };
 
 // Runs `f` on the file thread; the awaiting coroutine resumes on its own executor when it is
-// done (its exception rethrown there). Not a coroutine itself: co_spawn keeps `f` alive.
+// done (its exception rethrown there). Callers pass lambdas that capture by reference (the
+// awaiting coroutine's frame outlives the work): GCC 12 destroys a temporary of a co_await
+// expression twice, which for a lambda holding a std::string was a double free.
 template <class F>
 Task<void> on_file_thread(State& st, F f) {
-  return asio::co_spawn(
-      st.files, [f = std::move(f)]() mutable -> Task<void> {
-        f();
-        co_return;
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr)>(
+      [&st](auto handler, F work) {
+        asio::post(st.files, [handler = std::move(handler), work = std::move(work)]() mutable {
+          std::exception_ptr error;
+          try {
+            work();
+          } catch (...) {
+            error = std::current_exception();
+          }
+          auto home = asio::get_associated_executor(handler);
+          asio::post(home, [handler = std::move(handler), error]() mutable { handler(error); });
+        });
       },
-      asio::use_awaitable);
+      asio::use_awaitable, std::move(f));
 }
 
 void remove_files(const std::string& path) {
@@ -267,7 +277,7 @@ Task<HttpResponse> receive_file(std::shared_ptr<State> st, const HttpRequest& r,
   }
   if (!complete) {
     // The slot is spent; the client may ask for a new one (§6).
-    co_await on_file_thread(*st, [fd, path] {
+    co_await on_file_thread(*st, [&fd, &path] {
       if (fd >= 0) ::close(fd);
       remove_files(path);
     });
@@ -282,6 +292,28 @@ Task<HttpResponse> receive_file(std::shared_ptr<State> st, const HttpRequest& r,
   co_return res;
 }
 
+// Erasure: a deleted account's files and slots go with it (GDPR Art. 17; DESIGN.md privacy), in
+// slices like the sweep. A visitor's files follow their conversation's retention instead.
+Task<void> remove_owner(std::shared_ptr<State> st, std::string owner) {
+  try {
+    UploadStore& uploads = st->server.storage().uploads();
+    std::size_t removed = 0;
+    for (;;) {
+      auto files = co_await uploads.owned_by(st->host, owner, 500);
+      for (const auto& rec : files) {
+        std::string path = st->path_of(rec.id);
+        co_await on_file_thread(*st, [&path] { remove_files(path); });
+        co_await uploads.remove(st->host, rec.id);
+      }
+      removed += files.size();
+      if (files.size() < 500 || st->stopped) break;
+    }
+    if (removed) log::info("upload", "removed ", removed, " uploads of a deleted account");
+  } catch (const std::exception& e) {
+    log::error("upload", "uploads of a deleted account not removed (retention will): ", e.what());
+  }
+}
+
 // Retention (DESIGN.md privacy, data class `upload`): unused slots past their time and files
 // past files_expire_after go, a slice at a time.
 Task<void> purge_job(std::shared_ptr<State> st) {
@@ -293,7 +325,7 @@ Task<void> purge_job(std::shared_ptr<State> st) {
         auto due = co_await uploads.expired(st->host, st->server.now_us(), 500);
         for (const auto& rec : due) {
           std::string path = st->path_of(rec.id);
-          co_await on_file_thread(*st, [path] { remove_files(path); });
+          co_await on_file_thread(*st, [&path] { remove_files(path); });
           co_await uploads.remove(st->host, rec.id);
         }
         if (!due.empty()) log::info("upload", "removed ", due.size(), " expired uploads and slots");
@@ -360,6 +392,9 @@ class UploadModule final : public Module {
     ctx.add_http_route(std::move(route));
 
     st_->server.spawn(purge_job(st_), "upload sweep");
+    ctx.on<AccountDeleted>(priority::kNormal, [st](AccountDeleted& ev) {
+      st->server.spawn(remove_owner(st, ev.username + "@" + ev.host), "upload erasure");
+    });
   }
   ~UploadModule() override {
     st_->stopped = true;

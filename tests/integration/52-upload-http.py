@@ -8,10 +8,12 @@
 # HTTP: oversized PUT (413), a slot used twice (409), another account's token (403), an unknown
 # slot (404), a Content-Length that is not the slot's (400), a content type that is not the
 # slot's (415), traversal paths (404), wrong methods (405): exact status codes, server alive.
+# A deleted account's files are erased (GDPR Art. 17).
 import hashlib
 import http.client
 import os
 import socket
+import time
 
 import xmppd_harness as h
 from slixmpp.exceptions import IqError
@@ -208,11 +210,28 @@ def test():
         err = run(slot_error(visitor, "again.png", MAX, "image/png"))
         assert err["error"]["condition"] == "resource-constraint", err
 
+        # Erasure (GDPR Art. 17): deleting bob's account removes his files and slots, on disk too;
+        # alice's stay. bob's b.txt slot gets a file first.
+        b_put, _, b_headers = run(request_slot(bob, "b2.txt", len(small), "text/plain"))
+        b_path = path_of(b_put, port)
+        status, _, _ = web.request("PUT", b_path, small, b_headers)
+        assert status == 201, status
+        b_file = os.path.join(server.dir, "upload", UPLOAD, b_path.split("/")[1])
+        assert os.path.exists(b_file), b_file
+        r = server.xmppctl("deluser", "bob@" + h.DOMAIN)
+        assert r.returncode == 0, r.stderr
+        deadline = time.time() + 10
+        while web.request("GET", b_path)[0] != 404 and time.time() < deadline:
+            time.sleep(0.1)  # the erasure runs after the account is gone, off the I/O thread
+        assert web.request("GET", b_path)[0] == 404
+        assert not os.path.exists(b_file), "the deleted account's file is still on disk"
+        assert web.request("GET", path)[0] == 200, "alice's file went too"
+
         # Still alive and serving.
         status, _, body = web.request("GET", "/healthz")
         assert status == 200, status
         run(alice.sync())
-        for c in (alice, bob, visitor):
+        for c in (alice, visitor):
             run(c.close())
         assert server.alive()
 

@@ -309,8 +309,12 @@ Task<bool> Core::delete_account(Jid account) {
   account = account.bare();
   if (!co_await storage_.accounts().remove(account.domain(), account.local())) co_return false;
   for (Session* s : sessions(account)) s->close("not-authorized", "account removed");
+  // Every host hears it: what the account left elsewhere goes too (its uploads on upload.D, its
+  // affiliations on a room host); modules compare ev.host with what they keep.
   AccountDeleted ev{account.domain(), account.local()};
   emit(account.domain(), ev);
+  for (const auto& [name, host] : hosts_)
+    if (name != account.domain()) emit(name, ev);
   co_return true;
 }
 

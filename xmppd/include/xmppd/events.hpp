@@ -60,7 +60,8 @@ struct StreamFeatures {
   bool authenticated;
   Element& features;
 };
-// An account was deleted (xmppctl deluser, XEP-0077 cancel): drop what you keep for it.
+// An account was deleted (xmppctl deluser, XEP-0077 cancel): drop what you keep for it. Emitted
+// on the account's host first, then on every other host (uploads, room affiliations, …).
 struct AccountDeleted {
   std::string host, username;
 };

@@ -295,6 +295,8 @@ class UploadStore {
   virtual Task<void> remove(std::string host, std::string id) = 0;
   // Records of the host whose time has come (expires_us <= now_us), at most `max`, oldest first.
   virtual Task<std::vector<UploadRecord>> expired(std::string host, std::int64_t now_us, std::int64_t max) = 0;
+  // Records of the host owned by `owner` (a bare JID), at most `max`.
+  virtual Task<std::vector<UploadRecord>> owned_by(std::string host, std::string owner, std::int64_t max) = 0;
 };
 
 class Storage {

@@ -18,6 +18,8 @@ constexpr const char* kClaim =
     "WHERE host = ? AND id = ? AND state = 0 AND slot_expires_us > ?";
 constexpr const char* kSetState = "UPDATE uploads SET state = ?, updated_us = ? WHERE host = ? AND id = ?";
 constexpr const char* kDelete = "DELETE FROM uploads WHERE host = ? AND id = ?";
+constexpr const char* kOwnedBy =
+    "SELECT " XMPPD_UPLOAD_COLUMNS " FROM uploads WHERE host = ? AND owner = ? LIMIT ?";
 constexpr const char* kExpired =
     "SELECT " XMPPD_UPLOAD_COLUMNS " FROM uploads WHERE host = ? AND expires_us <= ? ORDER BY expires_us LIMIT ?";
 
@@ -70,6 +72,14 @@ class SqlUploadStore final : public UploadStore {
     return engine_.read([host = std::move(host), now, max](Connection& c) {
       std::vector<UploadRecord> out;
       c.query(kExpired, {host, now, max}, [&](const Row& r) { out.push_back(read_record(r)); });
+      return out;
+    });
+  }
+
+  Task<std::vector<UploadRecord>> owned_by(std::string host, std::string owner, std::int64_t max) override {
+    return engine_.read([host = std::move(host), owner = std::move(owner), max](Connection& c) {
+      std::vector<UploadRecord> out;
+      c.query(kOwnedBy, {host, owner, max}, [&](const Row& r) { out.push_back(read_record(r)); });
       return out;
     });
   }

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
@@ -222,6 +223,14 @@ void MucHost::send_to_occupant(const Room&, const Occupant& occ, Element& stanza
 // The fan-out: one stanza built once, only 'to' changes per recipient, and a local session gets
 // it directly (no copy of the tree per recipient).
 void MucHost::send_to(const Jid& full, Element& stanza) {
+  if (!joining_.empty()) {
+    std::string_view from = stanza.attr("from");
+    auto room = Jid::parse(from.substr(0, from.find('/')));
+    if (auto it = room ? joining_.find(joining_key(full, *room)) : joining_.end(); it != joining_.end()) {
+      it->second.push_back(stanza);  // sent after the history (send_history_and_subject)
+      return;
+    }
+  }
   stanza.set_attr("to", full.str());
   if (Session* s = server_.session(full)) {
     server_.send_to_session(*s, stanza);
@@ -396,30 +405,53 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   }
   // Nothing of an earlier room of the same name (the archive keeps it until retention).
   if (room.created_us() > 0) request.since_us = std::max(request.since_us.value_or(0), room.created_us());
+  // Until the history is out, what the room sends this client waits (send_to), so that live
+  // messages come after the history and the subject, never before them or twice.
+  joining_[joining_key(user, room.jid())];
   server_.spawn(send_history_and_subject(room.jid(), user, request), "muc: history on join");
   return std::nullopt;
 }
 
+std::string MucHost::joining_key(const Jid& user, const Jid& room) { return user.str() + ' ' + room.bare_str(); }
+
 Task<void> MucHost::send_history_and_subject(Jid room_jid, Jid user, HistoryRequest request) {
   auto alive = alive_;
   std::vector<RoomMessage> messages;
-  Room* room = find(room_jid.local());
-  if (!room) co_return;
-  RoomHistory& history = history_for(*room);
-  if (&history == &memory_) {
-    messages = memory_.select(room_jid, request);
-  } else {
-    try {
-      messages = co_await history.recent(room_jid, request);
-    } catch (const std::exception& e) {
-      // The join itself stands; only the history is missing (the subject still ends it).
-      log::error("muc", "room history could not be read: ", e.what());
+  if (Room* room = find(room_jid.local())) {
+    RoomHistory& history = history_for(*room);
+    if (&history == &memory_) {
+      messages = memory_.select(room_jid, request);
+    } else {
+      try {
+        messages = co_await history.recent(room_jid, request);
+      } catch (const std::exception& e) {
+        // The join itself stands; only the history is missing (the subject still ends it).
+        log::error("muc", "room history could not be read: ", e.what());
+      }
     }
   }
   if (!*alive) co_return;
-  room = find(room_jid.local());
-  if (!room || !room->by_session(user)) co_return;
+  // What the room sent this client while the history was read: sent after it, in order. A
+  // message among them may also be in the history (the archive is read after it was written):
+  // it is left out of the history.
+  std::vector<Element> live;
+  if (auto it = joining_.find(joining_key(user, room_jid)); it != joining_.end()) {
+    live = std::move(it->second);
+    joining_.erase(it);
+  }
+  std::set<std::string> live_ids;
+  for (const Element& st : live)
+    for (const Element* sid : st.elements("stanza-id", kStanzaId))
+      if (sid->attr("by") == room_jid.bare_str()) live_ids.insert(std::string(sid->attr("id")));
+  Room* room = find(room_jid.local());
+  if (room && room->by_session(user)) send_history(room_jid, user, *room, messages, live_ids);
+  for (Element& st : live) send_to(user, st);
+}
+
+void MucHost::send_history(const Jid& room_jid, const Jid& user, const Room& room,
+                           const std::vector<RoomMessage>& messages, const std::set<std::string>& skip) {
   for (const auto& m : messages) {
+    if (skip.count(m.stanza_id)) continue;
     auto parsed = parse_element(m.xml);
     if (!parsed) continue;
     // XEP-0203 delay, stamped by the room (§7.2.15).
@@ -428,9 +460,9 @@ Task<void> MucHost::send_history_and_subject(Jid room_jid, Jid user, HistoryRequ
   }
   Element subject("message", ns::kClient);
   subject.set_attr("type", "groupchat");
-  subject.set_attr("from", room->subject_nick().empty() ? room_jid.bare_str()
-                                                         : occupant_jid(room_jid, room->subject_nick()));
-  subject.add_child("subject", ns::kClient).add_text(room->subject());
+  subject.set_attr("from", room.subject_nick().empty() ? room_jid.bare_str()
+                                                        : occupant_jid(room_jid, room.subject_nick()));
+  subject.add_child("subject", ns::kClient).add_text(room.subject());
   send_to(user, subject);
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ class MucHost final : public MucRooms {
 
   Task<void> load();
   bool held_until_loaded(const StanzaEvent& ev);
+  static std::string joining_key(const Jid& user, const Jid& room);
+  void send_history(const Jid& room_jid, const Jid& user, const Room& room, const std::vector<RoomMessage>& messages,
+                    const std::set<std::string>& skip);
   // Where a room's history and stanza ids come from: the archive a module on the host provides
   // (XEP-0313) when the room is logged (muc#roomconfig_enablelogging, status 170), else memory.
   RoomHistory* archive_history();
@@ -129,6 +133,8 @@ class MucHost final : public MucRooms {
   std::map<std::string, std::unique_ptr<Room>> rooms_;  // by localpart
   bool loaded_ = false;
   std::vector<Element> waiting_;  // stanzas received while loading
+  // Joining clients whose history is being read ("full-jid room"): what the room sent them since.
+  std::map<std::string, std::vector<Element>> joining_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<bool(const MucGroupchat&)> observer_;
 };

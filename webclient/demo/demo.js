@@ -1,7 +1,10 @@
 // The demo page's client: strophe.js (npm) over WebSocket, BOSH when the WebSocket fails.
 // The connection URLs come from XEP-0156 discovery (/.well-known/host-meta.json of this origin);
 // `?transport=bosh` skips the WebSocket. The page state is in the DOM (#status, #messages) so a
-// person, or a test driving Chromium, sees what happened.
+// person, or a test driving Chromium, sees what happened. A BOSH session survives a reload of the
+// page: strophe.js keeps its sid and rid in sessionStorage (`keepalive`) and the new page carries
+// on with the next rid (XEP-0124 §9: the session lives on while requests keep coming within the
+// inactivity window); a WebSocket session ends with its page.
 "use strict";
 (() => {
   const lib = window.Strophe && window.Strophe.Strophe ? window.Strophe : { Strophe: window.Strophe, $msg: window.$msg, $iq: window.$iq };
@@ -29,7 +32,7 @@
   // One login attempt over `url`; resolves with the connection once bound, rejects otherwise.
   function login(url, jid, password) {
     return new Promise((resolve, reject) => {
-      const c = new Strophe.Connection(url);
+      const c = new Strophe.Connection(url, { keepalive: true });
       if (new URLSearchParams(location.search).has("debug")) {
         c.rawInput = (data) => console.log(`in: ${data}`);
         c.rawOutput = (data) => console.log(`out: ${data}`);
@@ -73,20 +76,51 @@
       try {
         conn = await login(url, jid, password);
         setStatus(`connected as ${conn.jid} over ${transport}`);
-        document.body.dataset.transport = transport;
-        conn.addHandler((m) => {
-          const body = m.getElementsByTagName("body")[0];
-          if (body) show(Strophe.getBareJidFromJid(m.getAttribute("from")), body.textContent);
-          return true;
-        }, null, "message");
+        ready(transport);
         conn.send($pres());
-        $("send").hidden = false;
         return;
       } catch (e) {
         setStatus(`${transport} failed: ${e.message}`);
       }
     }
     if (!conn) setStatus(attempts.length ? "could not connect" : "no connection method discovered");
+  }
+
+  // The connection is bound: show incoming messages, offer the message form.
+  function ready(transport) {
+    document.body.dataset.transport = transport;
+    conn.addHandler((m) => {
+      const body = m.getElementsByTagName("body")[0];
+      if (body) show(Strophe.getBareJidFromJid(m.getAttribute("from")), body.textContent);
+      return true;
+    }, null, "message");
+    $("send").hidden = false;
+  }
+
+  // After a reload: the BOSH session the previous page kept, if the server still has it.
+  async function restore() {
+    if (!window.sessionStorage.getItem("strophe-bosh-session")) return;
+    let urls;
+    try {
+      urls = await discover();
+    } catch (e) {
+      return;
+    }
+    if (!urls.bosh) return;
+    const c = new Strophe.Connection(urls.bosh, { keepalive: true });
+    try {
+      c.restore(undefined, (status) => {
+        if (status === Strophe.Status.ATTACHED) {
+          conn = c;
+          setStatus(`restored as ${conn.jid} over bosh`);
+          ready("bosh");
+        } else if (status === Strophe.Status.DISCONNECTED && conn === c) {
+          setStatus("disconnected");
+        }
+      });
+    } catch (e) {
+      window.sessionStorage.removeItem("strophe-bosh-session");  // strophe's SessionError: nothing to restore
+    }
   }
 
   function $pres() { return window.$pres ? window.$pres() : lib.$pres(); }
@@ -134,4 +168,5 @@
   $("login").addEventListener("submit", connect);
   $("send").addEventListener("submit", send);
   $("upload-button").addEventListener("click", upload);
+  restore();
 })();

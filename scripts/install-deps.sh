@@ -12,12 +12,11 @@ if [ "$mode" = test ]; then
   packages="$packages python3 python3-slixmpp python3-precis-i18n libstrophe-dev mariadb-server
     mariadb-client procps python3-websockets chromium"
 fi
-if [ "$mode" = test ] || [ "$mode" = demo ]; then
-  # npm fetches the web scenarios' clients (tests/web) and the demo page's strophe.js. A machine
-  # with NodeSource's nodejs has npm inside it, so only what is missing is asked of apt.
-  command -v node >/dev/null 2>&1 || packages="$packages nodejs"
-  command -v npm >/dev/null 2>&1 || packages="$packages npm"
-fi
+# Every mode: scripts/build.sh builds the visitor widget with npm (webclient/widget), and npm
+# fetches the web scenarios' clients (tests/web) and the demo page's strophe.js. A machine with
+# NodeSource's nodejs has npm inside it, so only what is missing is asked of apt.
+command -v node >/dev/null 2>&1 || packages="$packages nodejs"
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

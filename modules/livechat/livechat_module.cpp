@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "livechat_service.hpp"
+#include "widget_sites.hpp"
 
 namespace xmppd::livechat {
 namespace {
@@ -12,6 +13,7 @@ class LivechatModule final : public Module {
   explicit LivechatModule(ModuleContext& ctx)
       : service_(std::make_shared<Service>(ctx.server(), read_settings(ctx))) {
     service_->start(ctx);
+    serve_widget_site(ctx, read_widget_site(ctx, ctx.options().string("notice_version")));
   }
   ~LivechatModule() override { service_->stop(); }
 
@@ -37,6 +39,7 @@ ModuleInfo describe() {
       {"notice_version", OptionType::string, "", 0, INT64_MAX,
        "version of the operator's information notice a join must acknowledge; empty: any version, recorded"},
   };
+  for (auto& o : widget_site_options()) m.options.push_back(std::move(o));  // the visitor widget's site
   m.default_hosts = {"service"};
   m.create = [](ModuleContext& ctx) { return std::make_unique<LivechatModule>(ctx); };
   return m;

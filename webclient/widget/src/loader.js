@@ -113,6 +113,7 @@ import { launcher as table } from "./strings.js";
     greeting.textContent = (fresh.greeting && (fresh.greeting[lang] || fresh.greeting.pl)) || "";
     // Shown without moving focus: a screen reader finds it as a labelled region (WCAG 3.2.1).
     invite.hidden = false;
+    host.dataset.invitedAt = String(Math.round(performance.now()));  // for tests: when, on the page's clock
     document.addEventListener("keydown", onEscape);
   }
 
@@ -136,7 +137,9 @@ import { launcher as table } from "./strings.js";
   }
 
   let panel = null;
+  let lastMode = "chat";  // focus returns to the launcher that opened the window (WCAG 2.4.3)
   async function open(mode, resume) {
+    lastMode = mode;
     hideInvite();
     dismissed = true;  // the visitor answered the invitation: it does not come back on this page
     panelOpen = true;
@@ -147,7 +150,7 @@ import { launcher as table } from "./strings.js";
       if (!doc) doc = await fetchDocument();
       if (!panel) {
         panel = mount({ shadow, slot, lang, doc, site, tokenKey, origin, refresh: fetchDocument,
-          onClose: () => { panelOpen = false; (mode === "call" ? callButton : chatButton).focus(); } });
+          onClose: () => { panelOpen = false; (lastMode === "call" ? callButton : chatButton).focus(); } });
       }
       status.hidden = true;
       panel.open(mode, resume);
@@ -185,7 +188,9 @@ import { launcher as table } from "./strings.js";
         inviteCall.hidden = false;
       }
       const q = chatQueue(d);
-      if (q && q.available && q.open !== false) setTimeout(maybeInvite, Math.max(0, d.invite_after_ms || 0));
+      const available = !!(q && q.available && q.open !== false);
+      host.dataset.available = String(available);  // what the loader found (tests, the curious)
+      if (available) setTimeout(maybeInvite, Math.max(0, d.invite_after_ms || 0));
     }).catch(() => {});
   }
 

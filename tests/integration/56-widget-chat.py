@@ -59,6 +59,8 @@ def test():
             assert status == 403 and "access-control-allow-origin" not in hdrs, (status, hdrs)
 
             page = BrowserPage()
+            page.do(goto=site.url("/plain.html"))
+            names_without = set(page.do(eval="Object.getOwnPropertyNames(window)")["value"])
             # Nobody available: the launchers, the loader's check done, no invitation, and nothing
             # stored nor any session opened (privacy by default).
             page.do(goto=site.url("/fundusze/dotacje.html"))
@@ -95,6 +97,9 @@ def test():
             page.do(click="#join-ack")
             page.do(click="#join-form button[type=submit]")
             page.do(wait_for=["#message", "visible", 20000])
+            # The loader and the bundle (with strophe.js) define no global name.
+            added = set(page.do(eval="Object.getOwnPropertyNames(window)")["value"]) - names_without
+            assert not added, "globals added by the widget: %s" % sorted(added)
             token = json.loads(page.do(eval="localStorage.getItem('xmppd-widget:%s')" % w.SITE_KEY)["value"])
             assert len(token["token"]) == 32 and token["room"].endswith("@" + lc.CHAT), token
 

@@ -8,7 +8,8 @@
 # - the handset launcher opens the callback form with the slots the server offers (<slots/>); an
 #   invalid phone number is refused with a message naming the field, a valid one is accepted
 #   (<callback/> with the #callback form) and confirmed with the number and the time.
-# Neither form leaves anything in the browser's storage.
+# Neither form leaves anything in the browser's storage. The browser's network refuses WebSocket
+# here (a proxy that refuses the Upgrade): the widget falls back to BOSH (XEP-0124/0206).
 import widget_util as w
 import xmppd_harness as h
 from web_clients import BrowserPage
@@ -22,7 +23,7 @@ def test():
     try:
         with srv as server:
             server.adduser("alice", "alice-Pass-1")  # a member of the queue, not online
-            page = BrowserPage()
+            page = BrowserPage(block_websocket=True)
             page.do(goto=site.url("/fundusze/"))
             page.do(wait_for=["[data-xmppd-widget][data-available=false]", "attached", 20000])
 
@@ -30,6 +31,8 @@ def test():
             page.do(click="#launch-chat")
             page.do(wait_for=["#offline-form", "visible", 20000])
             assert "żaden konsultant" in page.do(text="#offline-intro")["text"]
+            # No session yet: the form connects only when sent.
+            assert page.do(eval=SHADOW + ".querySelector('#panel').dataset.transport || ''")["value"] == ""
             page.do(click="#offline-form button[type=submit]")
             errors = page.do(locator_text=[".summary", "Popraw", 10000])["text"]
             assert "Adres e-mail" in errors and "Twoje pytanie" in errors and "Potwierdź" in errors, errors
@@ -43,6 +46,7 @@ def test():
             page.do(fill=["#off-email", "jan.kowalski@example.pl"])
             page.do(click="#offline-form button[type=submit]")
             done = page.do(locator_text=[".done", "Zgłoszenie nr", 20000])["text"]
+            assert page.do(eval=SHADOW + ".querySelector('#panel').dataset.transport")["value"] == "bosh"
             assert "jan.kowalski@example.pl" in done and "nr —" not in done, done
             page.do(click="#panel-close")
 

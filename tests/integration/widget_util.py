@@ -63,6 +63,8 @@ class HostSite:
                 "<body><h1>Punkt Informacyjny Funduszy Europejskich</h1><main><p>Strona serwisu.</p>"
                 "<a href='#top' id='page-link'>Link na stronie</a></main></body></html>"
                 % (lang, widget_origin, SITE_KEY)).encode()
+        snippet = ("<script src='%s/widget/dist/loader.js' data-site='%s' async></script>" % (widget_origin, SITE_KEY)).encode()
+        plain = page.replace(snippet, b"")
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
@@ -70,12 +72,14 @@ class HostSite:
                     self.send_response(404)
                     self.end_headers()
                     return
+                # /plain: the same page without the snippet, to compare what the widget adds.
+                body = plain if self.path.startswith("/plain") else page
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Security-Policy", csp)
-                self.send_header("Content-Length", str(len(page)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(page)
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass

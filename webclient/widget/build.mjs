@@ -26,6 +26,9 @@ const bundle = await build({
   entryNames: "bundle-[hash]",
   outdir: dist,
   metafile: true,
+  // No global names (issue 7): strophe.js's globalThis assignments land in a module object.
+  define: { globalThis: "stropheScope" },
+  inject: ["src/strophe-scope.js"],
 });
 const bundleName = Object.keys(bundle.metafile.outputs).map((p) => path.basename(p)).find((n) => n.endsWith(".js"));
 await build({

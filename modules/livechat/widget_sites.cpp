@@ -2,6 +2,7 @@
 #include "widget_sites.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 

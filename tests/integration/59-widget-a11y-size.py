@@ -65,13 +65,14 @@ def tab_order(page, ids):
 
 
 def test():
-    srv, widget_origin, site = w.server(invite_after="1s")
+    srv, widget_origin, site = w.server(queues=(w.OFFLINE_QUEUE,), extra=w.ALWAYS_OPEN, invite_after="1s")
     port = int(widget_origin.rsplit(":", 1)[1])
     page = None
     try:
         with srv as server:
             password = "alice-Pass-1"
             server.adduser("alice", password)
+            server.adduser("bob", "bob-Pass-1")  # receives the queue's tickets and callbacks
 
             # The budgets, as served.
             bundle = os.path.basename(glob.glob(os.path.join(w.DIST, "bundle-*.js"))[0])

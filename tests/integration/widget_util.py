@@ -95,6 +95,13 @@ class HostSite:
         self.httpd.server_close()
 
 
+# A queue that takes offline tickets and callbacks (bob receives them) and is open around the
+# clock every day (docs/configuration.md `hours`), so slots exist whenever the test runs; with
+# alice away it is in offline mode (docs/protocol.md "Offline mode").
+OFFLINE_QUEUE = "general | Pytania ogólne | alice | 30s | least_busy | bob"
+ALWAYS_OPEN = 'hours = ["general | daily 00:00-24:00 | holidays open"]\n'
+
+
 def server(queues=("general | Pytania ogólne | alice | 30s",), invite_after="1500ms", rules=(), extra=""):
     """An xmppd with the widget's site `fundusze`; returns (Server, widget_origin, HostSite)."""
     port = free_port()

@@ -104,7 +104,8 @@ function mount(ctx) {
       input,
       opts.hint ? el("p", { class: "hint", id: hintId, text: opts.hint }) : null,
       el("p", { class: "err", id: errId, hidden: true }));
-    return { wrap, input, label, err: wrap.lastChild };
+    // `key`: the form field's var, as the server names it in "key: explanation" errors.
+    return { wrap, input, label, err: wrap.lastChild, key: opts.key || id };
   }
 
   function noticeBlock(prefix) {
@@ -214,17 +215,19 @@ function mount(ctx) {
     if (offline) return offlineForm(offline.getAttribute("reason"), offline.getAttribute("next_open"));
     // "field: explanation" names the field the server refused (docs/protocol.md).
     const m = /^(\w+):\s*(.*)$/.exec(e.text || "");
-    const target = (m && fields.find((x) => x.input.name === m[1])) || fallbackField;
-    showErrors(f, fields, [[target, format(t.errServer, { text: (m ? m[2] : e.text) || e.condition })]]);
+    const target = (m && fields.find((x) => x.key === m[1])) || fallbackField;
+    // Our own words for what the visitor can fix; the server's (English) text otherwise.
+    const own = { phone: t.errPhoneServer, email: t.errEmail, slot: t.errSlot }[target.key];
+    showErrors(f, fields, [[target, m && own ? own : format(t.errServer, { text: (m ? m[2] : e.text) || e.condition })]]);
   }
 
   // --- offline form (ticket) ---------------------------------------------------------------------
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
   function offlineForm(reason, nextOpen) {
-    const name = field("off-name", t.nameCall, "text", { autocomplete: "name", max: 200 });
-    const email = field("off-email", t.email, "email", { required: true, autocomplete: "email", max: 254 });
-    const question = field("off-question", t.question, "textarea", { required: true, max: 4000 });
+    const name = field("off-name", t.nameCall, "text", { autocomplete: "name", max: 200, key: "name" });
+    const email = field("off-email", t.email, "email", { required: true, autocomplete: "email", max: 254, key: "email" });
+    const question = field("off-question", t.question, "textarea", { required: true, max: 4000, key: "question" });
     const ack = noticeBlock("off");
     const fields = [name, email, question, ack];
     let intro = reason === "closed" ? t.offlineClosed : t.offlineIntro;
@@ -287,16 +290,15 @@ function mount(ctx) {
       if (err instanceof Error) return show(t.callTitle, el("p", { role: "alert", text: t.connectFailed }));
       // No slots from the server (e.g. not offered yet): the form still takes the request.
     }
-    const name = field("call-name", t.nameCall, "text", { autocomplete: "name", max: 200 });
-    const phone = field("call-phone", t.phone, "tel", { required: true, autocomplete: "tel", hint: t.phoneHint, max: 30 });
+    const name = field("call-name", t.nameCall, "text", { autocomplete: "name", max: 200, key: "name" });
+    const phone = field("call-phone", t.phone, "tel", { required: true, autocomplete: "tel", hint: t.phoneHint, max: 30, key: "phone" });
     const options = slots.length
       ? slots.map((s) => el("option", { value: s.start, text: `${when(s.start)}` }))
       : [el("option", { value: "", text: t.slotNone })];
-    const slot = field("call-slot", t.slot, "select", { options });
-    const topic = field("call-topic", t.callTopic, "textarea", { max: 1000 });
+    const slot = field("call-slot", t.slot, "select", { options, key: "slot" });
+    const topic = field("call-topic", t.callTopic, "textarea", { max: 1000, key: "topic" });
     const ack = noticeBlock("call");
     const fields = [name, phone, slot, topic, ack];
-    phone.input.name = "phone";  // the server names refused fields "phone: …"
     const f = el("form", { id: "call-form", novalidate: true }, name.wrap, phone.wrap, slot.wrap, topic.wrap, ack.wrap,
       submitButton(t.sendCall));
     f.addEventListener("submit", async (e) => {
@@ -635,9 +637,11 @@ function mount(ctx) {
       try {
         doc = await ctx.refresh();
       } catch { /* keep the document we have */ }
+      // docs/protocol.md "Queues": `mode` offline (closed, or nobody available, and the queue
+      // takes tickets) means the offline form; otherwise the visitor joins and waits its turn.
       const q = queueOf(doc.chat_queue);
-      if (q && q.available && q.open !== false) joinForm();
-      else offlineForm(q && q.open === false ? "closed" : "nobody", q && q.next_open);
+      if (q && q.mode === "offline") offlineForm(q.open === false ? "closed" : "nobody", q.next_open);
+      else joinForm();
     },
   };
 }

@@ -108,7 +108,7 @@ import { launcher as table } from "./strings.js";
       return;
     }
     const q = chatQueue(fresh);
-    if (!q || !q.available || q.open === false || dismissed || panelOpen) return;
+    if (!q || !q.available || q.open === false || q.mode === "offline" || dismissed || panelOpen) return;
     doc = fresh;
     greeting.textContent = (fresh.greeting && (fresh.greeting[lang] || fresh.greeting.pl)) || "";
     // Shown without moving focus: a screen reader finds it as a labelled region (WCAG 3.2.1).
@@ -188,7 +188,7 @@ import { launcher as table } from "./strings.js";
         inviteCall.hidden = false;
       }
       const q = chatQueue(d);
-      const available = !!(q && q.available && q.open !== false);
+      const available = !!(q && q.available && q.open !== false && q.mode !== "offline");
       host.dataset.available = String(available);  // what the loader found (tests, the curious)
       if (available) setTimeout(maybeInvite, Math.max(0, d.invite_after_ms || 0));
     }).catch(() => {});

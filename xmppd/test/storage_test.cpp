@@ -282,7 +282,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
-          "0012_livechat_conversations", "0013_upload_files"};
+          "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets"};
 }
 
 }  // namespace

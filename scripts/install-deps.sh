@@ -5,12 +5,12 @@ set -eu
 mode=${1:-build}
 packages="cmake ninja-build g++ pkg-config ccache
   libboost1.74-dev libboost-test1.74-dev libssl-dev libexpat1-dev libsqlite3-dev libmariadb-dev
-  libicu-dev libtomlplusplus-dev nlohmann-json3-dev"
+  libicu-dev libtomlplusplus-dev nlohmann-json3-dev libphonenumber-dev"
 if [ "$mode" = test ]; then
   # The browser scenarios drive Debian's chromium with playwright-core (tests/web, npm): never a
   # browser build of Playwright's own.
   packages="$packages python3 python3-slixmpp python3-precis-i18n libstrophe-dev mariadb-server
-    mariadb-client procps python3-websockets chromium"
+    mariadb-client procps python3-websockets chromium tzdata"
 fi
 # Every mode: scripts/build.sh builds the visitor widget with npm (webclient/widget), and npm
 # fetches the web scenarios' clients (tests/web) and the demo page's strophe.js. A machine with

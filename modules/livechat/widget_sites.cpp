@@ -191,13 +191,12 @@ std::vector<OptionSpec> widget_site_options() {
   };
 }
 
-WidgetSite read_widget_site(const ModuleContext& ctx, const std::string& notice_version) {
-  const auto& o = ctx.options();
+WidgetSite read_widget_site(const std::string& host, const Options& o) {
   auto fail = [&](const std::string& key, const std::string& what) {
-    return std::runtime_error(ctx.host() + "/livechat/" + key + ": " + what);
+    return std::runtime_error(host + "/livechat/" + key + ": " + what);
   };
-  auto dot = ctx.host().find('.');
-  std::string domain = dot == std::string::npos ? ctx.host() : ctx.host().substr(dot + 1);
+  auto dot = host.find('.');
+  std::string domain = dot == std::string::npos ? host : host.substr(dot + 1);
   WidgetSite s;
   s.key = o.string("widget_site_key");
   for (char c : s.key)
@@ -216,7 +215,7 @@ WidgetSite read_widget_site(const ModuleContext& ctx, const std::string& notice_
     if (rule.size() < 2 || (rule[0] != '+' && rule[0] != '-'))
       throw fail("widget_url_rules", "\"" + rule + "\" does not start with + or -");
   s.notice_url = o.string("widget_notice_url");
-  s.notice_version = notice_version;
+  s.notice_version = o.string("notice_version");
   s.visitor_host = o.string("widget_visitor_host").empty() ? "guest." + domain : o.string("widget_visitor_host");
   s.upload_host = o.string("widget_upload_host").empty() ? "upload." + domain : o.string("widget_upload_host");
   return s;

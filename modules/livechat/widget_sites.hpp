@@ -36,8 +36,9 @@ struct WidgetSite {
 // The `widget_*` options the livechat module declares.
 std::vector<OptionSpec> widget_site_options();
 
-// Reads the options (throws std::runtime_error "chat.D/livechat/widget_…: …" on a bad value).
-WidgetSite read_widget_site(const ModuleContext& ctx, const std::string& notice_version);
+// Reads the options of `host` (throws std::runtime_error "chat.D/livechat/widget_…: …" on a bad
+// value; also run by `xmppd --check-config`).
+WidgetSite read_widget_site(const std::string& host, const Options& o);
 
 // Adds the HTTP route and the IQ result hook, when a site key is configured.
 void serve_widget_site(ModuleContext& ctx, WidgetSite site);

@@ -24,8 +24,9 @@ if [ ! -f "$dir/xmppd.toml" ]; then
   printf '\n[http]\nwebroot = "%s/webclient"\n\n[hosts."upload.localhost".module.upload]\npublic_url = "https://upload.localhost:%s"\n' \
     "$(pwd)" "$http_port" >> "$dir/xmppd.toml"
   # The visitor widget (webclient/widget) on the sample funds page (webclient/site-demo/): one
-  # queue answered by alice, the site key "demo" of the page's embed snippet.
-  printf '\n[hosts."chat.localhost".module.livechat]\nqueues = ["general | Pytania ogólne | alice | 30s | least_busy"]\nnotice_version = "2026-01"\nwidget_site_key = "demo"\nwidget_origins = ["https://localhost:%s"]\nwidget_invite_after = "10s"\nwidget_notice_url = "https://localhost:%s/site-demo/informacja.html"\n' \
+  # queue answered by alice whose tickets and callbacks go to bob, open around the clock (so
+  # callback slots are offered whenever the demo runs), the site key "demo" of the page's snippet.
+  printf '\n[hosts."chat.localhost".module.livechat]\nqueues = ["general | Pytania ogólne | alice | 30s | least_busy | bob"]\nhours = ["general | daily 00:00-24:00 | holidays open"]\nnotice_version = "2026-01"\nwidget_site_key = "demo"\nwidget_origins = ["https://localhost:%s"]\nwidget_invite_after = "10s"\nwidget_notice_url = "https://localhost:%s/site-demo/informacja.html"\n' \
     "$http_port" "$http_port" >> "$dir/xmppd.toml"
   umask 077
   : > "$dir/logins.txt"

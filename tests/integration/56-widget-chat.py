@@ -37,7 +37,7 @@ def site_document(origin_port, origin_header):
 
 
 def test():
-    srv, widget_origin, site = w.server(extra='widget_greeting_pl = "%s"\n' % GREETING)
+    srv, widget_origin, site = w.server(extra='widget_greeting_pl = "%s"\n' % GREETING, rules=("-/admin/*",))
     port = int(widget_origin.rsplit(":", 1)[1])
     page = None
     try:
@@ -76,6 +76,9 @@ def test():
             # The consultant becomes available; on the next page the invitation opens by itself
             # after the site's delay (1.5 s on the page's clock), with the greeting, focus untouched.
             alice = run(lc.consultant(server, "alice", password, new=False))
+            # Not on pages the site's rules exclude.
+            page.do(goto=site.url("/admin/ustawienia.html"))
+            page.do(wait_for=["[data-xmppd-widget][data-invite=off-by-page-rules]", "attached", 20000])
             page.do(goto=site.url("/fundusze/nabory.html"))
             page.do(wait_for=["#invite", "visible", 20000])
             assert GREETING in page.do(text="#invite-greeting")["text"]

@@ -190,7 +190,9 @@ import { launcher as table } from "./strings.js";
       const q = chatQueue(d);
       const available = !!(q && q.available && q.open !== false && q.mode !== "offline");
       host.dataset.available = String(available);  // what the loader found (tests, the curious)
-      if (available) setTimeout(maybeInvite, Math.max(0, d.invite_after_ms || 0));
+      if (!available) return;
+      if (pageAllowed(d.rules)) setTimeout(maybeInvite, Math.max(0, d.invite_after_ms || 0));
+      else host.dataset.invite = "off-by-page-rules";
     }).catch(() => {});
   }
 

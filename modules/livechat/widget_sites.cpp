@@ -79,18 +79,7 @@ Task<std::optional<Element>> ask_queues(std::shared_ptr<SiteState> st) {
   co_return std::move(pending->answer);
 }
 
-// The Host header as the client sent it (with its port), for the transport URLs: the widget
-// connects to the installation that served it.
-std::string authority(const HttpRequest& r) {
-  std::string_view h = r.header("host");
-  std::string out(h);
-  bool safe = !out.empty() && std::all_of(out.begin(), out.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
-  });
-  return safe ? out : r.host;
-}
-
-nlohmann::json document(const SiteState& st, const std::optional<Element>& queues, const HttpRequest& r) {
+nlohmann::json document(const SiteState& st, const std::optional<Element>& queues) {
   const WidgetSite& s = st.site;
   nlohmann::json list = nlohmann::json::array();
   auto offered = [&](std::string_view name) {
@@ -111,8 +100,6 @@ nlohmann::json document(const SiteState& st, const std::optional<Element>& queue
       list.push_back(std::move(e));
     }
   }
-  std::string host = authority(r);
-  std::string scheme = r.secure ? "https" : "http";
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& rule : s.url_rules) rules.push_back(rule);
   nlohmann::json doc = {
@@ -126,8 +113,10 @@ nlohmann::json document(const SiteState& st, const std::optional<Element>& queue
       {"invite_after_ms", s.invite_after.count()},
       {"rules", std::move(rules)},
       {"notice", {{"version", s.notice_version}, {"url", s.notice_url}}},
-      {"websocket", (r.secure ? "wss://" : "ws://") + host + "/xmpp-websocket"},
-      {"bosh", scheme + "://" + host + "/http-bind"},
+      // Paths on the origin that served the widget (the browser knows its scheme and port; a
+      // module does not see whether TLS ends at a proxy in front).
+      {"websocket", "/xmpp-websocket"},
+      {"bosh", "/http-bind"},
       {"upload", {{"host", s.upload_host}, {"max_bytes", upload_limit(*st.server, s.upload_host)}}},
   };
   if (!queues) doc["queues_unknown"] = true;  // the service did not answer in time
@@ -153,7 +142,7 @@ Task<HttpResponse> serve(std::shared_ptr<SiteState> st, const HttpRequest& r) {
   } else {
     auto queues = co_await ask_queues(st);
     res.content_type = "application/json";
-    res.body = document(*st, queues, r).dump();
+    res.body = document(*st, queues).dump();
   }
   res.headers.emplace_back("Cache-Control", "no-store");
   res.headers.emplace_back("Vary", "Origin");

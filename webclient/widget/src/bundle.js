@@ -71,7 +71,7 @@ function mount(ctx) {
   function xmpp() {
     if (session) return Promise.resolve(session.conn);
     if (!connecting) {
-      connecting = X.connect(doc, () => {
+      connecting = X.connect(doc, ctx.origin, () => {
         session = null;
         connecting = null;
         onDisconnected();

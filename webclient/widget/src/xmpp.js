@@ -33,10 +33,13 @@ function attempt(url, domain, onDisconnect) {
 }
 
 // Resolves with a bound connection ({conn, transport}); rejects when neither transport works.
-export async function connect(doc, onDisconnect) {
+// `origin`: where the widget came from; the document's paths are on it (docs/protocol.md).
+export async function connect(doc, origin, onDisconnect) {
   const tries = [];
-  if (doc.websocket) tries.push(["websocket", doc.websocket]);
-  if (doc.bosh) tries.push(["bosh", doc.bosh]);
+  const ws = new URL(doc.websocket || "/xmpp-websocket", origin);
+  ws.protocol = ws.protocol === "https:" || ws.protocol === "wss:" ? "wss:" : "ws:";
+  tries.push(["websocket", ws.href]);
+  tries.push(["bosh", new URL(doc.bosh || "/http-bind", origin).href]);
   let last = null;
   for (const [transport, url] of tries) {
     let live = false;

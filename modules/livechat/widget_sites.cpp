@@ -100,6 +100,10 @@ nlohmann::json document(const SiteState& st, const std::optional<Element>& queue
       list.push_back(std::move(e));
     }
   }
+  // No queues named: the service's first queue.
+  std::string chat_queue = !s.queues.empty() ? s.queues.front()
+                           : list.empty()    ? std::string()
+                                             : list.front()["name"].get<std::string>();
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& rule : s.url_rules) rules.push_back(rule);
   nlohmann::json doc = {
@@ -107,8 +111,8 @@ nlohmann::json document(const SiteState& st, const std::optional<Element>& queue
       {"service", st.host},
       {"visitor_host", s.visitor_host},
       {"queues", std::move(list)},
-      {"chat_queue", s.queues.empty() ? std::string() : s.queues.front()},
-      {"callback_queue", s.callback_queue},
+      {"chat_queue", chat_queue},
+      {"callback_queue", s.callback_queue.empty() ? chat_queue : s.callback_queue},
       {"greeting", {{"pl", s.greeting_pl}, {"en", s.greeting_en}}},
       {"invite_after_ms", s.invite_after.count()},
       {"rules", std::move(rules)},

@@ -9,8 +9,9 @@ packages="cmake ninja-build g++ pkg-config ccache
 if [ "$mode" = test ]; then
   # The browser scenarios drive Debian's chromium with playwright-core (tests/web, npm): never a
   # browser build of Playwright's own.
+  # Profanity is the desktop client of the 19/58/89 scenarios, driven in tmux.
   packages="$packages python3 python3-slixmpp python3-precis-i18n libstrophe-dev mariadb-server
-    mariadb-client procps python3-websockets chromium tzdata"
+    mariadb-client procps python3-websockets chromium profanity tmux tzdata"
 fi
 # Every mode: scripts/build.sh builds the visitor widget with npm (webclient/widget), and npm
 # fetches the web scenarios' clients (tests/web) and the demo page's strophe.js. A machine with

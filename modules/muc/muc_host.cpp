@@ -242,14 +242,19 @@ void MucHost::reply(const Element& iq, IqResult result) {
   server_.route(std::move(r));
 }
 
+// Stanzas that arrive while the rooms are still loading wait, and are routed again in order once
+// they are loaded (load()).
+bool MucHost::held_until_loaded(const StanzaEvent& ev) {
+  if (loaded_) return false;
+  waiting_.push_back(ev.stanza);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Presence
 
 Flow MucHost::on_presence(StanzaEvent& ev) {
-  if (!loaded_) {
-    waiting_.push_back(ev.stanza);
-    return Flow::stop;
-  }
+  if (held_until_loaded(ev)) return Flow::stop;
   const Element& st = ev.stanza;
   std::string type(st.attr("type"));
   Room* room = find(ev.to.local());
@@ -489,10 +494,7 @@ void MucHost::drop_if_unused(Room& room) {
 // Messages
 
 Flow MucHost::on_message(StanzaEvent& ev) {
-  if (!loaded_) {
-    waiting_.push_back(ev.stanza);
-    return Flow::stop;
-  }
+  if (held_until_loaded(ev)) return Flow::stop;
   const Element& st = ev.stanza;
   std::string_view type = st.attr("type");
   if (type == "error") return Flow::stop;
@@ -662,10 +664,7 @@ void MucHost::invitations(Room& room, const Jid& sender, const Element& st, cons
 // IQs
 
 Flow MucHost::on_iq(StanzaEvent& ev) {
-  if (!loaded_) {
-    waiting_.push_back(ev.stanza);
-    return Flow::stop;
-  }
+  if (held_until_loaded(ev)) return Flow::stop;
   const Element& st = ev.stanza;
   std::string_view type = st.attr("type");
   if (type == "result" || type == "error") return Flow::stop;

@@ -71,6 +71,7 @@ class MucHost final : public MucRooms {
   };
 
   Task<void> load();
+  bool held_until_loaded(const StanzaEvent& ev);
   // Where a room's history and stanza ids come from: the archive a module on the host provides
   // (XEP-0313) when the room is logged (muc#roomconfig_enablelogging, status 170), else memory.
   RoomHistory* archive_history();

@@ -48,7 +48,7 @@ def test():
         assert [(i.get("id"), i.get("state"), i.get("slot")) for i in items] == [(cid, "assigned", slot)], listed
 
         # The reminder, from the timer rebuilt at start, at the slot (bounded wait, not timed).
-        st = run(m.next_message(anna, reminder, "the callback reminder", timeout=60))
+        st = run(m.next_message(anna, reminder, "the callback reminder", timeout=60), timeout=70)
         assert str(st["from"]) == lc.CHAT and "+48221234567" in st["body"] and slot in st["body"], st["body"]
         assert st.xml.find("{%s}callback" % lc.NS).get("id") == cid
         # Recorded, so another restart does not send it again.

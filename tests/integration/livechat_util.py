@@ -196,7 +196,12 @@ async def error_of(iq):
     try:
         await iq.send(timeout=10)
     except IqError as e:
-        return e.iq["error"]["condition"], e.iq["error"]["text"]
+        # Read from the XML: slixmpp does not know every RFC 6120 §8.3.3 condition
+        # (policy-violation).
+        error = e.iq.xml.find("{jabber:client}error")
+        conditions = [c.tag.split("}")[1] for c in error
+                      if c.tag.startswith("{urn:ietf:params:xml:ns:xmpp-stanzas}") and not c.tag.endswith("}text")]
+        return (conditions[0] if conditions else ""), e.iq["error"]["text"]
     raise AssertionError("the IQ succeeded; an error was expected")
 
 

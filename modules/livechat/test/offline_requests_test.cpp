@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE livechat_offline_requests
 #include <boost/test/unit_test.hpp>
 
+#include <ostream>
 #include <stdexcept>
 
 #include "../livechat_service.hpp"
@@ -11,6 +12,12 @@
 #include "../phone_number.hpp"
 #include "../queue_config.hpp"
 #include "xmppd/options.hpp"
+
+namespace xmppd::livechat {
+// For Boost.Test's messages.
+std::ostream& operator<<(std::ostream& o, TicketState s) { return o << to_string(s); }
+std::ostream& operator<<(std::ostream& o, CallbackState s) { return o << to_string(s); }
+}  // namespace xmppd::livechat
 
 using namespace xmppd::livechat;
 

@@ -78,12 +78,17 @@ std::string field(const std::string& var, const std::string& value) {
   return "<field var='" + var + "'><value>" + value + "</value></field>";
 }
 
+// The service with three users online, where most cases start.
+struct Users {
+  TestHost host{hosts()};
+  FakeSession& alice = host.connect("alice@example.org/pc");
+  FakeSession& bob = host.connect("bob@example.org/pc");
+  FakeSession& carol = host.connect("carol@example.org/pc");
+};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(xep0045_10_1_1_first_join_creates_a_locked_room_owned_by_the_creator) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_10_1_1_first_join_creates_a_locked_room_owned_by_the_creator, Users) {
   join(host, alice, "alice");
   auto got = host.take(alice);
   BOOST_REQUIRE_EQUAL(got.size(), 2u);  // its presence, then the (empty) subject
@@ -99,10 +104,7 @@ BOOST_AUTO_TEST_CASE(xep0045_10_1_1_first_join_creates_a_locked_room_owned_by_th
   BOOST_TEST(error_condition(refused[0]) == "item-not-found");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_2_join_sends_occupants_then_own_presence_then_subject) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_2_join_sends_occupants_then_own_presence_then_subject, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   auto got = host.take(bob);
@@ -120,20 +122,13 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_join_sends_occupants_then_own_presence_then_sub
   BOOST_TEST(item_of(to_alice[0])->attr("jid") == "bob@example.org/pc");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_1_join_without_muc_element_makes_an_instant_room) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_1_join_without_muc_element_makes_an_instant_room, Users) {
   join(host, alice, "alice", "");
   join(host, bob, "bob");
   BOOST_TEST(error_condition(host.take(bob)[0]) == "");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_4_groupchat_reaches_every_occupant_with_the_rooms_stanza_id) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
-  auto& carol = host.connect("carol@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_4_groupchat_reaches_every_occupant_with_the_rooms_stanza_id, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   join(host, carol, "carol");
@@ -169,10 +164,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_4_outsider_cannot_send_to_the_room) {
   BOOST_TEST(host.take(alice).empty());
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_2_9_nick_taken_by_another_user_is_a_conflict) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_2_9_nick_taken_by_another_user_is_a_conflict, Users) {
   make_room(host, alice);
   join(host, bob, "alice");
   auto got = host.take(bob);
@@ -181,10 +173,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_9_nick_taken_by_another_user_is_a_conflict) {
   BOOST_TEST(host.take(alice).empty());
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_6_nick_change_is_unavailable_with_303_then_available) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_6_nick_change_is_unavailable_with_303_then_available, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);
@@ -201,10 +190,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_6_nick_change_is_unavailable_with_303_then_availa
   BOOST_TEST((codes(self[0]) == std::set<int>{110, 303}));
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_14_leaving_is_announced_and_a_temporary_room_ends_empty) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_14_leaving_is_announced_and_a_temporary_room_ends_empty, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);
@@ -220,10 +206,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_14_leaving_is_announced_and_a_temporary_room_ends
   BOOST_TEST(codes(named(host.take(bob), "presence").back()).count(201) == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_2_15_history_on_join_honours_maxstanzas_with_delay) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_2_15_history_on_join_honours_maxstanzas_with_delay, Users) {
   make_room(host, alice);
   for (int i = 1; i <= 5; ++i)
     host.send(alice, "<message type='groupchat' to='" + std::string(kRoom) + "'><body>m" + std::to_string(i) +
@@ -237,7 +220,6 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_15_history_on_join_honours_maxstanzas_with_dela
   BOOST_TEST(messages[0].attr("to") == "bob@example.org/pc");
   BOOST_TEST(messages[2].child("subject", ns::kClient) != nullptr);
   // maxstanzas='0': no history at all.
-  auto& carol = host.connect("carol@example.org/pc");
   join(host, carol, "carol", "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x>");
   BOOST_TEST(named(host.take(carol), "message").size() == 1u);
 }
@@ -299,10 +281,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_7_members_only_refuses_an_outsider_and_invitati
   BOOST_TEST(item_of(joined[1])->attr("affiliation") == "member");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_2_6_password_protected_room_needs_the_password) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_2_6_password_protected_room_needs_the_password, Users) {
   make_room(host, alice);
   BOOST_TEST(configure(host, alice, field("muc#roomconfig_passwordprotectedroom", "1")).attr("type") == "error");
   BOOST_TEST(configure(host, alice, field("muc#roomconfig_passwordprotectedroom", "1") +
@@ -314,11 +293,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_2_6_password_protected_room_needs_the_password) {
   BOOST_TEST(error_condition(host.take(bob)[0]) == "");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_8_2_moderator_kicks_with_307_and_a_participant_may_not) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
-  auto& carol = host.connect("carol@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_8_2_moderator_kicks_with_307_and_a_participant_may_not, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   join(host, carol, "carol");
@@ -342,10 +317,7 @@ BOOST_AUTO_TEST_CASE(xep0045_8_2_moderator_kicks_with_307_and_a_participant_may_
   BOOST_TEST(error_condition(host.take(carol)[0]) == "not-acceptable");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_9_1_ban_removes_with_301_and_keeps_the_user_out) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_9_1_ban_removes_with_301_and_keeps_the_user_out, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);
@@ -368,10 +340,7 @@ BOOST_AUTO_TEST_CASE(xep0045_9_1_ban_removes_with_301_and_keeps_the_user_out) {
   BOOST_TEST(items[0]->attr("jid") == "bob@example.org");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_8_3_voice_in_a_moderated_room) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_8_3_voice_in_a_moderated_room, Users) {
   make_room(host, alice);
   configure(host, alice, field("muc#roomconfig_moderatedroom", "1"));
   join(host, bob, "bob");
@@ -426,10 +395,7 @@ BOOST_AUTO_TEST_CASE(xep0045_10_2_config_form_round_trip_and_bad_values) {
   BOOST_TEST((c == unchanged));
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_7_5_private_messages_and_switching_them_off) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_7_5_private_messages_and_switching_them_off, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);
@@ -445,10 +411,7 @@ BOOST_AUTO_TEST_CASE(xep0045_7_5_private_messages_and_switching_them_off) {
   BOOST_TEST(host.take(alice).empty());
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_8_1_subject_by_moderator_and_refused_to_participants) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_8_1_subject_by_moderator_and_refused_to_participants, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);
@@ -458,17 +421,13 @@ BOOST_AUTO_TEST_CASE(xep0045_8_1_subject_by_moderator_and_refused_to_participant
   auto got = host.take(bob);
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
   BOOST_TEST(got[0].child_text("subject", ns::kClient) == "Nabór 2026");
-  auto& carol = host.connect("carol@example.org/pc");
   join(host, carol, "carol");
   auto joined = named(host.take(carol), "message");
   BOOST_TEST(joined.back().child_text("subject", ns::kClient) == "Nabór 2026");
   BOOST_TEST(joined.back().attr("from") == std::string(kRoom) + "/alice");
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_10_9_destroy_tells_occupants_and_removes_the_room) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_10_9_destroy_tells_occupants_and_removes_the_room, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);
@@ -603,11 +562,7 @@ BOOST_AUTO_TEST_CASE(rooms_api_creates_and_drives_a_room_without_stanzas_from_th
   BOOST_TEST(!rooms->room_config(room));
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_status_100_172_321_322_for_anonymity_and_membership_changes) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
-  auto& carol = host.connect("carol@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_status_100_172_321_322_for_anonymity_and_membership_changes, Users) {
   make_room(host, alice);
   configure(host, alice, field("muc#roomconfig_whois", "anyone"));
   join(host, bob, "bob");
@@ -701,10 +656,7 @@ BOOST_AUTO_TEST_CASE(a_livechat_day_of_1000_rooms_with_3_occupants_stays_small) 
   BOOST_TEST(grown < 16u * 1024u);
 }
 
-BOOST_AUTO_TEST_CASE(xep0045_joining_again_resends_the_room_to_that_client_only) {
-  TestHost host(hosts());
-  auto& alice = host.connect("alice@example.org/pc");
-  auto& bob = host.connect("bob@example.org/pc");
+BOOST_FIXTURE_TEST_CASE(xep0045_joining_again_resends_the_room_to_that_client_only, Users) {
   make_room(host, alice);
   join(host, bob, "bob");
   host.take(alice), host.take(bob);

@@ -29,9 +29,23 @@ std::unique_ptr<icu::Transliterator> make_transliterator() {
   return std::unique_ptr<icu::Transliterator>(prototype->clone());
 }
 
+// Pure ASCII (most chat text, every id and address) folds to its lower case: what the
+// transliterator gives for it, at a hundredth of the cost (fold_test checks they agree).
+bool ascii_only(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
 }  // namespace
 
 std::string fold_for_search(std::string_view utf8) {
+  if (ascii_only(utf8)) {
+    std::string out(utf8);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  }
   // One per thread: a Transliterator keeps state while it runs.
   thread_local std::unique_ptr<icu::Transliterator> transliterator = make_transliterator();
   icu::UnicodeString text = icu::UnicodeString::fromUTF8(

@@ -266,6 +266,7 @@ Task<void> Service::restore() {
   dispatch();
 }
 
+
 // XEP-0004 form in <join/>: FORM_TYPE, topic (required), name (optional), notice_version and
 // notice_acknowledged (required: the visitor was shown the operator's information notice).
 Task<IqResult> Service::on_join(const IqRequest& req) {
@@ -503,8 +504,10 @@ Flow Service::on_presence(StanzaEvent& ev) {
     server_.bounce(ev.stanza, error_with("cancel", "not-allowed", "Rooms here are the service's conversations"));
     return Flow::stop;
   }
-  // Availability (RFC 6121 §4.6 directed presence) of a consultant's resource.
+  // Availability (RFC 6121 §4.6 directed presence, or the broadcast a subscription brings) of a
+  // consultant's resource.
   std::string bare = ev.from.bare_str();
+  if (ev.to.local().empty() && on_subscription(ev, type, is_consultant(bare))) return Flow::stop;
   if (!is_consultant(bare)) return Flow::stop;
   if (type.empty()) {
     auto& cons = consultants_[bare];
@@ -517,6 +520,39 @@ Flow Service::on_presence(StanzaEvent& ev) {
     if (it != consultants_.end()) it->second.resources.erase(ev.from.resource());
   }
   return Flow::stop;
+}
+
+// A subscription to chat.D (RFC 6121 §3) for clients that cannot send directed presence (§4.6),
+// e.g. Profanity: the service approves a consultant's request and asks back, so the consultant's
+// server broadcasts every presence of the consultant to chat.D from then on (§4.2.2, §4.4.2),
+// including at each login. Others are refused (§3.2: unsubscribed). Probes (§4.3) get the
+// service's own presence. True when the stanza was one of these.
+bool Service::on_subscription(const StanzaEvent& ev, const std::string& type, bool consultant) {
+  auto reply = [&](const char* reply_type) {
+    Element p("presence", ns::kClient);
+    if (reply_type) p.set_attr("type", reply_type);
+    p.set_attr("from", settings_.host).set_attr("to", ev.from.bare_str());
+    server_.route(std::move(p));
+  };
+  if (type == "subscribe") {
+    if (!consultant) {
+      reply("unsubscribed");
+      return true;
+    }
+    reply("subscribed");
+    reply(nullptr);  // the service is there (§3.1.5 lets the contact's side send presence now)
+    reply("subscribe");
+    return true;
+  }
+  if (type == "probe") {
+    if (consultant) reply(nullptr);
+    return true;
+  }
+  if (type == "unsubscribe") {
+    reply("unsubscribed");  // §3.3.3: acknowledged; the service stops being told
+    return true;
+  }
+  return type == "subscribed" || type == "unsubscribed";
 }
 
 // Who may enter a conversation's room: its visitor (under the service's nick), the consultant who

@@ -92,6 +92,7 @@ class Service : public std::enable_shared_from_this<Service> {
   Task<IqResult> on_queues(const IqRequest& req);
   Flow on_presence(StanzaEvent& ev);
   Flow on_room_presence(StanzaEvent& ev, const Conversation& c);
+  bool on_subscription(const StanzaEvent& ev, const std::string& type, bool consultant);
   Flow on_message(StanzaEvent& ev);
   bool on_groupchat(const MucGroupchat& g);
 

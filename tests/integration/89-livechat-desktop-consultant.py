@@ -7,10 +7,11 @@
 # (the visitor sees the answer, never a command); !close destroys the room (§10.9), which both
 # see. The note and tag are stored.
 #
-# Availability: the service counts a consultant available on RFC 6121 §4.6 directed presence to
-# chat.D, which Profanity 0.13 cannot send (it has no directed-presence command). The consultant's
-# second resource (slixmpp, priority -1, so that no message to the bare JID goes to it, RFC 6121
-# §8.5.2.1.1) sends it, as a consultant's phone would; everything else is done in Profanity.
+# Availability: Profanity 0.13 cannot send RFC 6121 §4.6 directed presence to chat.D, so the
+# consultant subscribes to the service once (`/sub request chat.D`, §3.1): the service approves
+# and asks back, the consultant allows it (`/sub allow`), and from then on the consultant's
+# server broadcasts every presence of the consultant to chat.D (§4.2.2), which makes her
+# available. The service is also probed (§4.3): it answers with its own presence.
 # backends: sqlite mariadb
 import re
 
@@ -27,10 +28,16 @@ def test():
     with lc.server(["general | Pytania ogólne | anna | 60s"]) as server, Profanity() as prof:
         server.adduser("anna", "anna-Pass-1")
         prof.connect(ANNA, "anna-Pass-1", server.ports["c2s"], tls="force")
-        helper = run(Client(ANNA + "/telefon", "anna-Pass-1", plugins=lc.PLUGINS).login(
-            server.ports["c2s"], priority=-1))
-        lc.available(helper)
-        run(helper.sync())
+        prof.type("/sub request " + lc.CHAT)
+        prof.wait_screen(r"Received authorization request from %s" % re.escape(lc.CHAT), timeout=20,
+                         describe="the service asking back for the consultant's presence")
+        prof.type("/sub allow " + lc.CHAT)
+        # A stranger's request is refused (§3.2): the service answers unsubscribed.
+        server.adduser("eve", "eve-Pass-1")
+        eve = run(Client("eve@%s/pc" % h.DOMAIN, "eve-Pass-1").login(server.ports["c2s"]))
+        eve.send_presence(pto=lc.CHAT, ptype="subscribe")
+        run(eve.next_presence(pred=lambda p: p["from"] == lc.CHAT and p["type"] == "unsubscribed",
+                              describe="the service refusing a stranger's subscription"))
 
         prof.console()  # the offer will be shown here
         v = run(lc.visitor(server))
@@ -45,7 +52,6 @@ def test():
             re.escape(lc.CHAT), re.escape(room)), timeout=20, describe="the offer in Profanity")
         prof.wait_screen(r"Message: New conversation in Pytania ogólne", describe="the offer's text")
         prof.wait_screen(r"Use '/join %s' to accept the invitation" % re.escape(room), describe="how to accept")
-        assert not lc.offers_now(helper), "the priority -1 resource got the offer"
 
         # Joining accepts; the visitor's message is there as history.
         prof.type("/join %s nick Anna" % room)
@@ -85,7 +91,7 @@ def test():
         assert lc.rows(server, "SELECT author, text FROM livechat_notes WHERE conversation = ?", (cid,)) == \
             [(ANNA, "Pyta o nabór 2026")]
         assert lc.rows(server, "SELECT tag FROM livechat_tags WHERE conversation = ?", (cid,)) == [("dotacje",)]
-        run(helper.close())
+        run(eve.close())
         run(v.close())
 
 

@@ -23,6 +23,11 @@ if [ ! -f "$dir/xmppd.toml" ]; then
   mv "$dir/xmppd.toml.new" "$dir/xmppd.toml"
   printf '\n[http]\nwebroot = "%s/webclient"\n\n[hosts."upload.localhost".module.upload]\npublic_url = "https://upload.localhost:%s"\n' \
     "$(pwd)" "$http_port" >> "$dir/xmppd.toml"
+  # The visitor widget (webclient/widget) on the sample funds page (webclient/site-demo/): one
+  # queue answered by alice whose tickets and callbacks go to bob, open around the clock (so
+  # callback slots are offered whenever the demo runs), the site key "demo" of the page's snippet.
+  printf '\n[hosts."chat.localhost".module.livechat]\nqueues = ["general | Pytania ogólne | alice | 30s | least_busy | bob"]\nhours = ["general | daily 00:00-24:00 | holidays open"]\nnotice_version = "2026-01"\nwidget_site_key = "demo"\nwidget_origins = ["https://localhost:%s"]\nwidget_invite_after = "10s"\nwidget_notice_url = "https://localhost:%s/site-demo/informacja.html"\n' \
+    "$http_port" "$http_port" >> "$dir/xmppd.toml"
   umask 077
   : > "$dir/logins.txt"
   for user in alice bob; do
@@ -37,6 +42,8 @@ if [ -n "$http_port" ]; then
   echo "WebSocket (RFC 7395): wss://localhost:$http_port/xmpp-websocket"
   echo "  (discovery: https://localhost:$http_port/.well-known/host-meta)"
   echo "Demo page (WebSocket, BOSH fallback, file upload): https://localhost:$http_port/demo/"
+  echo "Visitor widgets (chat + callback) on a sample funds page: https://localhost:$http_port/site-demo/"
+  echo "  (log in as alice and send presence to chat.localhost to be the available consultant)"
 fi
 echo "The certificate is self-signed: accept it in your client (e.g. profanity: /tls allow)."
 echo "Demo logins (account password):"

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "livechat_service.hpp"
+#include "widget_sites.hpp"
 
 namespace xmppd::livechat {
 namespace {
@@ -10,8 +11,9 @@ namespace {
 class LivechatModule final : public Module {
  public:
   explicit LivechatModule(ModuleContext& ctx)
-      : service_(std::make_shared<Service>(ctx.server(), read_settings(ctx))) {
+      : service_(std::make_shared<Service>(ctx.server(), read_settings(ctx.host(), ctx.options()))) {
     service_->start(ctx);
+    serve_widget_site(ctx, read_widget_site(ctx.host(), ctx.options()));
   }
   ~LivechatModule() override { service_->stop(); }
 
@@ -22,14 +24,28 @@ class LivechatModule final : public Module {
 ModuleInfo describe() {
   ModuleInfo m;
   m.name = "livechat";
-  m.summary = "livechat service: queues, routing to consultants, conversations in rooms, notes and tags";
+  m.summary = "livechat service: queues, routing to consultants, conversations in rooms, notes and tags, "
+              "business hours, offline tickets and callbacks";
   m.xeps = {"urn:xmppd:livechat:0 (docs/protocol.md): join, rejoin by token, queue positions, offers",
             "XEP-0004 2.13 join form", "XEP-0045 1.34 conversation rooms through the muc module of the same host",
-            "XEP-0249 1.2 offers as direct invitations", "XEP-0402 1.2 bookmarks removed on close"};
+            "XEP-0249 1.2 offers as direct invitations", "XEP-0402 1.2 bookmarks removed on close",
+            "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
        "queues, one string each: \"name | description | members (bare JIDs or usernames of D, comma-separated) "
-       "| offer timeout | routing (least_busy)\""},
+       "| offer timeout | routing (least_busy) | recipients of tickets and callbacks (comma-separated)\"; a queue "
+       "with recipients answers joins with <offline/> when closed or when nobody is available"},
+      {"hours", OptionType::string_list, "", 0, INT64_MAX,
+       "business hours in Europe/Warsaw, one string per queue: \"queue | mon-fri 09:00-17:00, sat 10:00-14:00 "
+       "| holidays closed | slot 30m\" (days mon..sun, ranges, daily; end up to 24:00; Polish public holidays "
+       "closed unless \"holidays open\"; slot: callback slot length); a queue without hours is always open"},
+      {"closures", OptionType::string_list, "", 0, INT64_MAX,
+       "closure dates of a queue or of every queue (*): \"queue-or-* | 2026-12-31, 2027-01-02..2027-01-05\""},
+      {"callback_days", OptionType::integer, "5", 1, 60, "working days of callback slots offered"},
+      {"callback_slots_max", OptionType::integer, "200", 1, 5000, "callback slots listed at most"},
+      {"callback_attempts", OptionType::integer, "3", 1, 20, "calls without an answer before a callback gives up"},
+      {"submissions_per_session", OptionType::integer, "5", 1, 1000,
+       "tickets and callback requests one visitor session may submit (against flooding the recipients)"},
       {"offer_timeout", OptionType::duration, "30s", 1000, 3600000,
        "how long a consultant has to accept an offer when the queue does not say"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
@@ -37,8 +53,13 @@ ModuleInfo describe() {
       {"notice_version", OptionType::string, "", 0, INT64_MAX,
        "version of the operator's information notice a join must acknowledge; empty: any version, recorded"},
   };
+  for (auto& o : widget_site_options()) m.options.push_back(std::move(o));  // the visitor widget's site
   m.default_hosts = {"service"};
   m.create = [](ModuleContext& ctx) { return std::make_unique<LivechatModule>(ctx); };
+  m.check = [](const std::string& host, const Options& options) {
+    read_settings(host, options);
+    read_widget_site(host, options);
+  };
   return m;
 }
 

@@ -1,5 +1,6 @@
 // The livechat service on chat.D (see livechat_service.hpp; protocol in docs/protocol.md).
 #include "livechat_service.hpp"
+#include "service_util.hpp"
 
 #include <openssl/evp.h>
 
@@ -25,36 +26,6 @@ constexpr char kHelp[] =
     "Commands (the visitor never sees them): !note <text> keeps a note; !tag <name> and !untag <name> "
     "tag the conversation; !close ends it and removes the room; !help shows this. '/' works as well as '!'.";
 
-
-// 128 bits from OpenSSL's CSPRNG (DESIGN.md: the visitor's identity is a random token).
-std::string new_token() { return random_hex(16); }
-
-// Only the hash is stored: a database read does not give anyone a visitor's conversation.
-std::string token_hash(const std::string& token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
-}
-
-// Time-ordered ids: microseconds since the epoch, then randomness against collisions.
-std::string new_id(std::int64_t now_us) {
-  char stamp[24];
-  std::snprintf(stamp, sizeof stamp, "%016llx", static_cast<unsigned long long>(now_us));
-  return stamp + random_hex(4);
-}
-
-// XEP-0004 §3.4: the value of a submitted field, "" when absent.
-std::string field(const Element& form, std::string_view var) {
-  for (const Element* f : form.elements("field", ns::kDataForms))
-    if (f->attr("var") == var) return f->child_text("value", ns::kDataForms);
-  return {};
-}
-
-StanzaError error_with(std::string type, std::string condition, std::string text) {
-  return {std::move(type), std::move(condition), std::move(text), {}};
-}
 
 // The room of a conversation: persistent, hidden, members-only, semi-anonymous (real JIDs to
 // moderators, i.e. staff), no private messages, and the whole conversation as history on join
@@ -92,18 +63,48 @@ std::pair<std::string, std::string> command_of(const std::string& body) {
 
 }  // namespace
 
+// 128 bits from OpenSSL's CSPRNG (DESIGN.md: the visitor's identity is a random token).
+std::string new_token() { return random_hex(16); }
+
+// Only the hash is stored: a database read does not give anyone a visitor's conversation.
+std::string token_hash(const std::string& token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
+// Time-ordered ids: microseconds since the epoch, then randomness against collisions.
+std::string new_id(std::int64_t now_us) {
+  char stamp[24];
+  std::snprintf(stamp, sizeof stamp, "%016llx", static_cast<unsigned long long>(now_us));
+  return stamp + random_hex(4);
+}
+
+// XEP-0004 §3.4: the value of a submitted field, "" when absent.
+std::string field(const Element& form, std::string_view var) {
+  for (const Element* f : form.elements("field", ns::kDataForms))
+    if (f->attr("var") == var) return f->child_text("value", ns::kDataForms);
+  return {};
+}
+
+StanzaError error_with(std::string type, std::string condition, std::string text) {
+  return {std::move(type), std::move(condition), std::move(text), {}};
+}
+
+
 // A visitor is a session of an anonymous host (SASL ANONYMOUS, XEP-0175).
 bool Service::from_visitor(const IqRequest& req) {
   Session* s = req.origin ? req.origin : server_.session(req.from);
   return s && s->anonymous();
 }
 
-Settings read_settings(const ModuleContext& ctx) {
+Settings read_settings(const std::string& host, const Options& o) {
   Settings s;
-  s.host = ctx.host();
+  s.host = host;
   auto dot = s.host.find('.');
   s.account_domain = dot == std::string::npos ? s.host : s.host.substr(dot + 1);
-  const auto& o = ctx.options();
   auto timeout = o.duration("offer_timeout");
   std::set<std::string> names;
   for (const auto& entry : o.strings("queues")) {
@@ -112,17 +113,64 @@ Settings read_settings(const ModuleContext& ctx) {
       if (!names.insert(q.name).second) throw std::invalid_argument("queue " + q.name + " is given twice");
       s.queues.push_back(std::move(q));
     } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(s.host + "/livechat/queues: " + e.what());
+      throw std::invalid_argument("queues: " + std::string(e.what()));
     }
+  }
+  std::map<std::string, WeeklyHours> hours;
+  for (const auto& entry : o.strings("hours")) {
+    try {
+      auto [name, h] = parse_hours_entry(entry);
+      if (!names.count(name)) throw std::invalid_argument("hours of queue " + name + ": no such queue in queues");
+      if (!hours.emplace(name, std::move(h)).second) throw std::invalid_argument("hours of queue " + name + " are given twice");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("hours: " + std::string(e.what()));
+    }
+  }
+  std::map<std::string, std::set<std::chrono::sys_days>> closures;
+  for (const auto& entry : o.strings("closures")) {
+    try {
+      auto [name, dates] = parse_closures_entry(entry);
+      if (name != "*" && !names.count(name)) throw std::invalid_argument("closures of " + name + ": no such queue in queues");
+      closures[name].insert(dates.begin(), dates.end());
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("closures: " + std::string(e.what()));
+    }
+  }
+  for (auto& q : s.queues) {
+    bool has_hours = hours.count(q.name);
+    bool has_closures = closures.count(q.name) || (closures.count("*") && !q.recipients.empty());
+    if (!has_hours && !has_closures) {
+      // Always open; with recipients it still takes tickets and callbacks (slots at all hours).
+      if (!q.recipients.empty()) q.hours = std::make_shared<const BusinessHours>(WeeklyHours::always());
+      continue;
+    }
+    // Closing hours put a queue in offline mode, which hands requests to its recipients.
+    if (q.recipients.empty())
+      throw std::invalid_argument("queues: queue " + q.name +
+                                  " has hours or closures but no recipients (the sixth field): a queue that can be "
+                                  "offline needs someone to receive its tickets and callbacks");
+    WeeklyHours h = has_hours ? hours[q.name] : WeeklyHours::always();
+    for (const auto* key : {q.name.c_str(), "*"}) {
+      auto it = closures.find(key);
+      if (it != closures.end()) h.closures.insert(it->second.begin(), it->second.end());
+    }
+    q.hours = std::make_shared<const BusinessHours>(std::move(h));
   }
   s.max_chats = static_cast<int>(o.integer("max_chats"));
   s.visitor_nick = o.string("visitor_nick");
   s.notice_version = o.string("notice_version");
+  s.callback_days = static_cast<int>(o.integer("callback_days"));
+  s.max_slots = static_cast<int>(o.integer("callback_slots_max"));
+  s.submissions_per_session = static_cast<int>(o.integer("submissions_per_session"));
+  s.callback_attempts = static_cast<int>(o.integer("callback_attempts"));
   return s;
 }
 
 Service::Service(Server& server, Settings settings)
-    : server_(server), settings_(std::move(settings)), state_(make_stored_state(server, settings_.host)) {}
+    : server_(server),
+      settings_(std::move(settings)),
+      notifier_(make_message_notifier(server, settings_.host)),
+      state_(make_stored_state(server, settings_.host)) {}
 
 MucRooms* Service::rooms() { return server_.service<MucRooms>(settings_.host); }
 
@@ -146,9 +194,17 @@ void Service::start(ModuleContext& ctx) {
   ctx.on_iq(IqType::set, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
     if (req.payload.name() == "join") return self->on_join(req);
     if (req.payload.name() == "rejoin") return self->on_rejoin(req);
+    if (req.payload.name() == "ticket")
+      return req.payload.attr("action").empty() ? self->on_ticket(req) : self->on_ticket_action(req);
+    if (req.payload.name() == "callback")
+      return req.payload.attr("action").empty() ? self->on_callback(req) : self->on_callback_action(req);
     return [](StanzaError e) -> Task<IqResult> { co_return e; }(StanzaError::feature_not_implemented());
   });
-  ctx.on_iq(IqType::get, kNs, IqScope::host, [self](const IqRequest& req) { return self->on_queues(req); });
+  ctx.on_iq(IqType::get, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
+    if (req.payload.name() == "slots") return self->on_slots(req);
+    if (req.payload.name() == "tickets" || req.payload.name() == "callbacks") return self->on_list(req);
+    return self->on_queues(req);
+  });
   // Before the muc module (kNormal): the service decides who may enter a conversation's room.
   for (Target t : {Target::host, Target::bare, Target::full})
     ctx.on_stanza({StanzaKind::presence, Hop::incoming, t}, priority::kRewrite,
@@ -204,6 +260,8 @@ Task<void> Service::restore() {
     if (expire(o, now)) offer_lost(o, "expired while the service was down");
     else start_timer(o);
   }
+  for (const auto& c : state_->open_callbacks())
+    if (c.reminded_us == 0) start_reminder(c);
   loaded_ = true;
   dispatch();
 }
@@ -228,6 +286,8 @@ Task<IqResult> Service::on_join(const IqRequest& req) {
   if (!settings_.notice_version.empty() && version != settings_.notice_version)
     co_return StanzaError::not_acceptable("the information notice has changed: show version " +
                                           settings_.notice_version);
+  // Offline mode: no conversation, the widget offers a ticket or a callback instead.
+  if (auto offline = offline_answer(*q)) co_return IqResult::ok(std::move(*offline));
   auto* muc = rooms();
   if (!muc) co_return StanzaError::service_unavailable();
 
@@ -278,11 +338,10 @@ Task<IqResult> Service::on_queues(const IqRequest& req) {
     Element& e = out.add_child("queue", kNs);
     e.set_attr("name", q.name).set_attr("jid", q.name + "@" + settings_.host);
     e.set_attr("description", q.description);
-    bool open = std::any_of(q.members.begin(), q.members.end(), [&](const std::string& m) {
-      auto it = consultants_.find(m);
-      return it != consultants_.end() && !it->second.resources.empty();
-    });
-    e.set_attr("available", open ? "true" : "false");
+    bool now_available = available(q);
+    bool open = !q.hours || q.hours->open_at(server_.now_us());
+    e.set_attr("available", now_available ? "true" : "false").set_attr("open", open ? "true" : "false");
+    e.set_attr("mode", q.takes_requests() && !(open && now_available) ? "offline" : "chat");
   }
   co_return IqResult::ok(std::move(out));
 }

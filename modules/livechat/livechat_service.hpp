@@ -15,6 +15,11 @@
 // - In a room, a consultant's !note, !tag, !untag, !close and !help (or /…) are taken before
 //   they are broadcast (MucRooms groupchat observer) and answered to that consultant alone.
 // - At start the state is loaded (LivechatState); expired offers are passed on.
+// - Offline mode (offline_desk.cpp): a queue with recipients answers a join with <offline/>
+//   when it is closed (business hours) or nobody is available; the visitor leaves a ticket or
+//   books a callback slot instead. Both are stored, handed to the recipients (TicketNotifier)
+//   and worked on by staff with IQs in this namespace; a callback's reminder reaches its
+//   assignee at the slot (a timer per callback, rebuilt from the stored rows at start).
 #pragma once
 #include <map>
 #include <memory>
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "livechat_state.hpp"
+#include "offline_requests.hpp"
 #include "queue_config.hpp"
 #include "routing.hpp"
 #include "xmppd/module.hpp"
@@ -32,6 +38,19 @@ namespace xmppd::livechat {
 
 inline constexpr char kNs[] = "urn:xmppd:livechat:0";
 inline constexpr char kJoinFormType[] = "urn:xmppd:livechat:0#join";
+inline constexpr char kTicketFormType[] = "urn:xmppd:livechat:0#ticket";
+inline constexpr char kCallbackFormType[] = "urn:xmppd:livechat:0#callback";
+
+// Hands new tickets and callback requests to people. Today by XMPP message
+// (make_message_notifier); the mail bridge will implement it for e-mail.
+class TicketNotifier {
+ public:
+  virtual ~TicketNotifier() = default;
+  virtual void ticket(const QueueConfig& q, const Ticket& t, const std::vector<std::string>& to) = 0;
+  virtual void callback(const QueueConfig& q, const Callback& c, const std::string& slot,
+                        const std::vector<std::string>& to) = 0;
+};
+std::unique_ptr<TicketNotifier> make_message_notifier(Server& server, std::string host);
 
 struct Settings {
   std::string host;            // chat.D
@@ -40,9 +59,15 @@ struct Settings {
   int max_chats = 3;
   std::string visitor_nick = "Visitor";
   std::string notice_version;  // the current notice; empty: any version is recorded as given
+  int callback_days = 5;              // working days of slots offered
+  int max_slots = 200;                // slots listed at most
+  int submissions_per_session = 5;    // tickets + callbacks one visitor session may send
+  int callback_attempts = 3;          // calls without an answer before a callback gives up
 };
 
-Settings read_settings(const ModuleContext& ctx);
+// Reads and checks the options of `host` (chat.D); throws std::invalid_argument saying which
+// option and what is wrong (the configuration loader adds file and host, see ModuleInfo::check).
+Settings read_settings(const std::string& host, const Options& options);
 
 class Service : public std::enable_shared_from_this<Service> {
  public:
@@ -87,8 +112,27 @@ class Service : public std::enable_shared_from_this<Service> {
   void tell_in_room(const Jid& room, const Jid& to, const std::string& body);
   std::vector<Candidate> candidates(const QueueConfig& q) const;
 
+  // Offline mode (offline_desk.cpp).
+  bool available(const QueueConfig& q) const;
+  bool may_work_on(const std::string& bare, const std::string& queue) const;
+  bool count_submission(const Jid& from);
+  std::vector<Slot> free_slots(const QueueConfig& q) const;
+  std::vector<std::string> callback_audience(const QueueConfig& q) const;
+  std::optional<Element> offline_answer(const QueueConfig& q);
+  Task<IqResult> on_ticket(const IqRequest& req);
+  Task<IqResult> on_callback(const IqRequest& req);
+  Task<IqResult> on_slots(const IqRequest& req);
+  Task<IqResult> on_ticket_action(const IqRequest& req);
+  Task<IqResult> on_callback_action(const IqRequest& req);
+  Task<IqResult> on_list(const IqRequest& req);
+  void archive_ticket(const Ticket& t, const Jid& visitor);
+  void start_reminder(const Callback& c);
+  Task<void> reminder_timer(std::string callback_id, std::int64_t at_us);
+
   Server& server_;
   Settings settings_;
+  std::unique_ptr<TicketNotifier> notifier_;
+  std::map<std::string, int> submissions_;  // visitor full JID -> tickets and callbacks sent
   std::unique_ptr<LivechatState> state_;
   std::map<std::string, Consultant> consultants_;       // bare JID -> presence
   std::map<std::string, Jid> visitors_;                 // conversation id -> the visitor's full JID

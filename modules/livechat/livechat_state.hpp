@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "conversation.hpp"
+#include "offline_requests.hpp"
 #include "xmppd/awaitable.hpp"
 
 namespace xmppd {
@@ -24,7 +25,7 @@ namespace xmppd::livechat {
 class LivechatState {
  public:
   virtual ~LivechatState() = default;
-  // Reads what was stored: open conversations and pending offers.
+  // Reads what was stored: open conversations, pending offers, open tickets and callbacks.
   virtual Task<void> load() = 0;
   // Open conversations (not closed) in id order, which is the order visitors joined in.
   virtual std::vector<Conversation> open_conversations() const = 0;
@@ -37,6 +38,13 @@ class LivechatState {
   virtual void save(const Offer& o) = 0;
   virtual void add_note(const Conversation& c, const std::string& author, const std::string& text) = 0;
   virtual void set_tag(const Conversation& c, const std::string& tag, const std::string& author, bool present) = 0;
+  // Tickets not closed and callbacks not finished (done, cancelled), in id order.
+  virtual std::vector<Ticket> open_tickets() const = 0;
+  virtual std::optional<Ticket> ticket(const std::string& id) const = 0;
+  virtual void save(const Ticket& t) = 0;
+  virtual std::vector<Callback> open_callbacks() const = 0;
+  virtual std::optional<Callback> callback(const std::string& id) const = 0;
+  virtual void save(const Callback& c) = 0;
 };
 
 std::unique_ptr<LivechatState> make_stored_state(Server& server, std::string host);

@@ -13,6 +13,34 @@ namespace {
 
 constexpr char kConversationClass[] = "livechat_conversation";
 constexpr char kNoteClass[] = "livechat_note";
+// Personal data with the conversations' retention (DESIGN.md, privacy).
+constexpr char kTicketClass[] = "livechat_ticket";
+constexpr char kCallbackClass[] = "livechat_callback";
+
+LivechatTicketRecord to_record(const Ticket& t) {
+  return {t.id, t.queue, t.client, to_string(t.state), t.assignee, t.name, t.email, t.question, t.answer,
+          t.notice_version, t.created_us, t.updated_us, kTicketClass};
+}
+
+std::optional<Ticket> from_record(const LivechatTicketRecord& r) {
+  auto state = ticket_state_from(r.state);
+  if (!state) return std::nullopt;
+  return Ticket{r.id, r.queue, r.client, *state, r.assignee, r.name, r.email, r.question, r.answer,
+                r.notice_version, r.created_us, r.updated_us};
+}
+
+LivechatCallbackRecord to_record(const Callback& c) {
+  return {c.id, c.queue, c.client, to_string(c.state), c.assignee, c.name, c.phone, c.topic, c.notice_version,
+          c.slot_start_us, c.slot_end_us, c.attempts, c.reminded_us, c.created_us, c.updated_us, kCallbackClass};
+}
+
+std::optional<Callback> from_record(const LivechatCallbackRecord& r) {
+  auto state = callback_state_from(r.state);
+  if (!state) return std::nullopt;
+  return Callback{r.id, r.queue, r.client, *state, r.assignee, r.name, r.phone, r.topic, r.notice_version,
+                  r.slot_start_us, r.slot_end_us, static_cast<int>(r.attempts), r.reminded_us, r.created_us,
+                  r.updated_us};
+}
 
 LivechatConversationRecord to_record(const Conversation& c) {
   return {c.id, c.queue, c.channel, c.client, c.token_hash, to_string(c.state), c.topic, c.visitor_name,
@@ -58,8 +86,13 @@ class StoredLivechatState final : public LivechatState {
     for (const auto& r : offers)
       if (auto state = offer_state_from(r.state))
         offers_[r.id] = Offer{r.id, r.conversation, r.consultant, *state, r.offered_us, r.expires_us, r.decided_us};
+    for (const auto& r : co_await store.open_tickets(host_))
+      if (auto t = from_record(r)) tickets_[t->id] = std::move(*t);
+    for (const auto& r : co_await store.open_callbacks(host_))
+      if (auto c = from_record(r)) callbacks_[c->id] = std::move(*c);
     log::info("livechat", "loaded on ", host_, ": ", conversations_.size(), " open conversations, ",
-              offers_.size(), " pending offers");
+              offers_.size(), " pending offers, ", tickets_.size(), " open tickets, ", callbacks_.size(),
+              " open callbacks");
   }
 
   std::vector<Conversation> open_conversations() const override {
@@ -123,12 +156,43 @@ class StoredLivechatState final : public LivechatState {
                   "livechat: storing a tag");
   }
 
+  std::vector<Ticket> open_tickets() const override { return values(tickets_); }
+  std::optional<Ticket> ticket(const std::string& id) const override { return find(tickets_, id); }
+  void save(const Ticket& t) override {
+    if (t.state == TicketState::closed) tickets_.erase(t.id);
+    else tickets_[t.id] = t;
+    server_.spawn(server_.storage().livechat().put_ticket(host_, to_record(t)), "livechat: storing a ticket");
+  }
+
+  std::vector<Callback> open_callbacks() const override { return values(callbacks_); }
+  std::optional<Callback> callback(const std::string& id) const override { return find(callbacks_, id); }
+  void save(const Callback& c) override {
+    if (c.state == CallbackState::done || c.state == CallbackState::cancelled) callbacks_.erase(c.id);
+    else callbacks_[c.id] = c;
+    server_.spawn(server_.storage().livechat().put_callback(host_, to_record(c)), "livechat: storing a callback");
+  }
+
  private:
+  template <class T>
+  static std::vector<T> values(const std::map<std::string, T>& m) {
+    std::vector<T> out;
+    for (const auto& [id, v] : m) out.push_back(v);
+    return out;
+  }
+  template <class T>
+  static std::optional<T> find(const std::map<std::string, T>& m, const std::string& id) {
+    auto it = m.find(id);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  }
+
   Server& server_;
   std::string host_;
   std::map<std::string, Conversation> conversations_;  // open ones, by id (= join order)
   std::map<std::string, std::string> tokens_;          // token hash -> conversation id
   std::map<std::string, Offer> offers_;                // pending ones, by id
+  std::map<std::string, Ticket> tickets_;              // not closed, by id
+  std::map<std::string, Callback> callbacks_;          // not done or cancelled, by id
 };
 
 }  // namespace

@@ -20,10 +20,20 @@ CONFERENCE = "{jabber:x:conference}x"
 PLUGINS = m.PLUGINS + ("xep_0060",)
 
 
-def server(queues, max_chats=3, **kwargs):
-    """queues: entries as in docs/configuration.md, "name | description | members | timeout"."""
-    extra = '\n[hosts."%s".module.livechat]\nqueues = [%s]\nmax_chats = %d\n' % (
-        CHAT, ", ".join('"%s"' % q for q in queues), max_chats)
+def toml_list(items):
+    return "[%s]" % ", ".join('"%s"' % i for i in items)
+
+
+def server(queues, max_chats=3, hours=(), closures=(), options="", **kwargs):
+    """queues: entries as in docs/configuration.md, "name | description | members | timeout |
+    routing | recipients"; hours and closures: the options of the same names; options: more
+    TOML lines for the livechat module."""
+    extra = '\n[hosts."%s".module.livechat]\nqueues = %s\nmax_chats = %d\n' % (CHAT, toml_list(queues), max_chats)
+    if hours:
+        extra += "hours = %s\n" % toml_list(hours)
+    if closures:
+        extra += "closures = %s\n" % toml_list(closures)
+    extra += options
     return h.Server(channel_binding=False, extra_config=extra, **kwargs)
 
 
@@ -147,3 +157,86 @@ def wait_rows(srv, sql, params=(), pred=bool, timeout=10):
         if time.time() > deadline:
             raise AssertionError("rows of %s never matched: %s" % (sql, got))
         time.sleep(0.05)
+
+
+def form(form_type, **fields):
+    """A XEP-0004 submit form (§3.4) of `form_type` with the notice acknowledged unless given."""
+    fields.setdefault("notice_version", "2026-01")
+    fields.setdefault("notice_acknowledged", "true")
+    body = "<field var='FORM_TYPE'><value>%s</value></field>" % form_type
+    for k, v in fields.items():
+        body += "<field var='%s'><value>%s</value></field>" % (k, xml_escape(v))
+    return "<x xmlns='jabber:x:data' type='submit'>%s</x>" % body
+
+
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+
+
+def ticket_iq(v, queue="general", **fields):
+    return v.raw_iq("set", CHAT, "<ticket xmlns='%s' queue='%s'>%s</ticket>" % (NS, queue, form(NS + "#ticket", **fields)))
+
+
+def callback_iq(v, queue="general", **fields):
+    return v.raw_iq("set", CHAT, "<callback xmlns='%s' queue='%s'>%s</callback>"
+                    % (NS, queue, form(NS + "#callback", **fields)))
+
+
+async def send(iq, name):
+    """Sends an IQ that must succeed; returns the attributes of its <name/> answer."""
+    result = await iq.send(timeout=10)
+    e = result.xml.find("{%s}%s" % (NS, name))
+    assert e is not None, result
+    return e
+
+
+async def error_of(iq):
+    """(condition, text) of an IQ that must fail (RFC 6120 §8.3)."""
+    from slixmpp.exceptions import IqError
+    try:
+        await iq.send(timeout=10)
+    except IqError as e:
+        # Read from the XML: slixmpp does not know every RFC 6120 §8.3.3 condition
+        # (policy-violation).
+        error = e.iq.xml.find("{jabber:client}error")
+        conditions = [c.tag.split("}")[1] for c in error
+                      if c.tag.startswith("{urn:ietf:params:xml:ns:xmpp-stanzas}") and not c.tag.endswith("}text")]
+        return (conditions[0] if conditions else ""), e.iq["error"]["text"]
+    raise AssertionError("the IQ succeeded; an error was expected")
+
+
+async def queues(c):
+    """The <queue/> attributes of a <queues/> query, by name."""
+    e = await send(c.raw_iq("get", CHAT, "<queues xmlns='%s'/>" % NS), "queues")
+    return {q.get("name"): dict(q.attrib) for q in e.findall("{%s}queue" % NS)}
+
+
+async def slots(c, queue):
+    e = await send(c.raw_iq("get", CHAT, "<slots xmlns='%s' queue='%s'/>" % (NS, queue)), "slots")
+    return [(s.get("start"), s.get("end")) for s in e.findall("{%s}slot" % NS)]
+
+
+async def staff(c, payload_xml, itype="set"):
+    """A staff IQ to chat.localhost (tickets, callbacks and their actions)."""
+    return await c.raw_iq(itype, CHAT, payload_xml).send(timeout=10)
+
+
+def warsaw_dates(offset_days=0):
+    """The local date in Europe/Warsaw, `offset_days` from today, as YYYY-MM-DD."""
+    import datetime
+    import zoneinfo
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Warsaw")).date()
+    return (today + datetime.timedelta(days=offset_days)).isoformat()
+
+
+def warsaw_midnight(date):
+    """RFC 3339 local midnight of `date` in Europe/Warsaw, as the service writes it."""
+    import datetime
+    import zoneinfo
+    d = datetime.datetime.fromisoformat(date).replace(tzinfo=zoneinfo.ZoneInfo("Europe/Warsaw"))
+    return d.isoformat()
+
+
+def instant(rfc3339):
+    import datetime
+    return datetime.datetime.fromisoformat(rfc3339).timestamp()

@@ -8,6 +8,16 @@
 //   {"id": 5, "files": ["#file", "/path/to/file"]}
 //   {"id": 6, "text": "#messages"}                      -> {"text": "..."}
 //   {"stop": true}
+// For the widget scenarios (56-59; Playwright's CSS selectors reach into open shadow roots):
+//   {"id": 7, "wait_for": ["#invite", "visible", 15000]}    (state: attached|detached|visible|hidden)
+//   {"id": 8, "locator_text": ["#log li", "Dzień dobry", 15000]}  -> {"text": "..."} (first match)
+//   {"id": 9, "press": "Tab"}    {"id": 10, "type": "text typed key by key"}
+//   {"id": 11, "focused": true}  -> {"value": "<id or tag of the focused element, through shadow roots>"}
+//   {"id": 12, "eval": "document.title"}  -> {"value": ...}  (an expression, awaited)
+//   {"id": 13, "axe": "<path of axe.min.js>"} -> {"value": [violations of impact serious/critical]}
+//   {"id": 14, "viewport": [360, 740]}  {"id": 15, "screenshot": "/path.png"}
+//   {"id": 16, "new_page": true} -> {"page": n}: a second tab of the same browser profile;
+//   "page": n on any command picks the tab (0 is the first).
 // Page console messages and errors are printed as {"console": ...} / {"pageerror": ...}.
 //   argv[2]: {"chromium"?: "/usr/bin/chromium", "args"?: [...], "block_websocket"?: false}
 import { chromium } from "playwright-core";
@@ -23,15 +33,69 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-dev-shm-usage", ...(opts.args || [])],
 });
 const context = await browser.newContext();
-const page = await context.newPage();
-page.on("console", (m) => out({ console: `${m.type()}: ${m.text()}` }));
-page.on("pageerror", (e) => out({ pageerror: String(e) }));
-if (opts.block_websocket) {
-  // A network that lets HTTP through but not WebSocket (a proxy that refuses the Upgrade).
-  await page.routeWebSocket(/.*/, (ws) => ws.close({ code: 1006, reason: "blocked" }));
+const pages = [];
+async function openPage() {
+  const p = await context.newPage();
+  const n = pages.length;
+  p.on("console", (m) => out({ console: `${n}: ${m.type()}: ${m.text()}` }));
+  p.on("pageerror", (e) => out({ pageerror: `${n}: ${String(e)}` }));
+  if (opts.block_websocket) {
+    // A network that lets HTTP through but not WebSocket (a proxy that refuses the Upgrade).
+    await p.routeWebSocket(/.*/, (ws) => ws.close({ code: 1006, reason: "blocked" }));
+  }
+  pages.push(p);
+  return p;
 }
+await openPage();
 
 async function run(cmd) {
+  const page = pages[cmd.page || 0];
+  if (cmd.new_page) {
+    await openPage();
+    return { page: pages.length - 1 };
+  }
+  if (cmd.wait_for) {
+    const [selector, state, timeout] = cmd.wait_for;
+    await page.waitForSelector(selector, { state, timeout: timeout || 15000 });
+    return {};
+  }
+  if (cmd.locator_text) {
+    const [selector, text, timeout] = cmd.locator_text;
+    const l = page.locator(selector).filter({ hasText: text }).first();
+    await l.waitFor({ timeout: timeout || 15000 });
+    return { text: await l.textContent() };
+  }
+  if (cmd.press) {
+    await page.keyboard.press(cmd.press);
+    return {};
+  }
+  if (cmd.type) {
+    await page.keyboard.type(cmd.type);
+    return {};
+  }
+  if (cmd.focused) {
+    return { value: await page.evaluate(() => {
+      let a = document.activeElement;
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      return a ? a.id || a.tagName.toLowerCase() : null;
+    }) };
+  }
+  if (cmd.eval) return { value: await page.evaluate(`(async () => (${cmd.eval}))()`) };
+  if (cmd.axe) {
+    const fs = await import("node:fs");
+    await page.evaluate(fs.readFileSync(cmd.axe, "utf8"));
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+    return { value: result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target) })) };
+  }
+  if (cmd.viewport) {
+    await page.setViewportSize({ width: cmd.viewport[0], height: cmd.viewport[1] });
+    return {};
+  }
+  if (cmd.screenshot) {
+    await page.screenshot({ path: cmd.screenshot, fullPage: false });
+    return {};
+  }
   if (cmd.goto) {
     const res = await page.goto(cmd.goto, { waitUntil: "load" });
     return { status: res ? res.status() : null };

@@ -439,6 +439,13 @@ Config load_config(const std::string& file) {
         } catch (const ConfigError& e) {
           throw ConfigError(file + ": " + e.what());
         }
+        if (const auto& check = find_module(mod)->check) {
+          try {
+            check(h.name, h.module_options[mod]);
+          } catch (const std::exception& e) {
+            throw ConfigError(file + ": " + mw + ": " + e.what());
+          }
+        }
       }
       c.hosts.push_back(std::move(h));
     }

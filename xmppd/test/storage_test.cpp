@@ -282,7 +282,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
   return {"0001_core_accounts", "0002_core_roster", "0003_core_offline", "0004_core_xml_store",
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
-          "0012_livechat_conversations", "0013_upload_files"};
+          "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets"};
 }
 
 }  // namespace
@@ -666,6 +666,40 @@ STORAGE_TEST(livechat_conversations_transitions_offers_notes_tags) {
   BOOST_TEST((h.run(lc.tags(chat, c.id)) == std::vector<std::string>{"firma", "nabór"}));
   h.run(lc.set_tag(chat, c.id, "firma", "anna@example.org", false));
   BOOST_TEST((h.run(lc.tags(chat, c.id)) == std::vector<std::string>{"nabór"}));
+}
+
+STORAGE_TEST(livechat_tickets_and_callbacks_open_until_finished) {
+  const std::string chat = "chat.example.org";
+  auto& lc = h.s().livechat();
+  xmppd::LivechatTicketRecord t{"00061a2b3c4d5e6f-0a1b2c", "general", "c1", "open", "", "Ola", "ola@example.pl",
+                                "Czy mogę złożyć wniosek w sobotę?", "", "2026-01", 1000, 1000, "livechat_ticket"};
+  h.run(lc.put_ticket(chat, t));
+  h.run(lc.put_ticket("chat.other.org", t));
+  t.state = "answered";
+  t.assignee = "anna@example.org";
+  t.answer = "Tak.";
+  t.updated_us = 2000;
+  h.run(lc.put_ticket(chat, t));
+  auto open = h.run(lc.open_tickets(chat));
+  BOOST_REQUIRE_EQUAL(open.size(), 1u);
+  BOOST_TEST((open[0] == t));
+  t.state = "closed";
+  h.run(lc.put_ticket(chat, t));
+  BOOST_TEST(h.run(lc.open_tickets(chat)).empty());
+
+  xmppd::LivechatCallbackRecord c{"00061a2b3c4d5e70-0a1b2c", "general", "c2", "requested", "", "", "+48601234567",
+                                  "Dotacje", "2026-01", 5000, 6800, 0, 0, 1000, 1000, "livechat_callback"};
+  h.run(lc.put_callback(chat, c));
+  c.state = "no_answer";
+  c.attempts = 1;
+  c.reminded_us = 5000;
+  h.run(lc.put_callback(chat, c));
+  auto calls = h.run(lc.open_callbacks(chat));
+  BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+  BOOST_TEST((calls[0] == c));
+  c.state = "cancelled";
+  h.run(lc.put_callback(chat, c));
+  BOOST_TEST(h.run(lc.open_callbacks(chat)).empty());
 }
 
 STORAGE_TEST(muc_rooms_put_replace_list_and_remove) {

@@ -33,6 +33,10 @@ struct ModuleInfo {
   // "conference" (conference.D, the XEP-0045 rooms).
   std::vector<std::string> default_hosts = {"accounts"};
   std::function<std::unique_ptr<Module>(ModuleContext&)> create;
+  // Optional: checks that span options (e.g. a queue's hours naming a queue), run by the
+  // configuration loader after each option is valid, so `xmppd --check-config` reports them.
+  // Throws std::exception whose what() says what is wrong; the loader adds file and host/module.
+  std::function<void(const std::string& host, const Options& options)> check;
 };
 
 // Registers a module at static-initialisation time (see XMPPD_REGISTER_MODULE).

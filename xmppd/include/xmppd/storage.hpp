@@ -237,6 +237,22 @@ struct LivechatNoteRecord {
   friend bool operator==(const LivechatNoteRecord&, const LivechatNoteRecord&) = default;
 };
 
+// Offline tickets and callback requests (schema/*/0014_livechat_tickets.sql). Personal data:
+// `client` and `data_class` as for conversations. The phone is E.164.
+struct LivechatTicketRecord {
+  std::string id, queue, client, state, assignee, name, email, question, answer, notice_version;
+  std::int64_t created_us = 0, updated_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatTicketRecord&, const LivechatTicketRecord&) = default;
+};
+struct LivechatCallbackRecord {
+  std::string id, queue, client, state, assignee, name, phone, topic, notice_version;
+  std::int64_t slot_start_us = 0, slot_end_us = 0;
+  std::int64_t attempts = 0, reminded_us = 0, created_us = 0, updated_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatCallbackRecord&, const LivechatCallbackRecord&) = default;
+};
+
 class LivechatStore {
  public:
   virtual ~LivechatStore() = default;
@@ -258,6 +274,12 @@ class LivechatStore {
   // Adds (present) or removes a tag; adding one that is there keeps it once.
   virtual Task<void> set_tag(std::string host, std::string conversation, std::string tag, std::string author,
                              bool present) = 0;
+  // Inserts or replaces a ticket / a callback request.
+  virtual Task<void> put_ticket(std::string host, LivechatTicketRecord ticket) = 0;
+  virtual Task<void> put_callback(std::string host, LivechatCallbackRecord callback) = 0;
+  // Tickets not closed, and callbacks not done or cancelled, oldest first.
+  virtual Task<std::vector<LivechatTicketRecord>> open_tickets(std::string host) = 0;
+  virtual Task<std::vector<LivechatCallbackRecord>> open_callbacks(std::string host) = 0;
   // A conversation's tags in code-point order.
   virtual Task<std::vector<std::string>> tags(std::string host, std::string conversation) = 0;
 };

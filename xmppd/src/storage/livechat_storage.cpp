@@ -47,6 +47,28 @@ constexpr const char* kTagInsert =
     "INSERT INTO livechat_tags (host, conversation, tag, author, created_us) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kTags = "SELECT tag FROM livechat_tags WHERE host = ? AND conversation = ? ORDER BY tag";
 
+constexpr const char* kTicketUpdate =
+    "UPDATE livechat_tickets SET queue = ?, client = ?, state = ?, assignee = ?, name = ?, email = ?, question = ?, "
+    "answer = ?, notice_version = ?, created_us = ?, updated_us = ?, data_class = ? WHERE host = ? AND id = ?";
+constexpr const char* kTicketInsert =
+    "INSERT INTO livechat_tickets (queue, client, state, assignee, name, email, question, answer, notice_version, "
+    "created_us, updated_us, data_class, host, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kTicketsOpen =
+    "SELECT id, queue, client, state, assignee, name, email, question, answer, notice_version, created_us, "
+    "updated_us, data_class FROM livechat_tickets WHERE host = ? AND state <> 'closed' ORDER BY id";
+constexpr const char* kCallbackUpdate =
+    "UPDATE livechat_callbacks SET queue = ?, client = ?, state = ?, assignee = ?, name = ?, phone = ?, topic = ?, "
+    "notice_version = ?, slot_start_us = ?, slot_end_us = ?, attempts = ?, reminded_us = ?, created_us = ?, "
+    "updated_us = ?, data_class = ? WHERE host = ? AND id = ?";
+constexpr const char* kCallbackInsert =
+    "INSERT INTO livechat_callbacks (queue, client, state, assignee, name, phone, topic, notice_version, "
+    "slot_start_us, slot_end_us, attempts, reminded_us, created_us, updated_us, data_class, host, id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kCallbacksOpen =
+    "SELECT id, queue, client, state, assignee, name, phone, topic, notice_version, slot_start_us, slot_end_us, "
+    "attempts, reminded_us, created_us, updated_us, data_class FROM livechat_callbacks "
+    "WHERE host = ? AND state NOT IN ('done', 'cancelled') ORDER BY id";
+
 LivechatConversationRecord read_conversation(const Row& r) {
   LivechatConversationRecord c;
   c.id = r.str(0);
@@ -158,6 +180,48 @@ class SqlLivechatStore final : public LivechatStore {
     return engine_.read([host = std::move(host), conversation = std::move(conversation)](Connection& db) {
       std::vector<std::string> out;
       db.query(kTags, {host, conversation}, [&](const Row& r) { out.push_back(r.str(0)); });
+      return out;
+    });
+  }
+
+  Task<void> put_ticket(std::string host, LivechatTicketRecord t) override {
+    return engine_.write([host = std::move(host), t = std::move(t)](Connection& db) {
+      if (db.exec(kTicketUpdate, {t.queue, t.client, t.state, t.assignee, t.name, t.email, t.question, t.answer,
+                                  t.notice_version, t.created_us, t.updated_us, t.data_class, host, t.id}) == 0)
+        db.exec(kTicketInsert, {t.queue, t.client, t.state, t.assignee, t.name, t.email, t.question, t.answer,
+                                t.notice_version, t.created_us, t.updated_us, t.data_class, host, t.id});
+    });
+  }
+
+  Task<void> put_callback(std::string host, LivechatCallbackRecord c) override {
+    return engine_.write([host = std::move(host), c = std::move(c)](Connection& db) {
+      if (db.exec(kCallbackUpdate, {c.queue, c.client, c.state, c.assignee, c.name, c.phone, c.topic,
+                                    c.notice_version, c.slot_start_us, c.slot_end_us, c.attempts, c.reminded_us,
+                                    c.created_us, c.updated_us, c.data_class, host, c.id}) == 0)
+        db.exec(kCallbackInsert, {c.queue, c.client, c.state, c.assignee, c.name, c.phone, c.topic, c.notice_version,
+                                  c.slot_start_us, c.slot_end_us, c.attempts, c.reminded_us, c.created_us,
+                                  c.updated_us, c.data_class, host, c.id});
+    });
+  }
+
+  Task<std::vector<LivechatTicketRecord>> open_tickets(std::string host) override {
+    return engine_.read([host = std::move(host)](Connection& db) {
+      std::vector<LivechatTicketRecord> out;
+      db.query(kTicketsOpen, {host}, [&](const Row& r) {
+        out.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5), r.str(6), r.str(7), r.str(8),
+                       r.str(9), r.i64(10), r.i64(11), r.str(12)});
+      });
+      return out;
+    });
+  }
+
+  Task<std::vector<LivechatCallbackRecord>> open_callbacks(std::string host) override {
+    return engine_.read([host = std::move(host)](Connection& db) {
+      std::vector<LivechatCallbackRecord> out;
+      db.query(kCallbacksOpen, {host}, [&](const Row& r) {
+        out.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5), r.str(6), r.str(7), r.str(8),
+                       r.i64(9), r.i64(10), r.i64(11), r.i64(12), r.i64(13), r.i64(14), r.str(15)});
+      });
       return out;
     });
   }

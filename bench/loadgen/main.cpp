@@ -974,7 +974,7 @@ class Bench {
       while (std::getline(ss, q, ','))
         if (!q.empty()) queues.push_back(q);
     }
-    if (queues.empty()) usage();
+    if (queues.empty() || a_.arrival_rate <= 0 || nc <= 0 || nv <= 0) usage();
     std::vector<LivechatConsultant> cons(nc);
     std::vector<LivechatVisitor> vis(nv);
     LivechatCounts n;
@@ -1160,7 +1160,7 @@ class Bench {
               "<field var='notice_version'><value>" + xml::escape(a_.notice_version) + "</value></field>"
               "<field var='notice_acknowledged'><value>true</value></field></x></join></iq>");
     };
-    double arrival_s = a_.arrival_rate > 0 ? nv / a_.arrival_rate : 0;
+    double arrival_s = nv / a_.arrival_rate;
     co_await paced(a_.arrival_rate, std::min(arrival_s + 0.01, a_.max_seconds), [&] {
       if (started >= nv) return;
       int i = started++;

@@ -43,7 +43,7 @@ if [ -n "$http_port" ]; then
   echo "  (discovery: https://localhost:$http_port/.well-known/host-meta)"
   echo "Demo page (WebSocket, BOSH fallback, file upload): https://localhost:$http_port/demo/"
   echo "Visitor widgets (chat + callback) on a sample funds page: https://localhost:$http_port/site-demo/"
-  echo "  (log in as alice and send presence to chat.localhost to be the available consultant)"
+  echo "  (log in as alice and send presence to chat.localhost, or subscribe to it, to be the available consultant)"
 fi
 echo "The certificate is self-signed: accept it in your client (e.g. profanity: /tls allow)."
 echo "Demo logins (account password):"

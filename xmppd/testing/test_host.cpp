@@ -107,6 +107,15 @@ void TestHost::send(FakeSession& from, const std::string& text) {
   settle();
 }
 
+void TestHost::send_together(const std::vector<std::pair<FakeSession*, std::string>>& stanzas) {
+  for (const auto& [from, text] : stanzas) {
+    Element stanza = xml(text);
+    stanza.set_attr("from", from->jid().str());
+    core_->route_from_client(std::move(stanza), *from);
+  }
+  settle();
+}
+
 Element TestHost::iq(FakeSession& from, const std::string& text) {
   Element stanza = xml(text);
   std::string id(stanza.attr("id"));

@@ -75,6 +75,9 @@ class TestHost {
   // Parses `xml` (a jabber:client stanza), stamps 'from' and routes it as the session's client
   // sent it, then runs the loop until nothing more is pending.
   void send(FakeSession& from, const std::string& xml);
+  // Routes each (session, stanza) in order within one turn of the loop, then runs it until
+  // nothing more is pending: stanzas that arrive together, before any answer to the first.
+  void send_together(const std::vector<std::pair<FakeSession*, std::string>>& stanzas);
   // Sends an IQ and returns the reply with the same id addressed to `from`.
   Element iq(FakeSession& from, const std::string& xml);
   // Runs the event loop until `done()` holds; fails the test after 10 s.

@@ -115,6 +115,24 @@ BOOST_FIXTURE_TEST_CASE(logged_room_stanza_id_is_the_archive_id_and_kept_with_th
   BOOST_TEST(real_jid_item(*stored)->attr("jid") == "alice@example.org");
 }
 
+BOOST_FIXTURE_TEST_CASE(xep0045_7_2_15_a_message_said_while_history_is_read_comes_after_it_and_once, Fixture) {
+  make_room(field("muc#roomconfig_enablelogging", "1"));
+  say(alice, "przed");
+  host.settle();
+  // bob's join and alice's next message arrive together: bob's history is still being read from
+  // the archive (a storage round trip) when the message is broadcast to him.
+  host.send_together({{&bob, "<presence to='" + std::string(kRoom) + "/bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"},
+                      {&alice, "<message type='groupchat' to='" + std::string(kRoom) + "'><body>w trakcie</body></message>"}});
+  std::vector<std::string> seen;  // what bob's client shows, in order
+  for (const Element& e : host.take(bob)) {
+    if (e.name() != "message") continue;
+    if (e.child("subject", ns::kClient)) seen.push_back("(subject)");
+    else seen.push_back(e.child_text("body", ns::kClient) + (e.child("delay", ns::kDelay) ? " (history)" : ""));
+  }
+  // §7.2.15 history, §7.2.16 the subject, then live traffic; nothing twice.
+  BOOST_TEST((seen == std::vector<std::string>{"przed (history)", "(subject)", "w trakcie"}));
+}
+
 BOOST_FIXTURE_TEST_CASE(unlogged_room_keeps_nothing_in_the_archive_and_offers_no_mam, Fixture) {
   make_room("");
   say(alice, "ulotne");

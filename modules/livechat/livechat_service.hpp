@@ -23,6 +23,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -115,6 +116,7 @@ class Service : public std::enable_shared_from_this<Service> {
   // Offline mode (offline_desk.cpp).
   bool available(const QueueConfig& q) const;
   bool may_work_on(const std::string& bare, const std::string& queue) const;
+  std::optional<std::string> assignee_of(const IqRequest& req, const std::string& queue) const;
   bool count_submission(const Jid& from);
   std::vector<Slot> free_slots(const QueueConfig& q) const;
   std::vector<std::string> callback_audience(const QueueConfig& q) const;

@@ -344,6 +344,15 @@ Task<IqResult> Service::on_list(const IqRequest& req) {
   co_return IqResult::ok(std::move(out));
 }
 
+// The bare JID an assign action names (`assignee`, else the requester), when it may work on
+// `queue`'s tickets and callbacks.
+std::optional<std::string> Service::assignee_of(const IqRequest& req, const std::string& queue) const {
+  std::string who(req.payload.attr("assignee"));
+  auto j = Jid::parse(who.empty() ? req.from.bare_str() : who);
+  if (!j || !may_work_on(j->bare_str(), queue)) return std::nullopt;
+  return j->bare_str();
+}
+
 // <ticket id='…' action='assign|answer|close' assignee='…'?><answer>…</answer></ticket> from staff
 // of the ticket's queue. The answer is kept with the ticket; it reaches the visitor by e-mail
 // once the mail bridge implements it.
@@ -355,12 +364,9 @@ Task<IqResult> Service::on_ticket_action(const IqRequest& req) {
   std::int64_t now = server_.now_us();
   bool ok = false;
   if (action == "assign") {
-    std::string who(req.payload.attr("assignee"));
-    if (who.empty()) who = bare;
-    auto j = Jid::parse(who);
-    if (!j || !may_work_on(j->bare_str(), t->queue))
-      co_return StanzaError::bad_request("assignee: not a member or recipient of the queue");
-    ok = assign(*t, j->bare_str(), now);
+    auto who = assignee_of(req, t->queue);
+    if (!who) co_return StanzaError::bad_request("assignee: not a member or recipient of the queue");
+    ok = assign(*t, *who, now);
   } else if (action == "answer") {
     std::string text = req.payload.child_text("answer", kNs);
     if (text.empty() || text.size() > 20000) co_return StanzaError::bad_request("answer: required, at most 20000 bytes");
@@ -387,12 +393,9 @@ Task<IqResult> Service::on_callback_action(const IqRequest& req) {
   std::int64_t now = server_.now_us();
   bool ok = false;
   if (action == "assign") {
-    std::string who(req.payload.attr("assignee"));
-    if (who.empty()) who = bare;
-    auto j = Jid::parse(who);
-    if (!j || !may_work_on(j->bare_str(), c->queue))
-      co_return StanzaError::bad_request("assignee: not a member or recipient of the queue");
-    ok = is_open(*c, settings_.callback_attempts) && assign(*c, j->bare_str(), now);
+    auto who = assignee_of(req, c->queue);
+    if (!who) co_return StanzaError::bad_request("assignee: not a member or recipient of the queue");
+    ok = is_open(*c, settings_.callback_attempts) && assign(*c, *who, now);
   } else if (action == "done") {
     ok = done(*c, now);
   } else if (action == "no_answer") {

@@ -12,7 +12,6 @@
 # backends: sqlite mariadb
 import datetime
 import re
-import socket
 
 import xmppd_harness as h
 from desktop_client import Profanity
@@ -20,14 +19,6 @@ from xmpp_clients import Client, run
 
 ALICE = "alice@" + h.DOMAIN
 BOB = "bob@" + h.DOMAIN
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def mechanisms_logged(server):
@@ -42,7 +33,7 @@ def said_by(contact, text):
 
 def test():
     # Listeners with fixed ports, so that Profanity's own reconnect finds the restarted server.
-    c2s, c2s_tls = free_port(), free_port()
+    c2s, c2s_tls = h.free_port(), h.free_port()
     # Profanity's listeners offer -PLUS as the default configuration does; slixmpp (bob) gets one
     # without, since Debian's slixmpp has no usable -PLUS on TLS 1.3 (see 02, 04).
     listeners = [{"type": "c2s", "port": c2s}, {"type": "c2s_tls", "port": c2s_tls},

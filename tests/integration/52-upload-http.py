@@ -23,14 +23,6 @@ UPLOAD = "upload." + h.DOMAIN
 MAX = 64 * 1024
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Http:
     """Requests to the upload host on the loopback listener (its name need not resolve here)."""
 
@@ -89,7 +81,7 @@ def raw_put_header_only(port, path, length, token):
 
 
 def test():
-    port = free_port()
+    port = h.free_port()
     extra = ('\n[hosts."%s".module.upload]\npublic_url = "http://%s:%d"\nmax_file_size = "64KiB"\n'
              'quota = "200KiB"\nvisitor_quota = "80KiB"\ncontent_types = ["image/*", "application/pdf", "text/plain"]\n'
              % (UPLOAD, UPLOAD, port))

@@ -8,7 +8,6 @@
 # anonymous visitor (SASL ANONYMOUS on guest.D) logs in from the same page.
 import http.client
 import os
-import socket
 import tempfile
 
 import xmppd_harness as h
@@ -18,16 +17,8 @@ from xmpp_clients import Client, run
 UPLOAD = "upload." + h.DOMAIN
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test():
-    port = free_port()
+    port = h.free_port()
     origin = "http://localhost:%d" % port
     webroot = demo_webroot(tempfile.mkdtemp(prefix="xmppd-webroot-"))
     extra = ('\n[http]\nwebroot = "%s"\n\n[hosts."%s".module.upload]\npublic_url = "http://%s:%d"\n'

@@ -4,7 +4,6 @@
 # then exchanges messages with a slixmpp client on TCP. Then the page is loaded again: the BOSH
 # session carries on (issue 4: "BOSH session survives … a restart of the browser page within the
 # inactivity window").
-import socket
 import tempfile
 
 import xmppd_harness as h
@@ -12,16 +11,8 @@ from web_clients import BrowserPage, demo_webroot
 from xmpp_clients import Client, run
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test():
-    port = free_port()
+    port = h.free_port()
     origin = "http://localhost:%d" % port
     webroot = demo_webroot(tempfile.mkdtemp(prefix="xmppd-webroot-"))
     with h.Server(channel_binding=False, extra_config='\n[http]\nwebroot = "%s"\n' % webroot,

@@ -8,7 +8,6 @@
 # The BOSH session surviving a page reload within the inactivity window is 66's strophe.js
 # scenario; the demo page keeps no session across a reload, so it is not repeated here.
 import re
-import socket
 import tempfile
 
 import xmppd_harness as h
@@ -17,14 +16,6 @@ from web_clients import BrowserPage, demo_webroot
 
 ALICE = "alice@" + h.DOMAIN
 BOB = "bob@" + h.DOMAIN
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def said_by(contact, text):
@@ -57,7 +48,7 @@ def chat(prof, page, transport, to_desktop, to_browser):
 
 
 def test():
-    port = free_port()
+    port = h.free_port()
     origin = "http://localhost:%d" % port
     webroot = demo_webroot(tempfile.mkdtemp(prefix="xmppd-webroot-"))
     with h.Server(extra_config='\n[http]\nwebroot = "%s"\n' % webroot,

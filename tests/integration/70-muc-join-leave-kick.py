@@ -2,7 +2,6 @@
 # statuses 110/201), joining (§7.2.3 occupants first, §7.2.16 subject), a nick taken by another
 # user (§7.2.9 conflict), nick change (§7.6, 303), leaving (§7.14) and a kick by the moderator
 # (§8.2, 307) after which the kicked user's messages are refused (§7.4 not-acceptable).
-import asyncio
 
 import xmppd_harness as h
 import muc_util as m

@@ -8,11 +8,10 @@ import os
 import re
 import sqlite3
 import subprocess
-import xml.etree.ElementTree as ET
 
 import muc_util as m
 import xmppd_harness as h
-from xmpp_clients import Client, run
+from xmpp_clients import Client
 
 CHAT = "chat." + h.DOMAIN
 NS = "urn:xmppd:livechat:0"

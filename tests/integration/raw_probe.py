@@ -26,7 +26,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET

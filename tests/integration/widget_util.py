@@ -6,7 +6,6 @@ funds website will. Consultants are plain slixmpp clients (livechat_util)."""
 import http.server
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -23,14 +22,6 @@ NOTICE_VERSION = "2026-01"
 AXE = os.path.join(ROOT, "tests", "web", "node_modules", "axe-core", "axe.min.js")
 # Screenshots are test artefacts under the build folder, never committed.
 SHOTS = os.path.join(os.environ.get("XMPPD_BUILD_DIR", os.path.join(ROOT, "build")), "widget-screenshots")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def ensure_built():
@@ -52,7 +43,7 @@ class HostSite:
     the widget must work inside that policy. Every path serves the same page."""
 
     def __init__(self, widget_origin, upload_origin, lang="pl"):
-        self.port = free_port()
+        self.port = h.free_port()
         self.origin = "http://127.0.0.1:%d" % self.port
         ws = widget_origin.replace("http://", "ws://")
         csp = ("default-src 'none'; script-src %s; connect-src %s %s %s; img-src 'none'; style-src 'none'; "
@@ -104,7 +95,7 @@ ALWAYS_OPEN = 'hours = ["general | daily 00:00-24:00 | holidays open"]\n'
 
 def server(queues=("general | Pytania ogólne | alice | 30s",), invite_after="1500ms", rules=(), extra=""):
     """An xmppd with the widget's site `fundusze`; returns (Server, widget_origin, HostSite)."""
-    port = free_port()
+    port = h.free_port()
     widget_origin = "http://localhost:%d" % port
     upload_origin = "http://%s:%d" % (UPLOAD, port)
     site = HostSite(widget_origin, upload_origin)

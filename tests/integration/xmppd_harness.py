@@ -35,6 +35,17 @@ def _toml(value):
     return '"%s"' % value
 
 
+def free_port():
+    """A loopback port free now, for a listener whose port a test must know before the server
+    starts (an HTTP origin, a client that reconnects by itself). Another process may take it
+    first; rare enough here."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def _mariadb_settings():
     spec = os.environ.get("XMPPD_TEST_MARIADB", "")
     if not spec:

@@ -93,7 +93,6 @@ StanzaError error_with(std::string type, std::string condition, std::string text
   return {std::move(type), std::move(condition), std::move(text), {}};
 }
 
-
 // A visitor is a session of an anonymous host (SASL ANONYMOUS, XEP-0175).
 bool Service::from_visitor(const IqRequest& req) {
   Session* s = req.origin ? req.origin : server_.session(req.from);

@@ -1,5 +1,6 @@
 // Business hours, Polish public holidays and callback slots (see business_hours.hpp).
 #include "business_hours.hpp"
+#include "queue_config.hpp"
 
 #include <unicode/basictz.h>
 #include <unicode/timezone.h>
@@ -16,23 +17,6 @@ using std::chrono::days;
 using std::chrono::sys_days;
 
 constexpr int kDay = 86400;
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string::size_type start = 0;
-  for (;;) {
-    auto at = s.find(sep, start);
-    out.push_back(trim(s.substr(start, at == std::string::npos ? std::string::npos : at - start)));
-    if (at == std::string::npos) return out;
-    start = at + 1;
-  }
-}
 
 // Monday = 0 (the configuration's and Poland's first day of the week).
 int weekday_index(sys_days d) { return static_cast<int>(std::chrono::weekday(d).iso_encoding()) - 1; }

@@ -13,6 +13,7 @@
 #include "service_util.hpp"
 #include "xmppd/archive.hpp"
 #include "xmppd/asio.hpp"
+#include "xmppd/datetime.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
@@ -53,16 +54,6 @@ bool valid_email(const std::string& e) {
 std::string lower_ascii(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
-}
-
-// XEP-0082 date-time in UTC.
-std::string utc_stamp(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // The notice a visitor acknowledged, checked as for a join; an error text, or "" when fine.
@@ -325,7 +316,7 @@ Task<IqResult> Service::on_list(const IqRequest& req) {
       if (!wanted(t.queue)) continue;
       Element& e = out.add_child("ticket", kNs);
       e.set_attr("id", t.id).set_attr("queue", t.queue).set_attr("state", to_string(t.state));
-      e.set_attr("assignee", t.assignee).set_attr("created", utc_stamp(t.created_us));
+      e.set_attr("assignee", t.assignee).set_attr("created", xep0082_stamp(t.created_us));
       e.set_attr("name", t.name).set_attr("email", t.email);
       e.add_child("question", kNs).add_text(t.question);
       if (!t.answer.empty()) e.add_child("answer", kNs).add_text(t.answer);

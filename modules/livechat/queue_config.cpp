@@ -7,8 +7,6 @@
 #include "xmppd/options.hpp"
 
 namespace xmppd::livechat {
-namespace {
-
 std::string trim(std::string s) {
   auto b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return {};
@@ -26,8 +24,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
     start = at + 1;
   }
 }
-
-}  // namespace
 
 QueueConfig parse_queue(const std::string& entry, const std::string& account_domain,
                         std::chrono::milliseconds default_timeout) {

@@ -30,6 +30,11 @@ struct QueueConfig {
   bool takes_requests() const { return !recipients.empty(); }
 };
 
+// The configuration's list strings: `s` cut at each `sep`, every piece without surrounding blanks
+// (business hours and closures are written the same way).
+std::string trim(std::string s);
+std::vector<std::string> split(const std::string& s, char sep);
+
 // Parses one entry; throws std::invalid_argument saying what is wrong. `account_domain` completes
 // members given without a domain; `default_timeout` is used when the field is empty.
 QueueConfig parse_queue(const std::string& entry, const std::string& account_domain,

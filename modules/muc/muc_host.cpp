@@ -11,6 +11,7 @@
 #include <set>
 
 #include "xmppd/log.hpp"
+#include "xmppd/datetime.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/storage.hpp"
@@ -56,15 +57,6 @@ std::optional<std::int64_t> parse_datetime_us(const std::string& s) {
   else if (rest != "Z")
     return std::nullopt;
   return secs * 1'000'000;
-}
-
-std::string datetime(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::optional<std::uint64_t> uint_attr(const Element& e, std::string_view name) {
@@ -455,7 +447,7 @@ void MucHost::send_history(const Jid& room_jid, const Jid& user, const Room& roo
     auto parsed = parse_element(m.xml);
     if (!parsed) continue;
     // XEP-0203 delay, stamped by the room (§7.2.15).
-    parsed->add_child("delay", ns::kDelay).set_attr("from", room_jid.bare_str()).set_attr("stamp", datetime(m.stamp_us));
+    parsed->add_child("delay", ns::kDelay).set_attr("from", room_jid.bare_str()).set_attr("stamp", xep0082_stamp(m.stamp_us));
     send_to(user, *parsed);
   }
   Element subject("message", ns::kClient);

@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "xmppd/log.hpp"
+#include "xmppd/datetime.hpp"
 #include "xmppd/module.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
@@ -39,16 +40,6 @@ constexpr char kStanzaIds[] = "urn:xmpp:sid:0";                          // XEP-
 // and marks the session available: here the session is still unavailable, so an initial
 // presence can be told from an update.
 constexpr int kInitialPresencePriority = priority::kRewrite;
-
-// XEP-0082 DateTime in UTC, whole seconds (what every client parses).
-std::string xep0082_stamp(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // RFC 6121 §4.7.2.3: an integer in -128..127, 0 when absent (or unreadable).
 int presence_priority(const Element& presence) {

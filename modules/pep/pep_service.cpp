@@ -5,6 +5,7 @@
 
 #include "pubsub_ns.hpp"
 #include "xmppd/log.hpp"
+#include "xmppd/datetime.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/peer_caps.hpp"
 #include "xmppd/server.hpp"
@@ -32,15 +33,6 @@ const Element* only_child_element(const Element& e) {
     found = &c;
   }
   return found;
-}
-
-std::string iso8601(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 Element item_element(const PepItem& item, const char* ns) {
@@ -352,7 +344,7 @@ Task<void> PepService::send_last_items(Jid session_jid) {
       items.set_attr("node", node.name);
       items.add(item_element(last.front(), kPubsubEvent));
       // §4.3.4: marked as sent earlier (XEP-0203).
-      message.add_child("delay", ns::kDelay).set_attr("stamp", iso8601(last.front().stamp_us)).set_attr("from", owner.bare_str());
+      message.add_child("delay", ns::kDelay).set_attr("stamp", xep0082_stamp(last.front().stamp_us)).set_attr("from", owner.bare_str());
       server_.route(std::move(message));
     }
   }

@@ -18,6 +18,7 @@ namespace loadgen {
                "  --groups G --contacts M --presence-rate R --max-seconds S\n"
                "  --rooms R --occupants K --room-domain D (rooms: --rates are groupchat messages/s)\n"
                "  livechat: --visitors V --consultants C --arrival-rate R --exchanges K --think-ms T\n"
+               "            --tickets T --callbacks B (offline requests among the arrivals)\n"
                "            --c2s-port P (consultants)\n"
                "            --chat-domain D --queues a,b,c --notice-version S (consultants log in as <user-prefix>N)\n");
   std::exit(2);
@@ -63,6 +64,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--visitors") a.visitors = std::stoi(v());
     else if (k == "--consultants") a.consultants = std::stoi(v());
     else if (k == "--exchanges") a.exchanges = std::stoi(v());
+    else if (k == "--tickets") a.tickets = std::stoi(v());
+    else if (k == "--callbacks") a.callbacks = std::stoi(v());
     else if (k == "--think-ms") a.think_ms = std::stod(v());
     else if (k == "--arrival-rate") a.arrival_rate = std::stod(v());
     else if (k == "--c2s-port") a.c2s_port = static_cast<unsigned short>(std::stoi(v()));

@@ -28,6 +28,7 @@ struct Args {
   int source_addresses = 1;  // spread connections over 127.0.0.1 … 127.0.0.N
   // Scenario 6 (livechat): visitors over --port (--websocket), consultants over --c2s-port (TCP).
   int visitors = 1000, consultants = 50, exchanges = 5;
+  int tickets = 0, callbacks = 0;  // offline requests among the arrivals (queues need recipients)
   double think_ms = 0;  // a consultant's pause before each exchange (not before the first answer)
   double arrival_rate = 20;  // visitors per second, open loop
   unsigned short c2s_port = 0;

@@ -1,7 +1,10 @@
 // Scenario 6: the livechat day (xmppd's livechat service, docs/protocol.md).
 #include <algorithm>
 
+#include <random>
+
 #include "bench.hpp"
+#include "livechat_requests.hpp"
 
 namespace loadgen {
 namespace {
@@ -15,18 +18,12 @@ namespace {
 // times the visitor replies and the consultant writes again (stamped 1..K: consultant→visitor
 // latency), then the consultant sends !close and the visitor sees the room destroyed (§10.9)
 // and the service's <closed/>. Every stamped message must reach its visitor exactly once.
+// With --tickets/--callbacks, offline requests arrive among the visitors (livechat_requests.cpp).
 std::string_view resource_of(std::string_view jid) {
   auto slash = jid.find('/');
   return slash == std::string_view::npos ? std::string_view{} : jid.substr(slash + 1);
 }
 std::string_view bare_of(std::string_view jid) { return jid.substr(0, jid.find('/')); }
-// The attribute `key` of the first element whose start tag holds `marker` (e.g. a namespace).
-std::string_view attr_of(std::string_view el, std::string_view marker, std::string_view key) {
-  auto pos = el.find(marker);
-  if (pos == std::string_view::npos) return {};
-  auto lt = el.rfind('<', pos);
-  return lt == std::string_view::npos ? std::string_view{} : xml::attr(el.substr(lt), key);
-}
 
 struct LivechatVisitor {
   std::shared_ptr<Client> client;
@@ -72,6 +69,9 @@ awaitable<void> Bench::livechat() {
   std::vector<LivechatVisitor> vis(nv);
   LivechatCounts n;
   const std::string chat = a_.chat_domain;
+  LivechatRequests requests(chat, a_.notice_version);
+  const int nr = a_.tickets + a_.callbacks;
+  std::vector<std::shared_ptr<Client>> requesters(nr);
   auto groupchat = [](const std::string& room, const std::string& body) {
     return "<message type='groupchat' to='" + room + "'><body>" + xml::escape(body) + "</body></message>";
   };
@@ -100,9 +100,10 @@ awaitable<void> Bench::livechat() {
   };
   auto on_consultant = [&](Client& self, std::string_view el) {
     auto& me = cons[self.index];
+    if (requests.on_consultant(self, el)) return;
     std::string_view name = xml::name(el), from = xml::attr(el, "from");
     if (name == "message" && from == chat) {
-      std::string room(attr_of(el, "jabber:x:conference", "jid"));
+      std::string room(xml::attr_of(el, "jabber:x:conference", "jid"));
       if (room.empty() || me.rooms.count(room)) return;  // an expiry notice, or an offer again
       ++n.offers;
       me.rooms[room];
@@ -148,8 +149,8 @@ awaitable<void> Bench::livechat() {
     auto& me = vis[self.index];
     std::string_view name = xml::name(el), from = xml::attr(el, "from");
     if (name == "iq" && xml::attr(el, "id") == "join") {
-      me.room = std::string(attr_of(el, "<joined", "room"));
-      me.nick = std::string(attr_of(el, "<joined", "nick"));
+      me.room = std::string(xml::attr_of(el, "<joined", "room"));
+      me.nick = std::string(xml::attr_of(el, "<joined", "nick"));
       if (xml::attr(el, "type") != "result" || me.room.empty()) {
         me.failed = true;
         std::string e = "join: " + std::string(el.substr(0, 200));
@@ -253,11 +254,31 @@ awaitable<void> Bench::livechat() {
             "<field var='notice_version'><value>" + xml::escape(a_.notice_version) + "</value></field>"
             "<field var='notice_acknowledged'><value>true</value></field></x></join></iq>");
   };
-  double arrival_s = nv / a_.arrival_rate;
+  // A requester: an anonymous visitor who leaves a ticket or books a callback, round robin over
+  // the queues.
+  auto request = [&](int r, LivechatRequests::Kind kind) -> awaitable<void> {
+    auto c = std::make_shared<Client>(io_, options(r, "w", Mech::anonymous));
+    c->index = r;
+    requesters[r] = c;
+    if (!co_await c->login()) co_return requests.login_failed(r, c->error());
+    c->start_reader([&requests](Client& self, std::string_view el) { requests.on_requester(self, el); });
+    requests.start(*c, kind, queues[static_cast<std::size_t>(r) % queues.size()]);
+  };
+  // The arrivals in a fixed shuffled order: chats, tickets ('t') and callbacks ('c') mixed.
+  std::string arrivals = std::string(nv, 'v') + std::string(a_.tickets, 't') + std::string(a_.callbacks, 'c');
+  std::shuffle(arrivals.begin(), arrivals.end(), std::mt19937(6));
+  std::size_t next_arrival = 0;
+  int requests_started = 0;
+  double arrival_s = arrivals.size() / a_.arrival_rate;
   co_await paced(a_.arrival_rate, std::min(arrival_s + 0.01, a_.max_seconds), [&] {
-    if (started >= nv) return;
-    int i = started++;
-    asio::co_spawn(io_, visit(i), asio::detached);
+    if (next_arrival >= arrivals.size()) return;
+    char kind = arrivals[next_arrival++];
+    if (kind == 'v') asio::co_spawn(io_, visit(started++), asio::detached);
+    else
+      asio::co_spawn(io_,
+                     request(requests_started++,
+                             kind == 't' ? LivechatRequests::Kind::ticket : LivechatRequests::Kind::callback),
+                     asio::detached);
   });
   // Until every visitor is done (closed or failed), bounded by --max-seconds and by a stall:
   // nothing moving for longer than an offer timeout plus --drain.
@@ -266,10 +287,11 @@ awaitable<void> Bench::livechat() {
     for (int i = 0; i < started; ++i) d += vis[i].closed || vis[i].failed;
     return d;
   };
-  std::int64_t last = n.progress, last_change = now_ns();
-  while (done() < started && !out_of_time()) {
+  auto progress = [&] { return n.progress + requests.progress(); };
+  std::int64_t last = progress(), last_change = now_ns();
+  while ((done() < started || requests.finished() < requests_started) && !out_of_time()) {
     co_await sleep(0.02);
-    if (n.progress != last) last = n.progress, last_change = now_ns();
+    if (progress() != last) last = progress(), last_change = now_ns();
     if (now_ns() - last_change > static_cast<std::int64_t>((30 + a_.drain) * 1e9)) break;
   }
   meter.stop();
@@ -315,6 +337,7 @@ awaitable<void> Bench::livechat() {
   put_latency(j, "latency", lat);
   meter.put(j);
   j.raw("errors_seen", errors_json(n.visitor_errors));
+  if (nr > 0) requests.put(j);
   emit(j);
   for (auto& c : cons) c.client->send("</stream:stream>");
   for (int i = 0; i < started; ++i)
@@ -323,6 +346,8 @@ awaitable<void> Bench::livechat() {
   for (auto& c : cons) c.client->close_now();
   for (int i = 0; i < started; ++i)
     if (vis[i].client) vis[i].client->close_now();
+  for (auto& c : requesters)
+    if (c) c->close_now();
 }
 
 }  // namespace loadgen

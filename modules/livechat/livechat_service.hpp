@@ -75,6 +75,8 @@ class Service : public std::enable_shared_from_this<Service> {
   Service(Server& server, Settings settings);
   void start(ModuleContext& ctx);
   void stop();
+  // Queue lengths for /metrics (livechat_metrics.cpp).
+  void write_metrics(MetricsWriter& out) const;
 
  private:
   struct Consultant {

@@ -73,10 +73,10 @@ Settings read_settings(const std::string& host, const Options& options);
 class Service : public std::enable_shared_from_this<Service> {
  public:
   Service(Server& server, Settings settings);
-  void start(ModuleContext& ctx);
-  void stop();
   // Queue lengths for /metrics (livechat_metrics.cpp).
   void write_metrics(MetricsWriter& out) const;
+  void start(ModuleContext& ctx);
+  void stop();
 
  private:
   struct Consultant {

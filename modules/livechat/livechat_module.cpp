@@ -13,6 +13,9 @@ class LivechatModule final : public Module {
   explicit LivechatModule(ModuleContext& ctx)
       : service_(std::make_shared<Service>(ctx.server(), read_settings(ctx.host(), ctx.options()))) {
     service_->start(ctx);
+    ctx.add_metrics([weak = std::weak_ptr<Service>(service_)](MetricsWriter& out) {
+      if (auto s = weak.lock()) s->write_metrics(out);
+    });
     serve_widget_site(ctx, read_widget_site(ctx.host(), ctx.options()));
   }
   ~LivechatModule() override { service_->stop(); }

@@ -73,6 +73,8 @@ Settings read_settings(const std::string& host, const Options& options);
 class Service : public std::enable_shared_from_this<Service> {
  public:
   Service(Server& server, Settings settings);
+  // Queue lengths for /metrics (livechat_metrics.cpp).
+  void write_metrics(MetricsWriter& out) const;
   void start(ModuleContext& ctx);
   void stop();
 

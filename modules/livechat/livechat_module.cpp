@@ -51,6 +51,10 @@ ModuleInfo describe() {
        "how long a consultant has to accept an offer when the queue does not say"},
       {"feedback_window", OptionType::duration, "30m", 60000, 604800000,
        "how long after a conversation ends its visitor may still rate it and ask for the transcript by e-mail"},
+      {"consultant_profiles", OptionType::string_list, "", 0, INT64_MAX,
+       "consultants' public profiles, one string each: \"user-or-bare-JID | full name | title | workplace\"; "
+       "visitors see the first name, initials and workplace, the full name, title and XEP-0084 avatar only "
+       "with the consultant's consent (<consent/>)"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
       {"visitor_nick", OptionType::string, "Visitor", 0, INT64_MAX, "the nick visitors have in conversation rooms"},
       {"notice_version", OptionType::string, "", 0, INT64_MAX,

@@ -163,6 +163,14 @@ Settings read_settings(const std::string& host, const Options& o) {
   s.submissions_per_session = static_cast<int>(o.integer("submissions_per_session"));
   s.callback_attempts = static_cast<int>(o.integer("callback_attempts"));
   s.feedback_window = o.duration("feedback_window");
+  for (const auto& entry : o.strings("consultant_profiles")) {
+    try {
+      auto p = parse_profile(entry, s.account_domain);
+      s.profiles[p.jid] = std::move(p);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("consultant_profiles: " + std::string(e.what()));
+    }
+  }
   return s;
 }
 
@@ -198,6 +206,7 @@ void Service::start(ModuleContext& ctx) {
     if (req.payload.name() == "leave") return self->on_leave(req);
     if (req.payload.name() == "rate") return self->on_rate(req);
     if (req.payload.name() == "transcript") return self->on_transcript(req);
+    if (req.payload.name() == "consent") return self->on_consent(req);
     if (req.payload.name() == "ticket")
       return req.payload.attr("action").empty() ? self->on_ticket(req) : self->on_ticket_action(req);
     if (req.payload.name() == "callback")
@@ -208,6 +217,8 @@ void Service::start(ModuleContext& ctx) {
     if (req.payload.name() == "slots") return self->on_slots(req);
     if (req.payload.name() == "tickets" || req.payload.name() == "callbacks") return self->on_list(req);
     if (req.payload.name() == "feedback") return self->on_feedback(req);
+    if (req.payload.name() == "consent") return self->on_consent(req);
+    if (req.payload.name() == "profile") return self->on_profile(req);
     return self->on_queues(req);
   });
   // Before the muc module (kNormal): the service decides who may enter a conversation's room.
@@ -233,6 +244,7 @@ Task<void> Service::restore() {
   co_await state_->load();
   if (!*alive) co_return;
   co_await restore_feedback();
+  co_await restore_consents();
   if (!*alive) co_return;
   // The muc module loads its rooms in the background too: wait for it (bounded) before asking
   // whether a room exists, or a room being loaded would be made again, empty.
@@ -497,6 +509,7 @@ void Service::accept(Conversation c, Offer o, const std::string& consultant) {
   // Admin: a moderator, who sees real JIDs in this semi-anonymous room (XEP-0045 §5.2, §7.2.4).
   if (auto* muc = rooms())
     if (auto j = Jid::parse(consultant)) muc->set_affiliation(room_of(c), *j, MucAffiliation::admin);
+  send_profile(c);
   send_positions();
 }
 

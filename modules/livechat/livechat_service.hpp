@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "consultant_profile.hpp"
 #include "conversation_end.hpp"
 #include "livechat_state.hpp"
 #include "offline_requests.hpp"
@@ -37,6 +38,7 @@
 #include "routing.hpp"
 #include "xmppd/module.hpp"
 #include "xmppd/muc.hpp"
+#include "xmppd/storage.hpp"
 
 namespace xmppd::livechat {
 
@@ -79,6 +81,8 @@ struct Settings {
   int submissions_per_session = 5;    // tickets + callbacks one visitor session may send
   int callback_attempts = 3;          // calls without an answer before a callback gives up
   std::chrono::milliseconds feedback_window{std::chrono::minutes(30)};  // rating, transcript after a close
+  std::map<std::string, ConsultantProfile> profiles;  // bare JID -> profile (consultant_profiles)
+  std::size_t max_photo_bytes = 65536;                // avatars larger than this are not shown
 };
 
 // Reads and checks the options of `host` (chat.D); throws std::invalid_argument saying which
@@ -159,6 +163,14 @@ class Service : public std::enable_shared_from_this<Service> {
   Task<void> restore_feedback();
   void forget_ended(std::int64_t now_us);
 
+  // Consultants' public profiles (profile_service.cpp).
+  Task<IqResult> on_consent(const IqRequest& req);
+  Task<IqResult> on_profile(const IqRequest& req);
+  Task<Element> profile_element(Conversation c);
+  void send_profile(const Conversation& c);
+  Task<void> restore_consents();
+  bool consented(const std::string& bare) const;
+
   Server& server_;
   Settings settings_;
   std::unique_ptr<TicketNotifier> notifier_;
@@ -171,6 +183,7 @@ class Service : public std::enable_shared_from_this<Service> {
   std::unique_ptr<TranscriptMailer> mailer_;
   std::map<std::string, Feedback> feedback_;         // conversation id -> feedback (open, or closed in the window)
   std::map<std::string, Conversation> ended_;        // token hash -> conversation closed within the window
+  std::map<std::string, LivechatConsentRecord> consents_;  // bare JID -> the consultant's current answer
   bool loaded_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -103,3 +103,35 @@ BOOST_AUTO_TEST_CASE(only_plausible_addresses) {
   BOOST_TEST(!plausible_email("a@b.pl, c@d.pl"));
   BOOST_TEST(!plausible_email(std::string(250, 'a') + "@b.pl"));
 }
+
+// The consultant's public profile (consultant_profile.hpp): privacy by default.
+#include "../consultant_profile.hpp"
+
+BOOST_AUTO_TEST_CASE(public_profile_without_consent_is_first_name_initials_workplace) {
+  auto p = parse_profile("anna | Anna Maria Kowalska | Specjalistka ds. dotacji | Punkt w Łodzi", "example.org");
+  BOOST_TEST(p.jid == "anna@example.org");
+  auto v = public_view(p, false);
+  BOOST_TEST(v.first_name == "Anna");
+  BOOST_TEST(v.initials == "AMK");
+  BOOST_TEST(v.workplace == "Punkt w Łodzi");
+  BOOST_TEST(v.full_name.empty());
+  BOOST_TEST(v.title.empty());
+  BOOST_TEST(!v.photo);
+  auto with = public_view(p, true);
+  BOOST_TEST(with.full_name == "Anna Maria Kowalska");
+  BOOST_TEST(with.title == "Specjalistka ds. dotacji");
+  BOOST_TEST(with.photo);
+}
+
+BOOST_AUTO_TEST_CASE(initials_keep_utf8_letters_whole) {
+  BOOST_TEST(initials_of("Łucja Żak") == "ŁŻ");
+  BOOST_TEST(initials_of("jan  kowalski-nowak") == "JKN");
+  BOOST_TEST(initials_of("") == "");
+}
+
+BOOST_AUTO_TEST_CASE(profile_entries_are_checked) {
+  BOOST_CHECK_THROW(parse_profile("anna", "example.org"), std::invalid_argument);
+  BOOST_CHECK_THROW(parse_profile(" | Anna", "example.org"), std::invalid_argument);
+  BOOST_CHECK_THROW(parse_profile("anna@example.org/desk | Anna", "example.org"), std::invalid_argument);
+  BOOST_TEST(parse_profile("bob@other.org | Bob", "example.org").jid == "bob@other.org");
+}

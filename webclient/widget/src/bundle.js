@@ -177,13 +177,16 @@ function mount(ctx) {
   function joinForm() {
     const topic = field("topic", t.topic, "textarea", { required: true, max: 1000 });
     const name = field("name", t.name, "text", { autocomplete: "given-name", max: 100 });
+    // Optional: the only address the transcript can go to (docs/protocol.md).
+    const email = field("join-email", t.emailOptional, "email", { autocomplete: "email", max: 254, key: "email" });
     const ack = noticeBlock("join");
-    const fields = [topic, name, ack];
-    const f = el("form", { id: "join-form", novalidate: true }, topic.wrap, name.wrap, ack.wrap, submitButton(t.start));
+    const fields = [topic, name, email, ack];
+    const f = el("form", { id: "join-form", novalidate: true }, topic.wrap, name.wrap, email.wrap, ack.wrap, submitButton(t.start));
     f.addEventListener("submit", async (e) => {
       e.preventDefault();
       const errors = [];
       required(topic, errors);
+      if (email.input.value.trim() && !EMAIL.test(email.input.value.trim())) errors.push([email, t.errEmail]);
       acknowledged(ack, errors);
       if (!showErrors(f, fields, errors)) return;
       busy(f, true);
@@ -192,7 +195,7 @@ function mount(ctx) {
         const queue = queueOf(doc.chat_queue);
         const b = X.$iq({ type: "set", to: doc.service }).c("join", { xmlns: X.NS, queue: queue ? queue.name : "" });
         X.form(b, `${X.NS}#join`, { topic: topic.input.value.trim(), name: name.input.value.trim(),
-          notice_version: (doc.notice || {}).version, notice_acknowledged: "true" });
+          email: email.input.value.trim(), notice_version: (doc.notice || {}).version, notice_acknowledged: "true" });
         const res = await X.iq(conn, b.tree());
         const offline = res.getElementsByTagName("offline")[0];
         if (offline) return offlineForm(offline.getAttribute("reason"), offline.getAttribute("next_open"));
@@ -344,9 +347,18 @@ function mount(ctx) {
   const sendButton = el("button", { class: "primary", type: "submit", id: "send", text: t.send });
   const fileInput = el("input", { type: "file", id: "file", "aria-describedby": "file-limit" });
   const fileLimit = el("p", { class: "hint", id: "file-limit" });
+  // "End chat" asks first (WCAG 3.3.4: an action that cannot be undone is confirmed).
+  const endNo = el("button", { class: "secondary", type: "button", id: "end-no", text: t.endNo });
+  const endAsk = el("div", { class: "row", id: "end-ask", role: "group", "aria-labelledby": "end-ask-q", hidden: true },
+    el("p", { id: "end-ask-q", text: t.endAsk }),
+    el("button", { class: "primary", type: "button", id: "end-yes", text: t.endYes, onclick: () => leave() }), endNo);
+  const endButton = el("button", { class: "secondary", type: "button", id: "end", text: t.ended,
+    onclick: () => { endAsk.hidden = false; endNo.focus(); } });
+  endNo.addEventListener("click", () => { endAsk.hidden = true; endButton.focus(); });
   const compose = el("form", { class: "compose", id: "compose" },
     el("div", { class: "row" }, text, sendButton),
-    el("div", {}, el("label", { for: "file", text: t.file }), fileInput, fileLimit));
+    el("div", {}, el("label", { for: "file", text: t.file }), fileInput, fileLimit),
+    el("div", { class: "row" }, endButton), endAsk);
   const chatView = el("div", { id: "chat" }, statusLine, log, typing);
   const elsewhere = el("p", { id: "elsewhere", hidden: true }, el("span", { text: t.elsewhere + " " }),
     el("button", { class: "secondary", type: "button", id: "continue", text: t.continueHere, onclick: () => resume(conversation) }));
@@ -372,6 +384,9 @@ function mount(ctx) {
 
   function startConversation(c, state) {
     conversation = c;
+    ended = null;
+    const old = chatView.querySelector("#feedback");
+    if (old) old.remove();
     save();
     showChat();
     statusLine.textContent = state === "active" ? "" : t.waiting;
@@ -468,8 +483,9 @@ function mount(ctx) {
       statusLine.textContent = format(t.queued, { position: queueInfo.getAttribute("position") });
       return true;
     }
-    if (X.child(m, "closed", X.NS)) {
-      closedConversation();
+    const closed = X.child(m, "closed", X.NS);
+    if (closed) {
+      closedConversation(closed);
       return true;
     }
     if (!conversation || bare(from) !== conversation.room || m.getAttribute("type") !== "groupchat") return true;
@@ -508,7 +524,7 @@ function mount(ctx) {
     const codes = x ? Array.from(x.getElementsByTagName("status")).map((s) => s.getAttribute("code")) : [];
     const gone = p.getAttribute("type") === "unavailable";
     if (x && x.getElementsByTagName("destroy")[0]) {
-      closedConversation();
+      if (!leaving) closedConversation(null);
       return true;
     }
     if (codes.includes("110") || nick === conversation.nick) {
@@ -534,14 +550,110 @@ function mount(ctx) {
     return true;
   }
 
-  function closedConversation() {
-    if (!conversation) return;
-    conversation = null;
-    forget();
-    compose.hidden = true;
-    typing.textContent = "";
-    info(t.closed);
-    if (session) session.conn.disconnect();
+  // The end, by either side: the token is forgotten in the browser at once and kept in memory
+  // only while the visitor may still rate and ask for the transcript (docs/protocol.md).
+  let ended = null;  // {token, notice shown}
+  function closedConversation(notice, own) {
+    if (conversation) {
+      ended = { token: conversation.token, shown: false };
+      conversation = null;
+      forget();
+      compose.hidden = true;
+      endAsk.hidden = true;
+      typing.textContent = "";
+      info(own || t.closed);
+    }
+    // The destroy presence comes first; the service's <closed/> (or <left/>) says what may follow.
+    if (notice && ended && !ended.shown) {
+      ended.shown = true;
+      feedbackView(notice);
+    }
+  }
+
+  let leaving = false;
+  async function leave() {
+    if (!conversation || leaving) return;
+    leaving = true;
+    const token = conversation.token;
+    const waiting = !consultants.size;
+    try {
+      const conn = await xmpp();
+      const res = await X.iq(conn, X.$iq({ type: "set", to: doc.service }).c("leave", { xmlns: X.NS, token }).tree());
+      const left = res.getElementsByTagName("left")[0];
+      closedConversation(left, left.getAttribute("by") === "visitor_cancelled" ? t.cancelled : t.endedByYou);
+    } catch (err) {
+      // gone: it was closed meanwhile; the <closed/> notice shows the rest.
+      closedConversation(null, waiting ? t.cancelled : t.endedByYou);
+    }
+    leaving = false;
+  }
+
+  // Rating (once) and the transcript (once, only when the form gave an address).
+  function feedbackView(notice) {
+    const token = ended.token;
+    const status = el("p", { class: "status", id: "feedback-status", role: "status" });
+    const box = el("div", { id: "feedback" });
+    const finish = () => {
+      if (!box.querySelector("form, #transcript") && session) {
+        ended = null;
+        session.conn.disconnect();
+      }
+    };
+    const failed = (err, twice) => {
+      const e = X.errorOf(err);
+      status.textContent = e.condition === "conflict" ? twice : e.condition === "not-allowed" ? t.rateLate
+        : format(t.feedbackFailed, { text: e.text || e.condition });
+    };
+    if (notice.getAttribute("rating") === "none") {
+      const radios = [1, 2, 3, 4, 5].map((n) => el("label", { class: "check", for: `rate-${n}` },
+        el("input", { type: "radio", name: "rating", id: `rate-${n}`, value: String(n) }),
+        el("span", { text: format(t.rateValue, { n }) })));
+      const comment = field("rate-comment", t.rateComment, "textarea", { max: 2000 });
+      const f = el("form", { id: "rate-form", novalidate: true },
+        el("fieldset", {}, el("legend", { text: t.rateTitle }), ...radios), comment.wrap, submitButton(t.rateSend));
+      f.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const chosen = f.querySelector("input[name=rating]:checked");
+        if (!chosen) {
+          status.textContent = t.errRate;
+          return f.querySelector("input[name=rating]").focus();
+        }
+        busy(f, true, " ");
+        try {
+          const conn = await xmpp();
+          const stanza = X.$iq({ type: "set", to: doc.service }).c("rate", { xmlns: X.NS, token, rating: chosen.value });
+          if (comment.input.value.trim()) stanza.c("comment").t(comment.input.value.trim());
+          await X.iq(conn, stanza.tree());
+          status.textContent = t.rateThanks;
+        } catch (err) {
+          failed(err, t.rateTwice);
+        }
+        f.remove();
+        finish();
+      });
+      box.append(f);
+    }
+    if (notice.getAttribute("transcript") === "available") {
+      const button = el("button", { class: "secondary", type: "button", id: "transcript", text: t.transcript });
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          const conn = await xmpp();
+          await X.iq(conn, X.$iq({ type: "set", to: doc.service }).c("transcript", { xmlns: X.NS, token }).tree());
+          status.textContent = t.transcriptDone;
+        } catch (err) {
+          failed(err, t.transcriptTwice);
+        }
+        button.remove();
+        finish();
+      });
+      box.append(button);
+    }
+    box.append(status);
+    chatView.append(box);
+    const first = box.querySelector("input, button");
+    if (first) first.focus();
+    else finish();
   }
 
   function onDisconnected() {

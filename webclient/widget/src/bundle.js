@@ -359,7 +359,25 @@ function mount(ctx) {
     el("div", { class: "row" }, text, sendButton),
     el("div", {}, el("label", { for: "file", text: t.file }), fileInput, fileLimit),
     el("div", { class: "row" }, endButton), endAsk);
-  const chatView = el("div", { id: "chat" }, statusLine, log, typing);
+  // The consultant's public profile (docs/protocol.md): first name and workplace; full name,
+  // title and photo only when the consultant consented.
+  const consultantCard = el("div", { class: "card", id: "consultant", hidden: true });
+  const chatView = el("div", { id: "chat" }, consultantCard, statusLine, log, typing);
+
+  function showProfile(p) {
+    const a = (k) => p.getAttribute(k) || "";
+    if (!a("first_name")) return;
+    const photo = X.child(p, "photo", X.NS);
+    const type = photo && photo.getAttribute("type");
+    const img = photo && /^image\/(png|jpeg|webp|gif)$/.test(type)
+      ? el("img", { src: `data:${type};base64,${photo.textContent.replace(/\s/g, "")}`, alt: "", width: "48", height: "48" })
+      : el("span", { class: "initials", "aria-hidden": "true", text: a("initials") });
+    consultantCard.replaceChildren(img, el("div", {},
+      el("p", { class: "name", id: "consultant-name", text: a("full_name") || a("first_name") }),
+      a("title") ? el("p", { class: "hint", id: "consultant-title", text: a("title") }) : null,
+      a("workplace") ? el("p", { class: "hint", id: "consultant-workplace", text: a("workplace") }) : null));
+    consultantCard.hidden = false;
+  }
   const elsewhere = el("p", { id: "elsewhere", hidden: true }, el("span", { text: t.elsewhere + " " }),
     el("button", { class: "secondary", type: "button", id: "continue", text: t.continueHere, onclick: () => resume(conversation) }));
 
@@ -385,6 +403,7 @@ function mount(ctx) {
   function startConversation(c, state) {
     conversation = c;
     ended = null;
+    consultantCard.hidden = true;
     const old = chatView.querySelector("#feedback");
     if (old) old.remove();
     save();
@@ -405,7 +424,12 @@ function mount(ctx) {
       conversation.room = joined.getAttribute("room");
       conversation.nick = joined.getAttribute("nick");
       save();
-      statusLine.textContent = joined.getAttribute("state") === "active" ? "" : t.waiting;
+      const active = joined.getAttribute("state") === "active";
+      statusLine.textContent = active ? "" : t.waiting;
+      if (active) {
+        X.iq(conn, X.$iq({ type: "get", to: doc.service }).c("profile", { xmlns: X.NS, token: saved.token }).tree())
+          .then((r) => showProfile(r.getElementsByTagName("profile")[0]), () => {});
+      }
     } catch (err) {
       if (err instanceof Error) {
         statusLine.textContent = t.connectFailed;
@@ -481,6 +505,11 @@ function mount(ctx) {
     const queueInfo = X.child(m, "queue", X.NS);
     if (queueInfo && conversation) {
       statusLine.textContent = format(t.queued, { position: queueInfo.getAttribute("position") });
+      return true;
+    }
+    const profile = X.child(m, "profile", X.NS);
+    if (profile && conversation) {
+      showProfile(profile);
       return true;
     }
     const closed = X.child(m, "closed", X.NS);

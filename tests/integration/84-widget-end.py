@@ -4,6 +4,7 @@
 # - the join form's optional e-mail; when the consultant joins, the conversation header shows the
 #   consultant's public profile: first name and workplace, and no full name or title without
 #   the consultant's consent (docs/protocol.md "The consultant's public profile");
+# - read state (XEP-0333): the consultant's `displayed` shows as read, the widget's reaches her;
 # - "End chat" asks for confirmation first; then the consultant is told in the room, the room
 #   goes (XEP-0045 §10.9) and the browser forgets the token;
 # - the visitor rates (once) and asks for the transcript by e-mail (once); the consultant is told
@@ -17,6 +18,8 @@ import xmppd_harness as h
 from web_clients import BrowserPage
 from xmpp_clients import run
 
+MARKERS = "urn:xmpp:chat-markers:0"
+SID = "{urn:xmpp:sid:0}stanza-id"
 PROFILE = "alice | Alicja Nowak | Specjalistka ds. funduszy | Punkt Informacyjny w Sieradzu"
 
 
@@ -59,7 +62,22 @@ def test():
 
             page.do(fill=["#message", "Dziękuję, to wszystko."])
             page.do(press="Enter")
-            run(lc.room_message(alice, room, "Dziękuję, to wszystko."))
+            got = run(lc.room_message(alice, room, "Dziękuję, to wszystko."))
+            assert got.xml.find("{%s}markable" % MARKERS) is not None, got  # XEP-0333 §4
+
+            # Read state (XEP-0333): alice's `displayed` (the room's stanza-id, §4) shows as read in
+            # the widget; the widget's own `displayed` for her answer reaches her.
+            sid = got.xml.find(SID).get("id")
+            alice.send_raw("<message to='%s' type='groupchat'><displayed xmlns='%s' id='%s'/></message>"
+                           % (room, MARKERS, sid))
+            run(alice.sync())
+            page.do(locator_text=["#log li.mine .state", "przeczytano", 20000])
+            lc.say(alice, room, "Proszę bardzo.")
+            answer = run(lc.room_message(alice, room, "Proszę bardzo."))
+            answer_sid = answer.xml.find(SID).get("id")
+            seen = run(m.next_message(alice, lambda s: s["from"].resource == "Visitor" and
+                                      s.xml.find("{%s}displayed" % MARKERS) is not None, "the visitor's marker", 20))
+            assert seen.xml.find("{%s}displayed" % MARKERS).get("id") == answer_sid
 
             # End chat: a confirmation first; "No" keeps the conversation.
             page.do(click="#end")

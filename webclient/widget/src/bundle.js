@@ -487,10 +487,20 @@ function mount(ctx) {
       o.stop(ac.currentTime + 0.15);
     } catch { /* no audio: the title says it */ }
   }
+  // XEP-0333 §3 read state: `displayed` for the newest message seen, in the room, referencing
+  // the room's stanza-id (§4: in a MUC the id the room gave); sent once the tab is visible.
+  let toMark = null;
+  function markDisplayed(id) {
+    toMark = id;
+    if (document.hidden || !session || !conversation) return;
+    session.conn.send(X.$msg({ to: conversation.room, type: "groupchat" }).c("displayed", { xmlns: X.MARKERS, id }).tree());
+    toMark = null;
+  }
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
       unread = 0;
       document.title = baseTitle;
+      if (toMark) markDisplayed(toMark);
     }
   });
 
@@ -523,9 +533,17 @@ function mount(ctx) {
     const mine = nick === conversation.nick;
     const states = Array.from(m.children).filter((c) => c.namespaceURI === X.CHATSTATES);
     if (!mine && states.length) typing.textContent = states[0].tagName === "composing" ? format(t.typing, { name: nick }) : "";
+    const sid = Array.from(m.getElementsByTagName("stanza-id")).find((s) => s.getAttribute("by") === conversation.room);
+    // XEP-0333 §3: the consultant has seen our message with this id (and those before it).
+    const marker = X.child(m, "displayed", X.MARKERS);
+    if (marker && !mine) {
+      const mark = marker.getAttribute("id");
+      const items = Array.from(log.querySelectorAll("li.mine"));
+      const upto = items.findIndex((li) => li.dataset.sid === mark || li.dataset.id === mark);
+      for (const li of items.slice(0, upto + 1)) li.querySelector(".state").textContent = t.read;
+    }
     const bodyEl = X.child(m, "body");
     if (!bodyEl) return true;
-    const sid = Array.from(m.getElementsByTagName("stanza-id")).find((s) => s.getAttribute("by") === conversation.room);
     const key = sid ? sid.getAttribute("id") : `${nick}|${bodyEl.textContent}|${(m.getElementsByTagName("delay")[0] || {}).getAttribute?.("stamp")}`;
     if (seen.has(key)) return true;
     seen.add(key);
@@ -533,14 +551,20 @@ function mount(ctx) {
     if (mine && id) {
       const pending = log.querySelector(`li[data-id="${CSS.escape(id)}"]`);
       if (pending) {
-        pending.querySelector(".state").textContent = t.delivered;
+        if (sid) pending.dataset.sid = sid.getAttribute("id");
+        const st = pending.querySelector(".state");
+        if (st.textContent !== t.read) st.textContent = t.delivered;
         return true;
       }
     }
     if (!mine) typing.textContent = "";
     const li = addLine(mine ? "mine" : "theirs", mine ? t.you : nick, linkify(bodyEl.textContent), id);
+    if (sid) li.dataset.sid = sid.getAttribute("id");
     if (mine) li.append(el("span", { class: "state", text: t.delivered }));
-    else if (!X.child(m, "delay", X.DELAY)) notify();
+    else if (!X.child(m, "delay", X.DELAY)) {
+      notify();
+      if (sid) markDisplayed(sid.getAttribute("id"));
+    }
     if (conversation) save();
     return true;
   }
@@ -715,8 +739,9 @@ function mount(ctx) {
 
   function sendBody(bodyText, extra) {
     const id = nextId("w") + Math.random().toString(36).slice(2, 8);
+    // XEP-0333 §4: markable, so the consultant's client may say it was displayed.
     const stanza = X.$msg({ to: conversation.room, type: "groupchat", id }).c("body").t(bodyText).up()
-      .c("active", { xmlns: X.CHATSTATES }).up();
+      .c("active", { xmlns: X.CHATSTATES }).up().c("markable", { xmlns: X.MARKERS }).up();
     if (extra) extra(stanza);
     session.conn.send(stanza.tree());
     const li = addLine("mine", t.you, linkify(bodyText), id);

@@ -31,11 +31,11 @@ bool base64_text(std::string_view s) {
   });
 }
 
-// The first element child of a stored <item/>.
+// The payload of a stored PEP item (the store keeps the payload; an <item/> wrapper is taken off).
 std::optional<Element> payload_of(const std::string& item_xml) {
-  auto item = parse_element(item_xml);
-  if (!item) return std::nullopt;
-  const Element* first = item->first_child_element();
+  auto e = parse_element(item_xml);
+  if (!e || e->name() != "item") return e;
+  const Element* first = e->first_child_element();
   if (!first) return std::nullopt;
   return *first;
 }

@@ -5,11 +5,14 @@
 # (RFC 6120 §8.3.3.5 <gone/>). After a close by either side the visitor rates once (a second
 # rating is a conflict, RFC 6120 §8.3.3.3) and asks once for the transcript by e-mail to the
 # form's address (refused, and nothing stored, without one); the consultant is told both and
-# staff read them with <feedback/>.
+# staff read them with <feedback/>. After a SIGKILL and a restart the same holds.
 # backends: sqlite mariadb
+import asyncio
+
 import livechat_util as lc
 import muc_util as m
 import xmppd_harness as h
+from slixmpp.exceptions import IqError
 from xmpp_clients import run
 
 NS = lc.NS
@@ -146,6 +149,25 @@ def test():
             assert last == [("closed", "visitor")], (cid, last)
         offers = lc.rows(server, "SELECT state FROM livechat_offers WHERE conversation = ?", (c2,))
         assert offers == [("withdrawn",)], offers
+
+        # Killed and restarted within the feedback window: the ended conversations are read back,
+        # so the dead tokens still rate once, and still do not rejoin.
+        lc.kill(server)
+        run(lc.lost(anna, v1, v2, v3, v4, v5))
+        server.start()
+        v6 = run(lc.visitor(server))
+        # Until the service has read its state back it answers wait/resource-constraint (bounded).
+        for _ in range(100):
+            try:
+                rated = run(lc.send(rate(v6, j1["token"], 2), "rated"))
+                break
+            except IqError as e:
+                assert e.iq["error"]["condition"] == "resource-constraint", e.iq
+                run(asyncio.sleep(0.1))
+        assert rated.get("rating") == "2"
+        assert run(lc.error_of(rate(v6, j3["token"], 5)))[0] == "conflict"
+        assert run(lc.error_of(transcript(v6, j3["token"])))[0] == "conflict"
+        assert run(lc.error_of(rejoin(v6, j4["token"])))[0] == "gone"
 
 
 if __name__ == "__main__":

@@ -704,8 +704,9 @@ bool Service::on_groupchat(const MucGroupchat& g) {
   return true;
 }
 
-// Closed: offers withdrawn, the room destroyed (XEP-0045 §10.9) and removed from the
-// consultants' bookmarks (XEP-0402) so their clients do not join it again.
+// Closed: offers withdrawn (their consultants told), the room destroyed (XEP-0045 §10.9) and
+// removed from the consultants' bookmarks (XEP-0402) so their clients do not join it again; `by`
+// is recorded and opens the visitor's feedback window (visitor_end.cpp).
 void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
   std::int64_t now = server_.now_us();
   for (auto o : state_->pending_offers())
@@ -730,9 +731,10 @@ void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
       }
     muc->destroy_room(room, "The conversation has ended");
   }
+  ended(c, by);
   auto v = visitors_.find(c.id);
   if (v != visitors_.end()) {
-    ended(c, by, staff);
+    // The visitor who left has its <left/> answer instead.
     if (by != ClosedBy::visitor_cancelled && by != ClosedBy::visitor_ended) {
       Element m("message", ns::kClient);
       m.set_attr("from", settings_.host).set_attr("to", v->second.str()).set_attr("type", "normal");
@@ -740,8 +742,6 @@ void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
       server_.route(std::move(m));
     }
     visitors_.erase(v);
-  } else {
-    ended(c, by, staff);
   }
   tried_.erase(c.id);
   positions_sent_.erase(c.id);

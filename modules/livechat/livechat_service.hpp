@@ -156,7 +156,7 @@ class Service : public std::enable_shared_from_this<Service> {
   Task<IqResult> on_transcript(const IqRequest& req);
   Task<IqResult> on_feedback(const IqRequest& req);
   std::optional<StanzaError> take_email(const Element& form, const Conversation& c);
-  void ended(const Conversation& c, ClosedBy by, const std::set<std::string>& staff);
+  void ended(const Conversation& c, ClosedBy by);
   Element closed_notice(const char* name, const Conversation& c);
   Feedback& feedback_of(const Conversation& c);
   void save_feedback(const Feedback& f);

@@ -112,7 +112,7 @@ Element Service::closed_notice(const char* name, const Conversation& c) {
 
 // After close(): the token stops rejoining but may rate and ask for the transcript until the
 // window ends.
-void Service::ended(const Conversation& c, ClosedBy by, const std::set<std::string>&) {
+void Service::ended(const Conversation& c, ClosedBy by) {
   std::int64_t now = server_.now_us();
   forget_ended(now);
   Feedback& f = feedback_of(c);

@@ -32,7 +32,8 @@ ModuleInfo describe() {
   m.xeps = {"urn:xmppd:livechat:0 (docs/protocol.md): join, rejoin by token, queue positions, offers",
             "XEP-0004 2.13 join form", "XEP-0045 1.34 conversation rooms through the muc module of the same host",
             "XEP-0249 1.2 offers as direct invitations", "XEP-0402 1.2 bookmarks removed on close",
-            "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)"};
+            "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)",
+            "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
        "queues, one string each: \"name | description | members (bare JIDs or usernames of D, comma-separated) "
@@ -51,6 +52,12 @@ ModuleInfo describe() {
        "tickets and callback requests one visitor session may submit (against flooding the recipients)"},
       {"offer_timeout", OptionType::duration, "30s", 1000, 3600000,
        "how long a consultant has to accept an offer when the queue does not say"},
+      {"feedback_window", OptionType::duration, "30m", 60000, 604800000,
+       "how long after a conversation ends its visitor may still rate it and ask for the transcript by e-mail"},
+      {"consultant_profiles", OptionType::string_list, "", 0, INT64_MAX,
+       "consultants' public profiles, one string each: \"user-or-bare-JID | full name | title | workplace\"; "
+       "visitors see the first name, initials and workplace, the full name, title and XEP-0084 avatar only "
+       "with the consultant's consent (<consent/>)"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
       {"visitor_nick", OptionType::string, "Visitor", 0, INT64_MAX, "the nick visitors have in conversation rooms"},
       {"notice_version", OptionType::string, "", 0, INT64_MAX,

@@ -53,11 +53,13 @@ def available(c):
     c.send_presence(pto=CHAT)
 
 
-def join_form(topic, name="", version="2026-01", acknowledged=True):
+def join_form(topic, name="", version="2026-01", acknowledged=True, email=""):
     fields = [("FORM_TYPE", NS + "#join"), ("topic", topic), ("notice_version", version),
               ("notice_acknowledged", "true" if acknowledged else "false")]
     if name:
         fields.append(("name", name))
+    if email:
+        fields.append(("email", email))
     body = "".join("<field var='%s'><value>%s</value></field>" % (k, v) for k, v in fields)
     return "<x xmlns='jabber:x:data' type='submit'>%s</x>" % body
 

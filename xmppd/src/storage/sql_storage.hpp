@@ -40,6 +40,8 @@ std::vector<std::string> run_migrations(Connection& c, const Dialect& dialect);
 std::unique_ptr<PepStore> make_pep_store(Engine& engine, const Dialect& dialect);
 // The livechat service's store over `engine` (livechat_storage.cpp).
 std::unique_ptr<LivechatStore> make_livechat_store(Engine& engine);
+// Ratings, transcript requests and profile consents (livechat_feedback_storage.cpp).
+std::unique_ptr<LivechatFeedbackStore> make_livechat_feedback_store(Engine& engine);
 // The XEP-0363 upload records over `engine` (upload_storage.cpp).
 std::unique_ptr<UploadStore> make_upload_store(Engine& engine);
 
@@ -60,6 +62,7 @@ class SqlStorage final : public Storage {
   PepStore& pep() override;
   MucStore& muc() override;
   LivechatStore& livechat() override;
+  LivechatFeedbackStore& livechat_feedback() override;
   UploadStore& uploads() override;
   ArchiveStore& archive() override;
   std::vector<std::string> migrate() override;
@@ -88,6 +91,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<PepStore> pep_;
   std::unique_ptr<Muc> muc_;
   std::unique_ptr<LivechatStore> livechat_;
+  std::unique_ptr<LivechatFeedbackStore> livechat_feedback_;
   std::unique_ptr<UploadStore> uploads_;
   std::unique_ptr<SqlArchiveStore> archive_;
 };

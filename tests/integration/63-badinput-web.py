@@ -143,8 +143,11 @@ def test():
             assert all(closes), "every stream error is followed by <close/> (RFC 7395 §3.6)"
             chat_still_works()
             rss.append(server.rss_kib())
-        # The first round warms the allocator; a leak would show again in every later round.
-        assert rss[2] - rss[1] <= 1024, "RSS grew from %d to %d KiB between rounds of %d (%s)" % (rss[1], rss[2], IDLE, rss)
+        # The first round warms the allocator; a leak would show again in every later round. Under
+        # LeakSanitizer's allocator (XMPPD_LEAK_CHECK) RSS says little: its report at exit judges.
+        if not h.LEAK_CHECK:
+            assert rss[2] - rss[1] <= 1024, "RSS grew from %d to %d KiB between rounds of %d (%s)" % (
+                rss[1], rss[2], IDLE, rss)
         assert server.alive()
         run(alice.close())
         run(bob.close())

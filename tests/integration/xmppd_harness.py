@@ -19,7 +19,10 @@ import uuid
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_DIR = os.environ.get("XMPPD_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
-XMPPD = os.path.join(BUILD_DIR, "apps", "xmppd")
+# XMPPD_LEAK_CHECK=1: the server is xmppd-leakcheck (LeakSanitizer's runtime, apps/CMakeLists.txt),
+# and stop() fails on a leak report at exit.
+LEAK_CHECK = os.environ.get("XMPPD_LEAK_CHECK") == "1"
+XMPPD = os.path.join(BUILD_DIR, "apps", "xmppd-leakcheck" if LEAK_CHECK else "xmppd")
 XMPPCTL = os.path.join(BUILD_DIR, "apps", "xmppctl")
 DOMAIN = "localhost"
 GUEST = "guest.localhost"
@@ -158,11 +161,14 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                # LeakSanitizer scans the heap at exit: a few seconds more.
+                self.proc.wait(30 if LEAK_CHECK else 10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if LEAK_CHECK and "ERROR: LeakSanitizer" in self.log_text():
+            raise AssertionError("LeakSanitizer report in the server log:\n" + self.log_text()[-6000:])
 
     def restart(self):
         self.stop()

@@ -6,6 +6,7 @@
 #include "service_util.hpp"
 #include "xmppd/datetime.hpp"
 #include "xmppd/log.hpp"
+#include "xmppd/server.hpp"
 #include "xmppd/storage.hpp"
 
 namespace xmppd::livechat {

@@ -206,7 +206,11 @@ Task<IqResult> Service::on_ticket(const IqRequest& req) {
   t.queue = q->name;
   // The same client as the person's conversations and callbacks with this address (clients.hpp).
   auto key = email_key(email);
-  t.client = key ? co_await link_client({*key}, key->hash) : token_hash(lower_ascii(email));
+  t.client = token_hash(lower_ascii(email));
+  if (key) {
+    std::vector<LivechatClientKey> keys{*key};
+    t.client = co_await link_client(std::move(keys), key->hash);
+  }
   t.name = name;
   t.email = email;
   t.question = question;
@@ -284,7 +288,8 @@ Task<IqResult> Service::on_callback(const IqRequest& req) {
   Callback c;
   c.id = new_id(now);
   c.queue = q->name;
-  c.client = co_await link_client({phone_key(*phone)}, token_hash(*phone));
+  std::vector<LivechatClientKey> keys{phone_key(*phone)};
+  c.client = co_await link_client(std::move(keys), token_hash(*phone));
   // Another request may have taken the slot while the client was being linked.
   bool still_free = false;
   for (const auto& s : free_slots(*q)) still_free = still_free || s.start_us == chosen->start_us;

@@ -10,6 +10,7 @@
 #include "service_util.hpp"
 #include "xmppd/datetime.hpp"
 #include "xmppd/namespaces.hpp"
+#include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
 
 namespace xmppd::livechat {

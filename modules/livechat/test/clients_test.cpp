@@ -5,10 +5,16 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <ostream>
 
 #include "../clients.hpp"
 #include "../queue_config.hpp"
 #include "xmppd/options.hpp"
+
+namespace xmppd::livechat {
+// For Boost.Test's messages.
+std::ostream& operator<<(std::ostream& o, StaffRole r) { return o << to_string(r); }
+}  // namespace xmppd::livechat
 
 using namespace xmppd::livechat;
 using std::chrono::milliseconds;

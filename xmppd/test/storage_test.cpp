@@ -1149,10 +1149,12 @@ std::vector<std::int64_t> ids_of(const ArchivePage& p) {
 }
 
 // Appends n records for `owner` (ids kBaseId + first .. + first + n - 1), in batches.
-void fill(Harness& h, const std::string& owner, std::int64_t first, std::int64_t n) {
+void fill(Harness& h, const std::string& owner, std::int64_t first, std::int64_t n,
+          std::optional<std::string> queue = std::nullopt) {
   std::vector<ArchiveRecord> batch;
   for (std::int64_t i = first; i < first + n; ++i) {
     batch.push_back(make_record(owner, kBaseId + i, "wiadomość numer " + std::to_string(i)));
+    batch.back().queue = queue;
     if (batch.size() == 500) h.run(h.s().archive().append(std::move(batch))), batch.clear();
   }
   if (!batch.empty()) h.run(h.s().archive().append(std::move(batch)));
@@ -1382,9 +1384,50 @@ STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_inde
   }
 }
 
+// Livechat staff search (issue 6): records of the given queues, whatever archive holds them (a
+// room, a queue's JID), with words and paging; other queues' and queue-less records never.
+STORAGE_TEST(archive_reads_by_livechat_queue_across_archives) {
+  auto rec = [](std::string owner, std::int64_t id, std::string text, std::optional<std::string> queue) {
+    auto r = make_record(std::move(owner), kBaseId + id, std::move(text));
+    r.queue = std::move(queue);
+    r.conversation = "c" + std::to_string(id);
+    return r;
+  };
+  h.run(h.s().archive().append({rec("c-1@chat.example.org", 1, "kredyt ekologiczny", "general"),
+                                rec("general@chat.example.org", 2, "notatka o kredycie", "general"),
+                                rec("c-2@chat.example.org", 3, "kredyt dla firmy", "dotacje"),
+                                rec("alice@example.org", 4, "kredyt prywatny", std::nullopt),
+                                rec("c-1@chat.example.org", 5, "drugi kredyt", "general")}));
+  ArchiveQuery q;
+  q.owner = "chat.example.org";
+  q.queues = {"general"};
+  auto ids = [&](const ArchiveQuery& query) {
+    std::vector<std::int64_t> out;
+    for (const auto& r : h.run(h.s().archive().query(query)).records) out.push_back(r.id - kBaseId);
+    return out;
+  };
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 2, 5}));
+  q.fulltext = "kredyt";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 5}));
+  q.queues = {"general", "dotacje"};
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 3, 5}));
+  q.max = 2;
+  auto page = h.run(h.s().archive().query(q));
+  BOOST_TEST(!page.complete);
+  BOOST_TEST(*page.count == 3);
+  q.page_after = page.records.back().id;
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{5}));
+  q = ArchiveQuery{};
+  q.owner = "chat.example.org";
+  q.queues = {"lodz"};
+  BOOST_TEST(ids(q).empty());
+}
+
 STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
+  // Some archives are livechat queues' (room records carry their queue), as in production.
   for (int o = 0; o < 20; ++o)
-    fill(h, "user" + std::to_string(o) + "@example.org", o * 1000, 150);
+    fill(h, "user" + std::to_string(o) + "@example.org", o * 1000, 150,
+         o % 5 == 0 ? std::optional<std::string>(o % 10 ? "general" : "dotacje") : std::nullopt);
   using xmppd::storage::SqlBackend;
   SqlBackend backend = h.backend() == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb;
   std::unique_ptr<xmppd::storage::Connection> c;

@@ -56,7 +56,8 @@ Task<IqResult> Service::on_client(const IqRequest& req) {
   if (from_visitor(req) || role_of(asker) == StaffRole::none) co_return StanzaError::forbidden();
   std::string id(req.payload.attr("id"));
   auto& store = server_.storage().livechat_clients();
-  auto client = id.empty() ? std::nullopt : co_await store.client(settings_.host, id);
+  if (id.empty()) co_return StanzaError::item_not_found();
+  auto client = co_await store.client(settings_.host, id);
   if (!client) co_return StanzaError::item_not_found();
   auto queues = readable_queues(asker);
   std::set<std::string> readable(queues.begin(), queues.end());
@@ -88,7 +89,8 @@ Task<IqResult> Service::on_client(const IqRequest& req) {
     set_stamp(e, "closed", c.closed_us);
     auto conversation_notes = co_await lc.notes(settings_.host, c.id);
     e.set_attr("notes", std::to_string(conversation_notes.size()));
-    for (const auto& tag : co_await lc.tags(settings_.host, c.id)) e.add_child("tag", kNs).add_text(tag);
+    auto tags = co_await lc.tags(settings_.host, c.id);
+    for (const auto& tag : tags) e.add_child("tag", kNs).add_text(tag);
   }
   for (const auto& t : tickets) {
     if (!readable.count(t.queue)) continue;

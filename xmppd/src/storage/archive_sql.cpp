@@ -113,6 +113,11 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   sql = "SELECT ";
   sql += what == ArchiveSelect::page ? kColumns : "COUNT(*)";
   sql += " FROM archive a";
+  // By queue without words: through archive_queue (queue, id). Left alone, both planners prefer
+  // walking the primary key in id order to skip the sort — a scan of the whole archive when the
+  // queues hold few of its rows (the storage contract suite checks the plans).
+  if (!q.queues.empty() && !fts)
+    sql += backend == SqlBackend::sqlite ? " INDEXED BY archive_queue" : " FORCE INDEX (archive_queue)";
   if (sqlite_fts) sql += " JOIN archive_fts f ON f.rowid = a.id";
   // With FTS5 the search drives (matches in id order, each checked against the archive's primary
   // key); "+" keeps SQLite from driving by the owner index instead and probing the search index

@@ -108,6 +108,9 @@ Task<IqResult> Service::on_client(const IqRequest& req) {
     set_stamp(e, "slot", c.slot_start_us);
     set_stamp(e, "created", c.created_us);
   }
+  // The client's notes go with its records: a consultant who reads none of them reads no notes.
+  bool sees_records = out.element_count() > 0;
+  if (!sees_records && role_of(asker) == StaffRole::consultant) notes.clear();
   for (const auto& n : notes) {
     Element& e = out.add_child("note", kNs);
     e.set_attr("author", n.author).set_attr("created", stamp_or_empty(n.created_us));

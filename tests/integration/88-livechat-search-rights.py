@@ -104,9 +104,16 @@ def test():
         assert c.get("state") == "closed" and c.get("queue") == "general" and c.get("consultant") == ANNA, c.attrib
         assert [t.text for t in c.findall("{%s}tag" % lc.NS)] == ["ekologia"] and c.get("notes") == "1", c.attrib
         assert [t.get("id") for t in history.findall("{%s}ticket" % lc.NS)] == [ticket.get("id")]
-        # Bob sees the client but nothing of a queue he does not serve; a visitor is refused.
+        # A client note (staff only), listed with the history.
+        run(lc.staff(anna, "<client xmlns='%s' id='%s'><note>Woli kontakt telefoniczny</note></client>" % (lc.NS, client)))
+        history = run(lc.client_history(anna, client))
+        notes = [(n.get("author"), n.text) for n in history.findall("{%s}note" % lc.NS)]
+        assert notes == [(ANNA, "Woli kontakt telefoniczny")], notes
+        # Bob sees the client but nothing of a queue he does not serve, so not its notes either; a
+        # visitor is refused.
         history = run(lc.client_history(bob, client))
         assert history.findall("{%s}conversation" % lc.NS) == [] and history.findall("{%s}ticket" % lc.NS) == []
+        assert history.findall("{%s}note" % lc.NS) == [], history
         cond, _ = run(lc.error_of(v2.raw_iq("get", lc.CHAT, "<client xmlns='%s' id='%s'/>" % (lc.NS, client))))
         assert cond == "forbidden"
 

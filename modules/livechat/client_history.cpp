@@ -65,8 +65,9 @@ Task<IqResult> Service::on_client(const IqRequest& req) {
   if (req.type == IqType::set) {
     std::string text = req.payload.child_text("note", kNs);
     if (text.empty() || text.size() > kMaxClientNote) co_return StanzaError::bad_request("a <note/> of 1 to 4000 bytes");
-    co_await store.add_note(settings_.host,
-                            LivechatClientNoteRecord{id, asker, text, server_.now_us(), kClientNoteDataClass});
+    // A named record: GCC 12 mishandles a braced temporary as a co_await operand's argument.
+    LivechatClientNoteRecord note{id, asker, text, server_.now_us(), kClientNoteDataClass};
+    co_await store.add_note(settings_.host, std::move(note));
     co_return IqResult::ok();
   }
 

@@ -7,5 +7,6 @@ if [ ! -f build/build.ninja ]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
 fi
 cmake --build build -j "$(nproc)"
-# The visitor widget's loader and bundle (npm + esbuild), served from webclient/widget/dist/.
-scripts/build-widget.sh
+# The visitor widget (npm + esbuild) and the public web root with only the built files,
+# build/webroot/, which scripts/demo.sh serves.
+scripts/build-webroot.sh

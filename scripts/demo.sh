@@ -6,13 +6,10 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh demo
 scripts/build.sh
-# The demo page's client library, strophe.js, from npm (tests/web's lockfile), never committed.
-if [ ! -f webclient/demo/vendor/strophe.umd.min.js ]; then
-  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
-  mkdir -p webclient/demo/vendor
-  cp tests/web/node_modules/strophe.js/dist/strophe.umd.min.js webclient/demo/vendor/
-fi
+# scripts/build.sh also made build/webroot/: the built files of webclient/ only (the demo page
+# with strophe.js from npm, the sample site, the widget's loader and bundle), never its sources.
 dir=${XMPPD_DEMO_DIR:-demo}
+webroot="$(pwd)/build/webroot"
 if [ ! -f "$dir/xmppd.toml" ]; then
   build/apps/xmppctl init --domain localhost --dir "$dir" >/dev/null
   # The demo page (webclient/demo/) of this checkout, allowed to open sessions from its own
@@ -21,8 +18,8 @@ if [ ! -f "$dir/xmppd.toml" ]; then
   awk -v o="origins = [\"https://localhost:$http_port\"]" \
     '{print} /^type = "http"/ {h=1} h && /^port = / {print o; h=0}' "$dir/xmppd.toml" > "$dir/xmppd.toml.new"
   mv "$dir/xmppd.toml.new" "$dir/xmppd.toml"
-  printf '\n[http]\nwebroot = "%s/webclient"\n\n[hosts."upload.localhost".module.upload]\npublic_url = "https://upload.localhost:%s"\n' \
-    "$(pwd)" "$http_port" >> "$dir/xmppd.toml"
+  printf '\n[http]\nwebroot = "%s"\n\n[hosts."upload.localhost".module.upload]\npublic_url = "https://upload.localhost:%s"\n' \
+    "$webroot" "$http_port" >> "$dir/xmppd.toml"
   # The visitor widget (webclient/widget) on the sample funds page (webclient/site-demo/): one
   # queue answered by alice whose tickets and callbacks go to bob, open around the clock (so
   # callback slots are offered whenever the demo runs), the site key "demo" of the page's snippet.
@@ -36,6 +33,9 @@ if [ ! -f "$dir/xmppd.toml" ]; then
     printf '%s@localhost %s\n' "$user" "$password" >> "$dir/logins.txt"
   done
 fi
+# A demo/ made by an older checkout served the source folder webclient/ itself (sources,
+# package.json, node_modules): point it at the built web root instead.
+sed -i "s|^webroot = \".*/webclient\"\$|webroot = \"$webroot\"|" "$dir/xmppd.toml"
 echo "xmppd demo: domain localhost, c2s on port 5222 (STARTTLS) and 5223 (direct TLS)."
 http_port=$(awk '/^type = "http"/ {h=1} h && /^port = / {print $3; exit}' "$dir/xmppd.toml")
 if [ -n "$http_port" ]; then

@@ -160,6 +160,14 @@ inline std::string_view child_text(std::string_view el, std::string_view child, 
 
 inline bool has(std::string_view el, std::string_view needle) { return el.find(needle) != std::string_view::npos; }
 
+// The attribute `key` of the first element whose start tag holds `marker` (e.g. a namespace).
+inline std::string_view attr_of(std::string_view el, std::string_view marker, std::string_view key) {
+  auto pos = el.find(marker);
+  if (pos == std::string_view::npos) return {};
+  auto lt = el.rfind('<', pos);
+  return lt == std::string_view::npos ? std::string_view{} : attr(el.substr(lt), key);
+}
+
 // All texts of child elements named `child` (e.g. SASL <mechanism/>s).
 inline std::vector<std::string> child_texts(std::string_view el, std::string_view child) {
   std::vector<std::string> out;

@@ -13,6 +13,9 @@ class LivechatModule final : public Module {
   explicit LivechatModule(ModuleContext& ctx)
       : service_(std::make_shared<Service>(ctx.server(), read_settings(ctx.host(), ctx.options()))) {
     service_->start(ctx);
+    ctx.add_metrics([weak = std::weak_ptr<Service>(service_)](MetricsWriter& out) {
+      if (auto s = weak.lock()) s->write_metrics(out);
+    });
     serve_widget_site(ctx, read_widget_site(ctx.host(), ctx.options()));
   }
   ~LivechatModule() override { service_->stop(); }
@@ -31,7 +34,8 @@ ModuleInfo describe() {
             "XEP-0249 1.2 offers as direct invitations", "XEP-0402 1.2 bookmarks removed on close",
             "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)",
             "urn:xmppd:livechat:0 clients and their history; staff search as XEP-0313 1.1 + XEP-0431 0.2 + "
-            "XEP-0059 1.0 on chat.D, filtered by role and queue"};
+            "XEP-0059 1.0 on chat.D, filtered by role and queue",
+            "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
        "queues, one string each: \"name | description | members (bare JIDs or usernames of D, comma-separated) "
@@ -50,6 +54,12 @@ ModuleInfo describe() {
        "tickets and callback requests one visitor session may submit (against flooding the recipients)"},
       {"offer_timeout", OptionType::duration, "30s", 1000, 3600000,
        "how long a consultant has to accept an offer when the queue does not say"},
+      {"feedback_window", OptionType::duration, "30m", 60000, 604800000,
+       "how long after a conversation ends its visitor may still rate it and ask for the transcript by e-mail"},
+      {"consultant_profiles", OptionType::string_list, "", 0, INT64_MAX,
+       "consultants' public profiles, one string each: \"user-or-bare-JID | full name | title | workplace\"; "
+       "visitors see the first name, initials and workplace, the full name, title and XEP-0084 avatar only "
+       "with the consultant's consent (<consent/>)"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
       {"supervisors", OptionType::string_list, "", 0, INT64_MAX,
        "supervisors (bare JIDs or usernames of D): read the conversations, notes, tags, tickets, callbacks and "

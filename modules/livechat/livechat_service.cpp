@@ -163,6 +163,15 @@ Settings read_settings(const std::string& host, const Options& o) {
   s.submissions_per_session = static_cast<int>(o.integer("submissions_per_session"));
   s.callback_attempts = static_cast<int>(o.integer("callback_attempts"));
   s.roles = read_staff_roles(o, s.account_domain);
+  s.feedback_window = o.duration("feedback_window");
+  for (const auto& entry : o.strings("consultant_profiles")) {
+    try {
+      auto p = parse_profile(entry, s.account_domain);
+      s.profiles[p.jid] = std::move(p);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("consultant_profiles: " + std::string(e.what()));
+    }
+  }
   return s;
 }
 
@@ -170,7 +179,8 @@ Service::Service(Server& server, Settings settings)
     : server_(server),
       settings_(std::move(settings)),
       notifier_(make_message_notifier(server, settings_.host)),
-      state_(make_stored_state(server, settings_.host)) {}
+      state_(make_stored_state(server, settings_.host)),
+      mailer_(make_message_transcript_mailer(server, settings_.host)) {}
 
 MucRooms* Service::rooms() { return server_.service<MucRooms>(settings_.host); }
 
@@ -196,6 +206,10 @@ void Service::start(ModuleContext& ctx) {
   ctx.on_iq(IqType::set, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
     if (req.payload.name() == "join") return self->on_join(req);
     if (req.payload.name() == "rejoin") return self->on_rejoin(req);
+    if (req.payload.name() == "leave") return self->on_leave(req);
+    if (req.payload.name() == "rate") return self->on_rate(req);
+    if (req.payload.name() == "transcript") return self->on_transcript(req);
+    if (req.payload.name() == "consent") return self->on_consent(req);
     if (req.payload.name() == "ticket")
       return req.payload.attr("action").empty() ? self->on_ticket(req) : self->on_ticket_action(req);
     if (req.payload.name() == "callback")
@@ -207,6 +221,9 @@ void Service::start(ModuleContext& ctx) {
     if (req.payload.name() == "slots") return self->on_slots(req);
     if (req.payload.name() == "tickets" || req.payload.name() == "callbacks") return self->on_list(req);
     if (req.payload.name() == "client") return self->on_client(req);
+    if (req.payload.name() == "feedback") return self->on_feedback(req);
+    if (req.payload.name() == "consent") return self->on_consent(req);
+    if (req.payload.name() == "profile") return self->on_profile(req);
     return self->on_queues(req);
   });
   // Before the muc module (kNormal): the service decides who may enter a conversation's room.
@@ -230,6 +247,9 @@ Task<void> Service::restore() {
   auto alive = alive_;
   auto self = shared_from_this();
   co_await state_->load();
+  if (!*alive) co_return;
+  co_await restore_feedback();
+  co_await restore_consents();
   if (!*alive) co_return;
   // The muc module loads its rooms in the background too: wait for it (bounded) before asking
   // whether a room exists, or a room being loaded would be made again, empty.
@@ -306,7 +326,7 @@ Task<IqResult> Service::on_join(const IqRequest& req) {
   if (!email.empty()) {
     auto key = email_key(email);
     if (!key) co_return StanzaError::bad_request("email: not a valid address");
-    keys.push_back(*key);  // only the hash: the conversation does not need the address
+    keys.push_back(*key);  // the client key is only its hash (the transcript keeps the address: take_email)
   }
   c.client = co_await link_client(std::move(keys), c.token_hash);
   c.topic = topic;
@@ -314,9 +334,11 @@ Task<IqResult> Service::on_join(const IqRequest& req) {
   c.visitor_nick = settings_.visitor_nick;
   c.notice_version = version;
   c.created_us = now;
+  if (auto bad = take_email(*form, c)) co_return *bad;
   Jid room = room_of(c);
   if (!muc->create_room(room, room_config(q->description))) co_return StanzaError::internal_server_error();
   state_->save(c, "joined", "visitor");
+  if (auto f = feedback_.find(c.id); f != feedback_.end()) save_feedback(f->second);
   put_visitor(c, req.from);
   dispatch();
   auto current = state_->conversation(c.id);
@@ -333,6 +355,9 @@ Task<IqResult> Service::on_rejoin(const IqRequest& req) {
   if (!from_visitor(req)) co_return error_with("cancel", "not-allowed", "Only visitors rejoin");
   std::string token(req.payload.attr("token"));
   auto c = token.size() == 32 ? state_->by_token_hash(token_hash(token)) : std::nullopt;
+  // RFC 6120 §8.3.3.5 <gone/>: the conversation of this token is over; the widget forgets it.
+  if (!c && token.size() == 32 && ended_.count(token_hash(token)))
+    co_return error_with("cancel", "gone", "This conversation has ended");
   if (!c) co_return StanzaError::item_not_found();
   put_visitor(*c, req.from);
   Element joined("joined", kNs);
@@ -496,6 +521,7 @@ void Service::accept(Conversation c, Offer o, const std::string& consultant) {
   // Admin: a moderator, who sees real JIDs in this semi-anonymous room (XEP-0045 §5.2, §7.2.4).
   if (auto* muc = rooms())
     if (auto j = Jid::parse(consultant)) muc->set_affiliation(room_of(c), *j, MucAffiliation::admin);
+  send_profile(c);
   send_positions();
 }
 
@@ -692,12 +718,18 @@ bool Service::on_groupchat(const MucGroupchat& g) {
   return true;
 }
 
-// Closed: offers withdrawn, the room destroyed (XEP-0045 §10.9) and removed from the
-// consultants' bookmarks (XEP-0402) so their clients do not join it again.
-void Service::close(Conversation c, const std::string& actor) {
+// Closed: offers withdrawn (their consultants told), the room destroyed (XEP-0045 §10.9) and
+// removed from the consultants' bookmarks (XEP-0402) so their clients do not join it again; `by`
+// is recorded and opens the visitor's feedback window (visitor_end.cpp).
+void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
   std::int64_t now = server_.now_us();
   for (auto o : state_->pending_offers())
-    if (o.conversation == c.id && withdraw(o, now)) state_->save(o);
+    if (o.conversation == c.id && withdraw(o, now)) {
+      state_->save(o);
+      if (auto j = Jid::parse(o.consultant))
+        tell(*j, settings_.host, "The offer of conversation " + c.id + " is withdrawn: " +
+                                     (by == ClosedBy::visitor_cancelled ? "the visitor cancelled." : "it was closed."));
+    }
   std::set<std::string> staff;
   if (!c.consultant.empty()) staff.insert(c.consultant);
   if (!apply(c, ConversationEvent::closed, now)) return;
@@ -706,15 +738,23 @@ void Service::close(Conversation c, const std::string& actor) {
   auto* muc = rooms();
   if (muc) {
     for (const auto& [nick, jid] : muc->occupants(room))
-      if (is_consultant(jid.bare_str())) staff.insert(jid.bare_str());
+      if (is_consultant(jid.bare_str())) {
+        staff.insert(jid.bare_str());
+        // Told in the room before it goes, so the consultant's client shows why.
+        if (by == ClosedBy::visitor_ended) tell_in_room(room, jid, "The visitor ended the conversation.");
+      }
     muc->destroy_room(room, "The conversation has ended");
   }
+  ended(c, by);
   auto v = visitors_.find(c.id);
   if (v != visitors_.end()) {
-    Element m("message", ns::kClient);
-    m.set_attr("from", settings_.host).set_attr("to", v->second.str()).set_attr("type", "normal");
-    m.add_child("closed", kNs).set_attr("conversation", c.id);
-    server_.route(std::move(m));
+    // The visitor who left has its <left/> answer instead.
+    if (by != ClosedBy::visitor_cancelled && by != ClosedBy::visitor_ended) {
+      Element m("message", ns::kClient);
+      m.set_attr("from", settings_.host).set_attr("to", v->second.str()).set_attr("type", "normal");
+      m.add(closed_notice("closed", c));
+      server_.route(std::move(m));
+    }
     visitors_.erase(v);
   }
   tried_.erase(c.id);

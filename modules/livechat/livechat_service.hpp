@@ -21,6 +21,8 @@
 //   and worked on by staff with IQs in this namespace; a callback's reminder reaches its
 //   assignee at the slot (a timer per callback, rebuilt from the stored rows at start).
 #pragma once
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +31,8 @@
 #include <vector>
 
 #include "clients.hpp"
+#include "consultant_profile.hpp"
+#include "conversation_end.hpp"
 #include "livechat_state.hpp"
 #include "offline_requests.hpp"
 #include "queue_config.hpp"
@@ -36,6 +40,7 @@
 #include "xmppd/host_archive.hpp"
 #include "xmppd/module.hpp"
 #include "xmppd/muc.hpp"
+#include "xmppd/storage.hpp"
 
 namespace xmppd::livechat {
 
@@ -55,6 +60,17 @@ class TicketNotifier {
 };
 std::unique_ptr<TicketNotifier> make_message_notifier(Server& server, std::string host);
 
+// Sends a conversation's transcript to the address of its join form (issue 7), asked once per
+// conversation. Today nobody sends it: make_message_transcript_mailer tells the consultant and
+// the request stays `requested`; the mail bridge will implement this, send the room's archive
+// and report the outcome through `done` (TranscriptState::sent or ::failed).
+class TranscriptMailer {
+ public:
+  virtual ~TranscriptMailer() = default;
+  virtual void requested(const Conversation& c, const Feedback& f, std::function<void(TranscriptState)> done) = 0;
+};
+std::unique_ptr<TranscriptMailer> make_message_transcript_mailer(Server& server, std::string host);
+
 struct Settings {
   std::string host;            // chat.D
   std::string account_domain;  // D
@@ -67,6 +83,9 @@ struct Settings {
   int submissions_per_session = 5;    // tickets + callbacks one visitor session may send
   int callback_attempts = 3;          // calls without an answer before a callback gives up
   StaffRoles roles;                   // supervisors and administrators (clients.hpp)
+  std::chrono::milliseconds feedback_window{std::chrono::minutes(30)};  // rating, transcript after a close
+  std::map<std::string, ConsultantProfile> profiles;  // bare JID -> profile (consultant_profiles)
+  std::size_t max_photo_bytes = 65536;                // avatars larger than this are not shown
 };
 
 // Reads and checks the options of `host` (chat.D); throws std::invalid_argument saying which
@@ -76,6 +95,8 @@ Settings read_settings(const std::string& host, const Options& options);
 class Service : public std::enable_shared_from_this<Service>, public ArchiveLabels, public HostArchiveSearch {
  public:
   Service(Server& server, Settings settings);
+  // Queue lengths for /metrics (livechat_metrics.cpp).
+  void write_metrics(MetricsWriter& out) const;
   void start(ModuleContext& ctx);
   void stop();
   // ArchiveLabels: a conversation room's records carry conversation, client, queue, channel.
@@ -109,7 +130,7 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
   void make_offer(Conversation c, const std::string& consultant);
   void accept(Conversation c, Offer o, const std::string& consultant);
   void offer_lost(Offer o, const std::string& why);
-  void close(Conversation c, const std::string& actor);
+  void close(Conversation c, const std::string& actor, ClosedBy by = ClosedBy::consultant);
   void send_positions();
   void start_timer(const Offer& o);
   Task<void> offer_timer(std::string offer_id, std::int64_t expires_us);
@@ -149,6 +170,27 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
   void start_reminder(const Callback& c);
   Task<void> reminder_timer(std::string callback_id, std::int64_t at_us);
 
+  // The end of a conversation (visitor_end.cpp): leave / cancel, rating, transcript request.
+  Task<IqResult> on_leave(const IqRequest& req);
+  Task<IqResult> on_rate(const IqRequest& req);
+  Task<IqResult> on_transcript(const IqRequest& req);
+  Task<IqResult> on_feedback(const IqRequest& req);
+  std::optional<StanzaError> take_email(const Element& form, const Conversation& c);
+  void ended(const Conversation& c, ClosedBy by);
+  Element closed_notice(const char* name, const Conversation& c);
+  Feedback& feedback_of(const Conversation& c);
+  void save_feedback(const Feedback& f);
+  Task<void> restore_feedback();
+  void forget_ended(std::int64_t now_us);
+
+  // Consultants' public profiles (profile_service.cpp).
+  Task<IqResult> on_consent(const IqRequest& req);
+  Task<IqResult> on_profile(const IqRequest& req);
+  Task<Element> profile_element(Conversation c);
+  void send_profile(const Conversation& c);
+  Task<void> restore_consents();
+  bool consented(const std::string& bare) const;
+
   Server& server_;
   Settings settings_;
   std::unique_ptr<TicketNotifier> notifier_;
@@ -158,6 +200,10 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
   std::map<std::string, Jid> visitors_;                 // conversation id -> the visitor's full JID
   std::map<std::string, std::set<std::string>> tried_;  // conversation id -> consultants who let it go
   std::map<std::string, int> positions_sent_;           // conversation id -> last position sent
+  std::unique_ptr<TranscriptMailer> mailer_;
+  std::map<std::string, Feedback> feedback_;         // conversation id -> feedback (open, or closed in the window)
+  std::map<std::string, Conversation> ended_;        // token hash -> conversation closed within the window
+  std::map<std::string, LivechatConsentRecord> consents_;  // bare JID -> the consultant's current answer
   bool loaded_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

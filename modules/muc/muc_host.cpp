@@ -217,9 +217,8 @@ void MucHost::send_to_occupant(const Room&, const Occupant& occ, Element& stanza
 void MucHost::send_to(const Jid& full, Element& stanza) {
   if (!joining_.empty()) {
     std::string_view from = stanza.attr("from");
-    auto room = Jid::parse(from.substr(0, from.find('/')));
-    if (auto it = room ? joining_.find(joining_key(full, *room)) : joining_.end(); it != joining_.end()) {
-      it->second.push_back(stanza);  // sent after the history (send_history_and_subject)
+    if (auto* held = joining(from.substr(0, from.find('/')), full)) {
+      held->push_back(stanza);  // sent after the history (send_history_and_subject)
       return;
     }
   }
@@ -399,12 +398,18 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   if (room.created_us() > 0) request.since_us = std::max(request.since_us.value_or(0), room.created_us());
   // Until the history is out, what the room sends this client waits (send_to), so that live
   // messages come after the history and the subject, never before them or twice.
-  joining_[joining_key(user, room.jid())];
+  joining_[room.jid().bare_str()].push_back({user, {}});
   server_.spawn(send_history_and_subject(room.jid(), user, request), "muc: history on join");
   return std::nullopt;
 }
 
-std::string MucHost::joining_key(const Jid& user, const Jid& room) { return user.str() + ' ' + room.bare_str(); }
+std::vector<Element>* MucHost::joining(std::string_view room_bare, const Jid& user) {
+  auto it = joining_.find(room_bare);
+  if (it == joining_.end()) return nullptr;
+  for (Joining& j : it->second)
+    if (j.user == user) return &j.held;
+  return nullptr;
+}
 
 Task<void> MucHost::send_history_and_subject(Jid room_jid, Jid user, HistoryRequest request) {
   auto alive = alive_;
@@ -427,9 +432,14 @@ Task<void> MucHost::send_history_and_subject(Jid room_jid, Jid user, HistoryRequ
   // message among them may also be in the history (the archive is read after it was written):
   // it is left out of the history.
   std::vector<Element> live;
-  if (auto it = joining_.find(joining_key(user, room_jid)); it != joining_.end()) {
-    live = std::move(it->second);
-    joining_.erase(it);
+  if (auto it = joining_.find(room_jid.bare_str()); it != joining_.end()) {
+    auto& list = it->second;
+    auto j = std::find_if(list.begin(), list.end(), [&](const Joining& x) { return x.user == user; });
+    if (j != list.end()) {
+      live = std::move(j->held);
+      list.erase(j);
+    }
+    if (list.empty()) joining_.erase(it);
   }
   std::set<std::string> live_ids;
   for (const Element& st : live)

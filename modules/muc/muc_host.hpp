@@ -73,7 +73,8 @@ class MucHost final : public MucRooms {
 
   Task<void> load();
   bool held_until_loaded(const StanzaEvent& ev);
-  static std::string joining_key(const Jid& user, const Jid& room);
+  // What the room sent `user` while its join history is read, or null when it is not joining.
+  std::vector<Element>* joining(std::string_view room_bare, const Jid& user);
   void send_history(const Jid& room_jid, const Jid& user, const Room& room, const std::vector<RoomMessage>& messages,
                     const std::set<std::string>& skip);
   // Where a room's history and stanza ids come from: the archive a module on the host provides
@@ -133,8 +134,14 @@ class MucHost final : public MucRooms {
   std::map<std::string, std::unique_ptr<Room>> rooms_;  // by localpart
   bool loaded_ = false;
   std::vector<Element> waiting_;  // stanzas received while loading
-  // Joining clients whose history is being read ("full-jid room"): what the room sent them since.
-  std::map<std::string, std::vector<Element>> joining_;
+  // Joining clients whose history is being read, by room (bare JID, as the room's stanzas carry
+  // it in 'from', so a delivery looks it up without parsing or allocating): what the room sent
+  // them since.
+  struct Joining {
+    Jid user;
+    std::vector<Element> held;
+  };
+  std::map<std::string, std::vector<Joining>, std::less<>> joining_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<bool(const MucGroupchat&)> observer_;
 };

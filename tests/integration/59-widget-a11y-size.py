@@ -144,7 +144,7 @@ def test():
             page.do(wait_for=["#join-form", "visible", 20000])
             assert focused(page) == "topic"
             page.do(type="Nabór dla organizacji pozarządowych")
-            tab_order(page, ["name", "join-notice", "join-ack"])
+            tab_order(page, ["name", "join-email", "join-notice", "join-ack"])
             page.do(press="Space")
             page.do(press="Tab")
             page.do(press="Enter")
@@ -161,6 +161,18 @@ def test():
             assert page.do(eval=SHADOW + ".querySelector('#log').getAttribute('aria-live')")["value"] == "polite"
             no_violations(page, "conversation")
             both_sizes(page, "conversation")
+            # Ending by keyboard: "End chat" asks first (focus on "No"), then the rating form.
+            tab_order(page, ["send", "file", "end"])
+            page.do(press="Enter")
+            page.do(wait_for=["#end-ask", "visible", 10000])
+            assert focused(page) == "end-no"
+            page.do(press="Shift+Tab")
+            assert focused(page) == "end-yes"
+            page.do(press="Enter")
+            page.do(wait_for=["#rate-form", "visible", 20000])
+            assert focused(page) == "rate-1"
+            no_violations(page, "feedback")
+            both_sizes(page, "feedback")
             page.do(press="Escape")
             page.do(wait_for=["#panel", "hidden", 10000])
             assert focused(page) == "launch-chat"

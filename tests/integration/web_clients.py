@@ -105,12 +105,11 @@ class BrowserPage(NodeClient):
 
 
 def demo_webroot(dest):
-    """A web root for the tests: webclient/ with the demo's strophe.js from tests/web's
-    node_modules (npm, never committed) in demo/vendor/, as scripts/demo.sh lays it out."""
-    import shutil
-    src = os.path.join(WEB_DIR, "..", "..", "webclient")
-    shutil.copytree(src, dest, dirs_exist_ok=True)
-    vendor = os.path.join(dest, "demo", "vendor")
-    os.makedirs(vendor, exist_ok=True)
-    shutil.copy(os.path.join(WEB_DIR, "node_modules", "strophe.js", "dist", "strophe.umd.min.js"), vendor)
+    """The public web root as scripts/build-webroot.sh makes it (webclient/build-webroot.mjs: the
+    demo page with strophe.js in demo/vendor/, the sample site, the built widget; no sources),
+    built into `dest`. The widget is built first when it is missing (bounded)."""
+    import widget_util
+    widget_util.ensure_built()
+    subprocess.run([NODE, os.path.join(WEB_DIR, "..", "..", "webclient", "build-webroot.mjs"), dest],
+                   check=True, timeout=120, capture_output=True)
     return dest

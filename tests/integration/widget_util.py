@@ -5,7 +5,6 @@ origin with a strict Content-Security-Policy that embeds the one-line snippet â€
 funds website will. Consultants are plain slixmpp clients (livechat_util)."""
 import http.server
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -32,9 +31,9 @@ def ensure_built():
 
 
 def webroot():
-    dest = tempfile.mkdtemp(prefix="xmppd-widget-webroot-")
-    shutil.copytree(ensure_built(), os.path.join(dest, "widget", "dist"))
-    return dest
+    """The public web root (web_clients.demo_webroot), with the widget under /widget/dist/."""
+    from web_clients import demo_webroot
+    return demo_webroot(os.path.join(tempfile.mkdtemp(prefix="xmppd-widget-webroot-"), "www"))
 
 
 class HostSite:

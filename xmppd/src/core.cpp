@@ -64,6 +64,7 @@ class ModuleContextImpl final : public ModuleContext {
     for (const auto& id : identities_) erase_one(host_.identities, id);
     for (const auto& id : account_identities_) erase_one(host_.account_identities, id);
     core_.remove_http_routes([&](std::uint64_t id) { return mine(id); });
+    core_.remove_metrics([&](std::uint64_t id) { return mine(id); });
     std::erase_if(host_.disco_extensions, [&](const auto& kv) { return mine(kv.first); });
   }
 
@@ -97,6 +98,7 @@ class ModuleContextImpl final : public ModuleContext {
     host_.account_identities.push_back(std::move(id));
   }
   void add_http_route(HttpRoute route) override { core_.add_http_route(track(), std::move(route)); }
+  void add_metrics(MetricsCollector collector) override { core_.add_metrics(track(), std::move(collector)); }
   void add_disco_extension(Element form) override { host_.disco_extensions.emplace_back(track(), std::move(form)); }
   void add_identity(std::string category, std::string type, std::string name) override {
     Host::Identity id{std::move(category), std::move(type), std::move(name)};
@@ -694,6 +696,25 @@ void Core::add_http_route(std::uint64_t id, HttpRoute route) {
 
 void Core::remove_http_routes(const std::function<bool(std::uint64_t)>& registered_by) {
   std::erase_if(http_routes_, [&](const auto& kv) { return registered_by(kv.first); });
+}
+
+void Core::add_metrics(std::uint64_t id, MetricsCollector collector) {
+  metrics_collectors_.emplace_back(id, std::move(collector));
+}
+
+void Core::remove_metrics(const std::function<bool(std::uint64_t)>& registered_by) {
+  std::erase_if(metrics_collectors_, [&](const auto& kv) { return registered_by(kv.first); });
+}
+
+void Core::collect_metrics(MetricsWriter& out) const {
+  for (const auto& [id, collect] : metrics_collectors_) {
+    // A collector's mistake costs its own samples, never the scrape (or the server).
+    try {
+      collect(out);
+    } catch (const std::exception& e) {
+      log::error("metrics", "a module's metrics collector failed: ", e.what());
+    }
+  }
 }
 
 std::vector<std::string> Core::http_route_hosts() const {

@@ -142,6 +142,11 @@ class Core : public Server {
   // The host names routes are bound to (e.g. upload.D), for the web pages' CSP connect-src.
   std::vector<std::string> http_route_hosts() const;
 
+  // Modules' /metrics samples (ModuleContext::add_metrics), run at each scrape.
+  void add_metrics(std::uint64_t id, MetricsCollector collector);
+  void remove_metrics(const std::function<bool(std::uint64_t)>& registered_by);
+  void collect_metrics(MetricsWriter& out) const;
+
   // Counters for /metrics (Prometheus): stanzas from and to client sessions.
   struct Counters {
     std::uint64_t stanzas_in = 0, stanzas_out = 0;
@@ -178,6 +183,7 @@ class Core : public Server {
   std::unordered_map<std::string, std::function<void(const Element&)>> pending_iqs_;
   std::uint64_t registration_seq_ = 0;
   std::vector<std::pair<std::uint64_t, HttpRoute>> http_routes_;
+  std::vector<std::pair<std::uint64_t, MetricsCollector>> metrics_collectors_;
   Counters counters_;
 };
 

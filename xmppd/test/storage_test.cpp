@@ -283,7 +283,8 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
-          "0015_livechat_clients", "0016_livechat_audit"};
+          "0015_livechat_clients", "0016_livechat_audit",
+          "0017_livechat_feedback", "0018_livechat_profile_consents"};
 }
 
 }  // namespace
@@ -667,6 +668,47 @@ STORAGE_TEST(livechat_conversations_transitions_offers_notes_tags) {
   BOOST_TEST((h.run(lc.tags(chat, c.id)) == std::vector<std::string>{"firma", "nabór"}));
   h.run(lc.set_tag(chat, c.id, "firma", "anna@example.org", false));
   BOOST_TEST((h.run(lc.tags(chat, c.id)) == std::vector<std::string>{"nabór"}));
+}
+
+STORAGE_TEST(livechat_feedback_rating_transcript_and_consents) {
+  const std::string chat = "chat.example.org";
+  auto& lc = h.s().livechat();
+  auto& fb = h.s().livechat_feedback();
+  xmppd::LivechatConversationRecord c{"00061a2b3c4d5e6f-0a1b2c", "general", "web", "client-1", "ab12", "closed",
+                                      "Dotacje", "", "Visitor", "2026-01", "anna@example.org",
+                                      1000, 1100, 1200, 5000, "livechat_conversation"};
+  h.run(lc.put_conversation(chat, c, {"closed", "closed", "visitor", 5000}));
+  auto early = c;
+  early.id = "00061a2b3c4d5e6e-ffffff";
+  early.closed_us = 100;
+  h.run(lc.put_conversation(chat, early, {"closed", "closed", "visitor", 100}));
+  auto recent = h.run(fb.closed_since(chat, 1000));
+  BOOST_REQUIRE_EQUAL(recent.size(), 1u);
+  BOOST_TEST((recent[0] == c));
+  BOOST_TEST(h.run(fb.closed_since("chat.other.org", 0)).empty());
+
+  BOOST_TEST(!h.run(fb.feedback(chat, c.id)).has_value());
+  xmppd::LivechatFeedbackRecord f{c.id, "client-1", "zofia@example.net", "visitor_ended", 0, "", 0, "none", 0,
+                                  "livechat_feedback"};
+  h.run(fb.put_feedback(chat, f));
+  f.rating = 4;
+  f.comment = "Szybko i konkretnie";
+  f.rated_us = 5100;
+  f.transcript = "requested";
+  f.transcript_us = 5200;
+  h.run(fb.put_feedback(chat, f));
+  auto got = h.run(fb.feedback(chat, c.id));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == f));
+  BOOST_TEST(!h.run(fb.feedback("chat.other.org", c.id)).has_value());
+
+  h.run(fb.put_consent(chat, {"anna@example.org", true, 100}));
+  h.run(fb.put_consent(chat, {"anna@example.org", false, 200}));
+  h.run(fb.put_consent(chat, {"bob@example.org", true, 300}));
+  auto consents = h.run(fb.consents(chat));
+  BOOST_REQUIRE_EQUAL(consents.size(), 2u);
+  BOOST_TEST((consents[0] == xmppd::LivechatConsentRecord{"anna@example.org", false, 200}));
+  BOOST_TEST(consents[1].granted);
 }
 
 STORAGE_TEST(livechat_tickets_and_callbacks_open_until_finished) {

@@ -177,13 +177,16 @@ function mount(ctx) {
   function joinForm() {
     const topic = field("topic", t.topic, "textarea", { required: true, max: 1000 });
     const name = field("name", t.name, "text", { autocomplete: "given-name", max: 100 });
+    // Optional: the only address the transcript can go to (docs/protocol.md).
+    const email = field("join-email", t.emailOptional, "email", { autocomplete: "email", max: 254, key: "email" });
     const ack = noticeBlock("join");
-    const fields = [topic, name, ack];
-    const f = el("form", { id: "join-form", novalidate: true }, topic.wrap, name.wrap, ack.wrap, submitButton(t.start));
+    const fields = [topic, name, email, ack];
+    const f = el("form", { id: "join-form", novalidate: true }, topic.wrap, name.wrap, email.wrap, ack.wrap, submitButton(t.start));
     f.addEventListener("submit", async (e) => {
       e.preventDefault();
       const errors = [];
       required(topic, errors);
+      if (email.input.value.trim() && !EMAIL.test(email.input.value.trim())) errors.push([email, t.errEmail]);
       acknowledged(ack, errors);
       if (!showErrors(f, fields, errors)) return;
       busy(f, true);
@@ -192,7 +195,7 @@ function mount(ctx) {
         const queue = queueOf(doc.chat_queue);
         const b = X.$iq({ type: "set", to: doc.service }).c("join", { xmlns: X.NS, queue: queue ? queue.name : "" });
         X.form(b, `${X.NS}#join`, { topic: topic.input.value.trim(), name: name.input.value.trim(),
-          notice_version: (doc.notice || {}).version, notice_acknowledged: "true" });
+          email: email.input.value.trim(), notice_version: (doc.notice || {}).version, notice_acknowledged: "true" });
         const res = await X.iq(conn, b.tree());
         const offline = res.getElementsByTagName("offline")[0];
         if (offline) return offlineForm(offline.getAttribute("reason"), offline.getAttribute("next_open"));
@@ -344,10 +347,37 @@ function mount(ctx) {
   const sendButton = el("button", { class: "primary", type: "submit", id: "send", text: t.send });
   const fileInput = el("input", { type: "file", id: "file", "aria-describedby": "file-limit" });
   const fileLimit = el("p", { class: "hint", id: "file-limit" });
+  // "End chat" asks first (WCAG 3.3.4: an action that cannot be undone is confirmed).
+  const endNo = el("button", { class: "secondary", type: "button", id: "end-no", text: t.endNo });
+  const endAsk = el("div", { class: "row", id: "end-ask", role: "group", "aria-labelledby": "end-ask-q", hidden: true },
+    el("p", { id: "end-ask-q", text: t.endAsk }),
+    el("button", { class: "primary", type: "button", id: "end-yes", text: t.endYes, onclick: () => leave() }), endNo);
+  const endButton = el("button", { class: "secondary", type: "button", id: "end", text: t.ended,
+    onclick: () => { endAsk.hidden = false; endNo.focus(); } });
+  endNo.addEventListener("click", () => { endAsk.hidden = true; endButton.focus(); });
   const compose = el("form", { class: "compose", id: "compose" },
     el("div", { class: "row" }, text, sendButton),
-    el("div", {}, el("label", { for: "file", text: t.file }), fileInput, fileLimit));
-  const chatView = el("div", { id: "chat" }, statusLine, log, typing);
+    el("div", {}, el("label", { for: "file", text: t.file }), fileInput, fileLimit),
+    el("div", { class: "row" }, endButton), endAsk);
+  // The consultant's public profile (docs/protocol.md): first name and workplace; full name,
+  // title and photo only when the consultant consented.
+  const consultantCard = el("div", { class: "card", id: "consultant", hidden: true });
+  const chatView = el("div", { id: "chat" }, consultantCard, statusLine, log, typing);
+
+  function showProfile(p) {
+    const a = (k) => p.getAttribute(k) || "";
+    if (!a("first_name")) return;
+    const photo = X.child(p, "photo", X.NS);
+    const type = photo && photo.getAttribute("type");
+    const img = photo && /^image\/(png|jpeg|webp|gif)$/.test(type)
+      ? el("img", { src: `data:${type};base64,${photo.textContent.replace(/\s/g, "")}`, alt: "", width: "48", height: "48" })
+      : el("span", { class: "initials", "aria-hidden": "true", text: a("initials") });
+    consultantCard.replaceChildren(img, el("div", {},
+      el("p", { class: "name", id: "consultant-name", text: a("full_name") || a("first_name") }),
+      a("title") ? el("p", { class: "hint", id: "consultant-title", text: a("title") }) : null,
+      a("workplace") ? el("p", { class: "hint", id: "consultant-workplace", text: a("workplace") }) : null));
+    consultantCard.hidden = false;
+  }
   const elsewhere = el("p", { id: "elsewhere", hidden: true }, el("span", { text: t.elsewhere + " " }),
     el("button", { class: "secondary", type: "button", id: "continue", text: t.continueHere, onclick: () => resume(conversation) }));
 
@@ -372,6 +402,10 @@ function mount(ctx) {
 
   function startConversation(c, state) {
     conversation = c;
+    ended = null;
+    consultantCard.hidden = true;
+    const old = chatView.querySelector("#feedback");
+    if (old) old.remove();
     save();
     showChat();
     statusLine.textContent = state === "active" ? "" : t.waiting;
@@ -390,7 +424,12 @@ function mount(ctx) {
       conversation.room = joined.getAttribute("room");
       conversation.nick = joined.getAttribute("nick");
       save();
-      statusLine.textContent = joined.getAttribute("state") === "active" ? "" : t.waiting;
+      const active = joined.getAttribute("state") === "active";
+      statusLine.textContent = active ? "" : t.waiting;
+      if (active) {
+        X.iq(conn, X.$iq({ type: "get", to: doc.service }).c("profile", { xmlns: X.NS, token: saved.token }).tree())
+          .then((r) => showProfile(r.getElementsByTagName("profile")[0]), () => {});
+      }
     } catch (err) {
       if (err instanceof Error) {
         statusLine.textContent = t.connectFailed;
@@ -448,10 +487,20 @@ function mount(ctx) {
       o.stop(ac.currentTime + 0.15);
     } catch { /* no audio: the title says it */ }
   }
+  // XEP-0333 §3 read state: `displayed` for the newest message seen, in the room, referencing
+  // the room's stanza-id (§4: in a MUC the id the room gave); sent once the tab is visible.
+  let toMark = null;
+  function markDisplayed(id) {
+    toMark = id;
+    if (document.hidden || !session || !conversation) return;
+    session.conn.send(X.$msg({ to: conversation.room, type: "groupchat" }).c("displayed", { xmlns: X.MARKERS, id }).tree());
+    toMark = null;
+  }
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
       unread = 0;
       document.title = baseTitle;
+      if (toMark) markDisplayed(toMark);
     }
   });
 
@@ -468,8 +517,14 @@ function mount(ctx) {
       statusLine.textContent = format(t.queued, { position: queueInfo.getAttribute("position") });
       return true;
     }
-    if (X.child(m, "closed", X.NS)) {
-      closedConversation();
+    const profile = X.child(m, "profile", X.NS);
+    if (profile && conversation) {
+      showProfile(profile);
+      return true;
+    }
+    const closed = X.child(m, "closed", X.NS);
+    if (closed) {
+      closedConversation(closed);
       return true;
     }
     if (!conversation || bare(from) !== conversation.room || m.getAttribute("type") !== "groupchat") return true;
@@ -478,9 +533,17 @@ function mount(ctx) {
     const mine = nick === conversation.nick;
     const states = Array.from(m.children).filter((c) => c.namespaceURI === X.CHATSTATES);
     if (!mine && states.length) typing.textContent = states[0].tagName === "composing" ? format(t.typing, { name: nick }) : "";
+    const sid = Array.from(m.getElementsByTagName("stanza-id")).find((s) => s.getAttribute("by") === conversation.room);
+    // XEP-0333 §3: the consultant has seen our message with this id (and those before it).
+    const marker = X.child(m, "displayed", X.MARKERS);
+    if (marker && !mine) {
+      const mark = marker.getAttribute("id");
+      const items = Array.from(log.querySelectorAll("li.mine"));
+      const upto = items.findIndex((li) => li.dataset.sid === mark || li.dataset.id === mark);
+      for (const li of items.slice(0, upto + 1)) li.querySelector(".state").textContent = t.read;
+    }
     const bodyEl = X.child(m, "body");
     if (!bodyEl) return true;
-    const sid = Array.from(m.getElementsByTagName("stanza-id")).find((s) => s.getAttribute("by") === conversation.room);
     const key = sid ? sid.getAttribute("id") : `${nick}|${bodyEl.textContent}|${(m.getElementsByTagName("delay")[0] || {}).getAttribute?.("stamp")}`;
     if (seen.has(key)) return true;
     seen.add(key);
@@ -488,14 +551,20 @@ function mount(ctx) {
     if (mine && id) {
       const pending = log.querySelector(`li[data-id="${CSS.escape(id)}"]`);
       if (pending) {
-        pending.querySelector(".state").textContent = t.delivered;
+        if (sid) pending.dataset.sid = sid.getAttribute("id");
+        const st = pending.querySelector(".state");
+        if (st.textContent !== t.read) st.textContent = t.delivered;
         return true;
       }
     }
     if (!mine) typing.textContent = "";
     const li = addLine(mine ? "mine" : "theirs", mine ? t.you : nick, linkify(bodyEl.textContent), id);
+    if (sid) li.dataset.sid = sid.getAttribute("id");
     if (mine) li.append(el("span", { class: "state", text: t.delivered }));
-    else if (!X.child(m, "delay", X.DELAY)) notify();
+    else if (!X.child(m, "delay", X.DELAY)) {
+      notify();
+      if (sid) markDisplayed(sid.getAttribute("id"));
+    }
     if (conversation) save();
     return true;
   }
@@ -508,7 +577,7 @@ function mount(ctx) {
     const codes = x ? Array.from(x.getElementsByTagName("status")).map((s) => s.getAttribute("code")) : [];
     const gone = p.getAttribute("type") === "unavailable";
     if (x && x.getElementsByTagName("destroy")[0]) {
-      closedConversation();
+      if (!leaving) closedConversation(null);
       return true;
     }
     if (codes.includes("110") || nick === conversation.nick) {
@@ -534,14 +603,110 @@ function mount(ctx) {
     return true;
   }
 
-  function closedConversation() {
-    if (!conversation) return;
-    conversation = null;
-    forget();
-    compose.hidden = true;
-    typing.textContent = "";
-    info(t.closed);
-    if (session) session.conn.disconnect();
+  // The end, by either side: the token is forgotten in the browser at once and kept in memory
+  // only while the visitor may still rate and ask for the transcript (docs/protocol.md).
+  let ended = null;  // {token, notice shown}
+  function closedConversation(notice, own) {
+    if (conversation) {
+      ended = { token: conversation.token, shown: false };
+      conversation = null;
+      forget();
+      compose.hidden = true;
+      endAsk.hidden = true;
+      typing.textContent = "";
+      info(own || t.closed);
+    }
+    // The destroy presence comes first; the service's <closed/> (or <left/>) says what may follow.
+    if (notice && ended && !ended.shown) {
+      ended.shown = true;
+      feedbackView(notice);
+    }
+  }
+
+  let leaving = false;
+  async function leave() {
+    if (!conversation || leaving) return;
+    leaving = true;
+    const token = conversation.token;
+    const waiting = !consultants.size;
+    try {
+      const conn = await xmpp();
+      const res = await X.iq(conn, X.$iq({ type: "set", to: doc.service }).c("leave", { xmlns: X.NS, token }).tree());
+      const left = res.getElementsByTagName("left")[0];
+      closedConversation(left, left.getAttribute("by") === "visitor_cancelled" ? t.cancelled : t.endedByYou);
+    } catch (err) {
+      // gone: it was closed meanwhile; the <closed/> notice shows the rest.
+      closedConversation(null, waiting ? t.cancelled : t.endedByYou);
+    }
+    leaving = false;
+  }
+
+  // Rating (once) and the transcript (once, only when the form gave an address).
+  function feedbackView(notice) {
+    const token = ended.token;
+    const status = el("p", { class: "status", id: "feedback-status", role: "status" });
+    const box = el("div", { id: "feedback" });
+    const finish = () => {
+      if (!box.querySelector("form, #transcript") && session) {
+        ended = null;
+        session.conn.disconnect();
+      }
+    };
+    const failed = (err, twice) => {
+      const e = X.errorOf(err);
+      status.textContent = e.condition === "conflict" ? twice : e.condition === "not-allowed" ? t.rateLate
+        : format(t.feedbackFailed, { text: e.text || e.condition });
+    };
+    if (notice.getAttribute("rating") === "none") {
+      const radios = [1, 2, 3, 4, 5].map((n) => el("label", { class: "check", for: `rate-${n}` },
+        el("input", { type: "radio", name: "rating", id: `rate-${n}`, value: String(n) }),
+        el("span", { text: format(t.rateValue, { n }) })));
+      const comment = field("rate-comment", t.rateComment, "textarea", { max: 2000 });
+      const f = el("form", { id: "rate-form", novalidate: true },
+        el("fieldset", {}, el("legend", { text: t.rateTitle }), ...radios), comment.wrap, submitButton(t.rateSend));
+      f.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const chosen = f.querySelector("input[name=rating]:checked");
+        if (!chosen) {
+          status.textContent = t.errRate;
+          return f.querySelector("input[name=rating]").focus();
+        }
+        busy(f, true, " ");
+        try {
+          const conn = await xmpp();
+          const stanza = X.$iq({ type: "set", to: doc.service }).c("rate", { xmlns: X.NS, token, rating: chosen.value });
+          if (comment.input.value.trim()) stanza.c("comment").t(comment.input.value.trim());
+          await X.iq(conn, stanza.tree());
+          status.textContent = t.rateThanks;
+        } catch (err) {
+          failed(err, t.rateTwice);
+        }
+        f.remove();
+        finish();
+      });
+      box.append(f);
+    }
+    if (notice.getAttribute("transcript") === "available") {
+      const button = el("button", { class: "secondary", type: "button", id: "transcript", text: t.transcript });
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          const conn = await xmpp();
+          await X.iq(conn, X.$iq({ type: "set", to: doc.service }).c("transcript", { xmlns: X.NS, token }).tree());
+          status.textContent = t.transcriptDone;
+        } catch (err) {
+          failed(err, t.transcriptTwice);
+        }
+        button.remove();
+        finish();
+      });
+      box.append(button);
+    }
+    box.append(status);
+    chatView.append(box);
+    const first = box.querySelector("input, button");
+    if (first) first.focus();
+    else finish();
   }
 
   function onDisconnected() {
@@ -574,8 +739,9 @@ function mount(ctx) {
 
   function sendBody(bodyText, extra) {
     const id = nextId("w") + Math.random().toString(36).slice(2, 8);
+    // XEP-0333 §4: markable, so the consultant's client may say it was displayed.
     const stanza = X.$msg({ to: conversation.room, type: "groupchat", id }).c("body").t(bodyText).up()
-      .c("active", { xmlns: X.CHATSTATES }).up();
+      .c("active", { xmlns: X.CHATSTATES }).up().c("markable", { xmlns: X.MARKERS }).up();
     if (extra) extra(stanza);
     session.conn.send(stanza.tree());
     const li = addLine("mine", t.you, linkify(bodyText), id);

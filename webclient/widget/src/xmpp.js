@@ -12,6 +12,7 @@ export const CHATSTATES = "http://jabber.org/protocol/chatstates";
 export const MUC_USER = "http://jabber.org/protocol/muc#user";
 export const STANZA_ID = "urn:xmpp:sid:0";
 export const DELAY = "urn:xmpp:delay";
+export const MARKERS = "urn:xmpp:chat-markers:0";
 
 function attempt(url, domain, onDisconnect) {
   return new Promise((resolve, reject) => {

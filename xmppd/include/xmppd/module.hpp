@@ -12,6 +12,7 @@
 #include "xmppd/events.hpp"
 #include "xmppd/http.hpp"
 #include "xmppd/iq.hpp"
+#include "xmppd/metrics.hpp"
 #include "xmppd/options.hpp"
 
 namespace xmppd {
@@ -73,6 +74,9 @@ class ModuleContext {
   // XEP-0128 service discovery extension: a jabber:x:data form of type 'result' with a hidden
   // FORM_TYPE, added to the host's disco#info (e.g. XEP-0363 max-file-size).
   virtual void add_disco_extension(Element form) = 0;
+  // Samples for the HTTP listeners' /metrics (xmppd/metrics.hpp), written at every scrape on the
+  // I/O thread: read the module's state directly, never block. Label the samples with the host.
+  virtual void add_metrics(MetricsCollector collector) = 0;
 
   template <class Event>
   void on(int priority, std::function<void(Event&)> handler) {

@@ -330,6 +330,42 @@ class LivechatClientStore {
   virtual Task<std::vector<LivechatAuditRecord>> audit_of(std::string host, std::string client) = 0;
 };
 
+// The end of a livechat conversation from the visitor's side (schema/*/0017_livechat_feedback.sql,
+// modules/livechat/conversation_end.hpp): who closed it, the rating, the transcript request and
+// the join form's e-mail it goes to. Personal data: `client` and `data_class`.
+struct LivechatFeedbackRecord {
+  std::string conversation, client, email, closed_by;
+  std::int64_t rating = 0;
+  std::string comment;
+  std::int64_t rated_us = 0;
+  std::string transcript = "none";
+  std::int64_t transcript_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatFeedbackRecord&, const LivechatFeedbackRecord&) = default;
+};
+// A consultant's recorded, revocable consent to show visitors the full name and photo
+// (schema/*/0018_livechat_profile_consents.sql).
+struct LivechatConsentRecord {
+  std::string consultant;  // bare JID
+  bool granted = false;
+  std::int64_t changed_us = 0;
+  friend bool operator==(const LivechatConsentRecord&, const LivechatConsentRecord&) = default;
+};
+
+class LivechatFeedbackStore {
+ public:
+  virtual ~LivechatFeedbackStore() = default;
+  // Inserts or replaces the conversation's feedback row.
+  virtual Task<void> put_feedback(std::string host, LivechatFeedbackRecord feedback) = 0;
+  virtual Task<std::optional<LivechatFeedbackRecord>> feedback(std::string host, std::string conversation) = 0;
+  // Conversations closed at or after `since_us`, oldest first (the ones still in their rating
+  // window at start).
+  virtual Task<std::vector<LivechatConversationRecord>> closed_since(std::string host, std::int64_t since_us) = 0;
+  // Records a grant or a revocation (the current answer, and a line in the log).
+  virtual Task<void> put_consent(std::string host, LivechatConsentRecord consent) = 0;
+  virtual Task<std::vector<LivechatConsentRecord>> consents(std::string host) = 0;
+};
+
 // XEP-0363 HTTP uploads of one upload host: a slot is granted (pending), claimed by the one PUT
 // that may use it (uploading), then holds a stored file until it expires.
 enum class UploadState : std::int64_t { slot = 0, uploading = 1, stored = 2 };
@@ -379,6 +415,7 @@ class Storage {
   virtual MucStore& muc() = 0;
   virtual LivechatStore& livechat() = 0;
   virtual LivechatClientStore& livechat_clients() = 0;
+  virtual LivechatFeedbackStore& livechat_feedback() = 0;
   virtual UploadStore& uploads() = 0;
   // The message archive (xmppd/archive.hpp); modules use Server::archive(), which orders writes.
   virtual ArchiveStore& archive() = 0;

@@ -8,6 +8,7 @@
 #include "core.hpp"
 #include "http/bosh_service.hpp"
 #include "net/limiter.hpp"
+#include "xmppd/metrics.hpp"
 
 namespace xmppd {
 
@@ -94,20 +95,17 @@ HttpResponse metrics(const BuiltinContext& ctx) {
   std::map<std::string, std::size_t> by_transport = {{"tcp", 0}, {"websocket", 0}, {"bosh", 0}};
   for (Session* s : ctx.core.all_sessions()) ++by_transport[std::string(s->transport())];
   const auto& c = ctx.core.counters();
+  MetricsWriter out;
+  for (const auto& [t, n] : by_transport)
+    out.gauge("xmppd_sessions", "Bound client sessions by transport.", {{"transport", t}}, double(n));
+  out.gauge("xmppd_connections", "Open client and HTTP connections.", {}, double(ctx.limiter.open()));
+  out.counter("xmppd_stanzas_in_total", "Stanzas received from client sessions.", {}, double(c.stanzas_in));
+  out.counter("xmppd_stanzas_out_total", "Stanzas sent to client sessions.", {}, double(c.stanzas_out));
+  // The modules' own (e.g. livechat queue lengths), which the core does not know by name.
+  ctx.core.collect_metrics(out);
   HttpResponse res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  std::string& b = res.body;
-  b += "# HELP xmppd_sessions Bound client sessions by transport.\n# TYPE xmppd_sessions gauge\n";
-  for (const auto& [t, n] : by_transport)
-    b += "xmppd_sessions{transport=\"" + t + "\"} " + std::to_string(n) + "\n";
-  b += "# HELP xmppd_connections Open client and HTTP connections.\n# TYPE xmppd_connections gauge\n";
-  b += "xmppd_connections " + std::to_string(ctx.limiter.open()) + "\n";
-  b += "# HELP xmppd_stanzas_in_total Stanzas received from client sessions.\n"
-       "# TYPE xmppd_stanzas_in_total counter\n";
-  b += "xmppd_stanzas_in_total " + std::to_string(c.stanzas_in) + "\n";
-  b += "# HELP xmppd_stanzas_out_total Stanzas sent to client sessions.\n"
-       "# TYPE xmppd_stanzas_out_total counter\n";
-  b += "xmppd_stanzas_out_total " + std::to_string(c.stanzas_out) + "\n";
+  res.body = out.text();
   res.headers.emplace_back("Cache-Control", "no-store");
   return res;
 }

@@ -521,6 +521,11 @@ void ClientStream::handle_sm(const Element& e) {
     write(std::string("<failed xmlns='urn:xmpp:sm:3'><") + condition +
           " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
   };
+  // Not offered on this transport (BOSH: its request ids already acknowledge, issue 4): a client
+  // that enables or resumes anyway is told so (XEP-0198 §3, §5) instead of getting a second
+  // acknowledgement scheme, or taking a session over from a transport that has one.
+  if (!transport_.stream_management() && (e.name() == "enable" || e.name() == "resume"))
+    return failed("feature-not-implemented");
   if (e.name() == "enable") {
     if (state_ != State::bound || session_->sm().enabled) return failed("unexpected-request");
     auto& sm = session_->sm();

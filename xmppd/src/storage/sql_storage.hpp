@@ -46,6 +46,8 @@ extern const char* const kLivechatConversationColumns;
 LivechatConversationRecord livechat_conversation_from(const Row& r);
 // The livechat clients and audit store over `engine` (livechat_client_storage.cpp).
 std::unique_ptr<LivechatClientStore> make_livechat_client_store(Engine& engine);
+// Ratings, transcript requests and profile consents (livechat_feedback_storage.cpp).
+std::unique_ptr<LivechatFeedbackStore> make_livechat_feedback_store(Engine& engine);
 // The XEP-0363 upload records over `engine` (upload_storage.cpp).
 std::unique_ptr<UploadStore> make_upload_store(Engine& engine);
 
@@ -67,6 +69,7 @@ class SqlStorage final : public Storage {
   MucStore& muc() override;
   LivechatStore& livechat() override;
   LivechatClientStore& livechat_clients() override;
+  LivechatFeedbackStore& livechat_feedback() override;
   UploadStore& uploads() override;
   ArchiveStore& archive() override;
   std::vector<std::string> migrate() override;
@@ -96,6 +99,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<Muc> muc_;
   std::unique_ptr<LivechatStore> livechat_;
   std::unique_ptr<LivechatClientStore> livechat_clients_;
+  std::unique_ptr<LivechatFeedbackStore> livechat_feedback_;
   std::unique_ptr<UploadStore> uploads_;
   std::unique_ptr<SqlArchiveStore> archive_;
 };

@@ -33,6 +33,8 @@ ModuleInfo describe() {
             "XEP-0004 2.13 join form", "XEP-0045 1.34 conversation rooms through the muc module of the same host",
             "XEP-0249 1.2 offers as direct invitations", "XEP-0402 1.2 bookmarks removed on close",
             "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)",
+            "urn:xmppd:livechat:0 clients and their history; staff search as XEP-0313 1.1 + XEP-0431 0.2 + "
+            "XEP-0059 1.0 on chat.D, filtered by role and queue",
             "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
@@ -59,6 +61,11 @@ ModuleInfo describe() {
        "visitors see the first name, initials and workplace, the full name, title and XEP-0084 avatar only "
        "with the consultant's consent (<consent/>)"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
+      {"supervisors", OptionType::string_list, "", 0, INT64_MAX,
+       "supervisors (bare JIDs or usernames of D): read the conversations, notes, tags, tickets, callbacks and "
+       "clients of every queue (staff search, client history); consultants read those of their queues only"},
+      {"administrators", OptionType::string_list, "", 0, INT64_MAX,
+       "administrators (bare JIDs or usernames of D): read everything, as supervisors"},
       {"visitor_nick", OptionType::string, "Visitor", 0, INT64_MAX, "the nick visitors have in conversation rooms"},
       {"notice_version", OptionType::string, "", 0, INT64_MAX,
        "version of the operator's information notice a join must acknowledge; empty: any version, recorded"},

@@ -162,6 +162,7 @@ Settings read_settings(const std::string& host, const Options& o) {
   s.max_slots = static_cast<int>(o.integer("callback_slots_max"));
   s.submissions_per_session = static_cast<int>(o.integer("submissions_per_session"));
   s.callback_attempts = static_cast<int>(o.integer("callback_attempts"));
+  s.roles = read_staff_roles(o, s.account_domain);
   s.feedback_window = o.duration("feedback_window");
   for (const auto& entry : o.strings("consultant_profiles")) {
     try {
@@ -200,6 +201,8 @@ bool Service::is_consultant(const std::string& bare) const {
 void Service::start(ModuleContext& ctx) {
   auto self = shared_from_this();
   ctx.add_feature(kNs);
+  ctx.provide<ArchiveLabels>(*this);
+  ctx.provide<HostArchiveSearch>(*this);
   ctx.on_iq(IqType::set, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
     if (req.payload.name() == "join") return self->on_join(req);
     if (req.payload.name() == "rejoin") return self->on_rejoin(req);
@@ -211,11 +214,13 @@ void Service::start(ModuleContext& ctx) {
       return req.payload.attr("action").empty() ? self->on_ticket(req) : self->on_ticket_action(req);
     if (req.payload.name() == "callback")
       return req.payload.attr("action").empty() ? self->on_callback(req) : self->on_callback_action(req);
+    if (req.payload.name() == "client") return self->on_client(req);
     return [](StanzaError e) -> Task<IqResult> { co_return e; }(StanzaError::feature_not_implemented());
   });
   ctx.on_iq(IqType::get, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
     if (req.payload.name() == "slots") return self->on_slots(req);
     if (req.payload.name() == "tickets" || req.payload.name() == "callbacks") return self->on_list(req);
+    if (req.payload.name() == "client") return self->on_client(req);
     if (req.payload.name() == "feedback") return self->on_feedback(req);
     if (req.payload.name() == "consent") return self->on_consent(req);
     if (req.payload.name() == "profile") return self->on_profile(req);
@@ -316,7 +321,14 @@ Task<IqResult> Service::on_join(const IqRequest& req) {
   c.queue = q->name;
   std::string token = new_token();
   c.token_hash = token_hash(token);
-  c.client = c.token_hash;
+  std::vector<LivechatClientKey> keys{token_key(c.token_hash)};
+  std::string email = field(*form, "email");
+  if (!email.empty()) {
+    auto key = email_key(email);
+    if (!key) co_return StanzaError::bad_request("email: not a valid address");
+    keys.push_back(*key);  // the client key is only its hash (the transcript keeps the address: take_email)
+  }
+  c.client = co_await link_client(std::move(keys), c.token_hash);
   c.topic = topic;
   c.visitor_name = field(*form, "name").substr(0, 200);
   c.visitor_nick = settings_.visitor_nick;
@@ -683,12 +695,14 @@ bool Service::on_groupchat(const MucGroupchat& g) {
     if (rest.empty()) tell_in_room(room, g.real_jid, "Usage: !note <text>");
     else {
       state_->add_note(*c, bare, rest);
+      archive_annotation(*c, bare, "note", rest);
       tell_in_room(room, g.real_jid, "Note kept (the visitor does not see it).");
     }
   } else if (word == "tag" || word == "untag") {
     if (rest.empty() || rest.size() > 100) tell_in_room(room, g.real_jid, "Usage: !" + word + " <name>");
     else {
       state_->set_tag(*c, rest, bare, word == "tag");
+      archive_annotation(*c, bare, word, rest);
       tell_in_room(room, g.real_jid, (word == "tag" ? "Tagged: " : "Tag removed: ") + rest);
     }
   } else if (word == "close") {

@@ -30,12 +30,14 @@
 #include <string>
 #include <vector>
 
+#include "clients.hpp"
 #include "consultant_profile.hpp"
 #include "conversation_end.hpp"
 #include "livechat_state.hpp"
 #include "offline_requests.hpp"
 #include "queue_config.hpp"
 #include "routing.hpp"
+#include "xmppd/host_archive.hpp"
 #include "xmppd/module.hpp"
 #include "xmppd/muc.hpp"
 #include "xmppd/storage.hpp"
@@ -80,6 +82,7 @@ struct Settings {
   int max_slots = 200;                // slots listed at most
   int submissions_per_session = 5;    // tickets + callbacks one visitor session may send
   int callback_attempts = 3;          // calls without an answer before a callback gives up
+  StaffRoles roles;                   // supervisors and administrators (clients.hpp)
   std::chrono::milliseconds feedback_window{std::chrono::minutes(30)};  // rating, transcript after a close
   std::map<std::string, ConsultantProfile> profiles;  // bare JID -> profile (consultant_profiles)
   std::size_t max_photo_bytes = 65536;                // avatars larger than this are not shown
@@ -89,13 +92,17 @@ struct Settings {
 // option and what is wrong (the configuration loader adds file and host, see ModuleInfo::check).
 Settings read_settings(const std::string& host, const Options& options);
 
-class Service : public std::enable_shared_from_this<Service> {
+class Service : public std::enable_shared_from_this<Service>, public ArchiveLabels, public HostArchiveSearch {
  public:
   Service(Server& server, Settings settings);
   // Queue lengths for /metrics (livechat_metrics.cpp).
   void write_metrics(MetricsWriter& out) const;
   void start(ModuleContext& ctx);
   void stop();
+  // ArchiveLabels: a conversation room's records carry conversation, client, queue, channel.
+  void label(const Jid& room, ArchiveRecord& record) override;
+  // HostArchiveSearch: staff search, a XEP-0313 query to chat.D (staff_search.cpp).
+  Task<IqResult> query(const IqRequest& req) override;
 
  private:
   struct Consultant {
@@ -149,6 +156,17 @@ class Service : public std::enable_shared_from_this<Service> {
   Task<IqResult> on_callback_action(const IqRequest& req);
   Task<IqResult> on_list(const IqRequest& req);
   void archive_ticket(const Ticket& t, const Jid& visitor);
+
+  // Clients, staff search and a client's history (clients.hpp, client_history.cpp).
+  Task<std::string> link_client(std::vector<LivechatClientKey> keys, std::string fallback);
+  StaffRole role_of(const std::string& bare) const;
+  std::vector<std::string> readable_queues(const std::string& bare) const;
+  void audit(const std::string& actor, const std::string& action, const std::string& client);
+  // A note or a tag into the one archive, under the queue's JID (never the room's: the visitor
+  // reads the room's archive), so staff search finds it (staff_search.cpp).
+  void archive_annotation(const Conversation& c, const std::string& author, const std::string& kind,
+                          const std::string& text);
+  Task<IqResult> on_client(const IqRequest& req);
   void start_reminder(const Callback& c);
   Task<void> reminder_timer(std::string callback_id, std::int64_t at_us);
 

@@ -204,7 +204,13 @@ Task<IqResult> Service::on_ticket(const IqRequest& req) {
   Ticket t;
   t.id = new_id(now);
   t.queue = q->name;
-  t.client = token_hash(lower_ascii(email));  // links a person's tickets without the address as key
+  // The same client as the person's conversations and callbacks with this address (clients.hpp).
+  auto key = email_key(email);
+  t.client = token_hash(lower_ascii(email));
+  if (key) {
+    std::vector<LivechatClientKey> keys{*key};
+    t.client = co_await link_client(std::move(keys), key->hash);
+  }
   t.name = name;
   t.email = email;
   t.question = question;
@@ -282,7 +288,12 @@ Task<IqResult> Service::on_callback(const IqRequest& req) {
   Callback c;
   c.id = new_id(now);
   c.queue = q->name;
-  c.client = token_hash(*phone);
+  std::vector<LivechatClientKey> keys{phone_key(*phone)};
+  c.client = co_await link_client(std::move(keys), token_hash(*phone));
+  // Another request may have taken the slot while the client was being linked.
+  bool still_free = false;
+  for (const auto& s : free_slots(*q)) still_free = still_free || s.start_us == chosen->start_us;
+  if (!still_free) co_return StanzaError::bad_request("slot: not one of the free slots (ask <slots/> again)");
   c.name = name;
   c.phone = *phone;
   c.topic = topic;

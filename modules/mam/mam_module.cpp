@@ -26,6 +26,7 @@
 #include "room_archive.hpp"
 #include "xmppd/archive.hpp"
 #include "xmppd/asio.hpp"
+#include "xmppd/host_archive.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/module.hpp"
 #include "xmppd/muc.hpp"
@@ -201,8 +202,13 @@ class MamModule final : public Module {
   }
 
   Task<IqResult> on_iq(const IqRequest& req) {
-    // A room host has no accounts: rooms are queried at their own JIDs (the MUC module).
-    if (room_host()) co_return StanzaError::service_unavailable();
+    // A room host has no accounts: rooms are queried at their own JIDs (the MUC module); the
+    // host itself only where a service there searches its records (xmppd/host_archive.hpp).
+    if (room_host()) {
+      auto* search = req.to.local().empty() ? st_->server.service<HostArchiveSearch>(req.to.domain()) : nullptr;
+      if (search && req.payload.name() == "query") co_return co_await search->query(req);
+      co_return StanzaError::service_unavailable();
+    }
     // §4: a user's archive is read and configured only by that user.
     Jid owner = req.to.local().empty() ? req.from.bare() : req.to.bare();
     if (owner.bare_str() != req.from.bare_str()) co_return StanzaError::forbidden();

@@ -6,6 +6,7 @@
 #include "mam_query.hpp"
 #include "xmppd/archive.hpp"
 #include "xmppd/asio.hpp"
+#include "xmppd/host_archive.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/session.hpp"
 
@@ -60,6 +61,8 @@ void RoomArchiveService::append(const Jid& room, RoomMessage message) {
   record.text = parsed->child_text("body", ns::kClient);
   record.xml = stored_room_stanza(*parsed, message.real_jid);
   record.data_class = kDataClass;
+  // A livechat conversation's record carries its conversation, client, queue and channel.
+  if (auto* labels = server_.service<ArchiveLabels>(room.domain())) labels->label(room, record);
   Archive& archive = server_.archive();
   // The id assign_id() reserved, which is also the record's time (so a `start` taken from a
   // result's <delay/> finds it); a message with an id from elsewhere gets a new one.

@@ -7,6 +7,11 @@
 # (the visitor sees the answer, never a command); !close destroys the room (§10.9), which both
 # see. The note and tag are stored.
 #
+# Then issue 6's Done-when: a staff slixmpp client (anna's own account, another resource) searches
+# chat.D (XEP-0313 + XEP-0431, docs/protocol.md "Staff search") by a word of the visitor's message,
+# by the tag and by a word of the note, finds the conversation each time, and the client's history
+# (<client id/>) lists it with its tag and note count.
+#
 # Availability: Profanity 0.13 cannot send RFC 6121 §4.6 directed presence to chat.D, so the
 # consultant subscribes to the service once (`/sub request chat.D`, §3.1): the service approves
 # and asks back, the consultant allows it (`/sub allow`), and from then on the consultant's
@@ -91,9 +96,25 @@ def test():
         assert lc.rows(server, "SELECT author, text FROM livechat_notes WHERE conversation = ?", (cid,)) == \
             [(ANNA, "Pyta o nabór 2026")]
         assert lc.rows(server, "SELECT tag FROM livechat_tags WHERE conversation = ?", (cid,)) == [("dotacje",)]
+
+        staff = run(Client(ANNA + "/search", "anna-Pass-1", plugins=lc.SEARCH_PLUGINS).login(server.ports["c2s"]))
+        found = run(lc.wait_searchable(staff, "Sieradzu", 2))  # the visitor's question and anna's answer
+        assert {(k, c) for k, c, _, _ in found} == {("message", cid)}, found
+        client = found[0][2]
+        assert "Czy mogę złożyć wniosek w Sieradzu?" in [b for _, _, _, b in found], found
+        found, _ = run(lc.search(staff, "dotacje"))
+        assert [(k, c, x) for k, c, x, _ in found] == [("tag", cid, client)], found
+        found, _ = run(lc.search(staff, "nabor 2026"))  # folded: "nabór"
+        assert [(k, c, x) for k, c, x, _ in found] == [("note", cid, client)], found
+        history = run(lc.client_history(staff, client))
+        listed = history.findall("{%s}conversation" % lc.NS)
+        assert [e.get("id") for e in listed] == [cid], history
+        assert [t.text for t in listed[0].findall("{%s}tag" % lc.NS)] == ["dotacje"], listed[0]
+        assert listed[0].get("notes") == "1" and listed[0].get("state") == "closed", listed[0].attrib
+        run(staff.close())
         run(eve.close())
         run(v.close())
 
 
 if __name__ == "__main__":
-    h.main(test, modules=("livechat", "muc", "pep"))
+    h.main(test, modules=("livechat", "muc", "pep", "mam"))

@@ -83,7 +83,10 @@ def test():
         state, assignee, email, stored, answer, data_class, client = row[0]
         assert (state, assignee, email, stored, answer) == ("closed", "boss@" + h.DOMAIN, "ola@example.pl", question,
                                                              "Tak, przez ePUAP."), row
-        assert data_class == "livechat_ticket" and len(client) == 64 and "ola" not in client, row
+        assert data_class == "livechat_ticket" and client and "ola" not in client, row
+        # The client (docs/protocol.md "Clients") is linked by the address's SHA-256, never the address.
+        keys = lc.rows(server, "SELECT kind, key_hash FROM livechat_client_keys WHERE client = ?", (client,))
+        assert [k for k, _ in keys] == ["email"] and len(keys[0][1]) == 64 and "ola" not in keys[0][1], keys
 
         # The question is in the one archive, under the queue's JID, with the ticket as conversation.
         archived = lc.wait_rows(server, "SELECT owner, conversation, data_class FROM archive WHERE conversation = ?",

@@ -17,6 +17,10 @@ CHAT = "chat." + h.DOMAIN
 NS = "urn:xmppd:livechat:0"
 CONFERENCE = "{jabber:x:conference}x"
 PLUGINS = m.PLUGINS + ("xep_0060",)
+# Staff search is a XEP-0313 query with RSM (XEP-0059), sent with slixmpp's own plugins.
+SEARCH_PLUGINS = PLUGINS + ("xep_0059", "xep_0313")
+FULLTEXT = "{urn:xmpp:fulltext:0}fulltext"
+QUEUE_FIELD = "{urn:xmppd:livechat:0}queue"
 
 
 def toml_list(items):
@@ -36,13 +40,13 @@ def server(queues, max_chats=3, hours=(), closures=(), options="", **kwargs):
     return h.Server(channel_binding=False, extra_config=extra, **kwargs)
 
 
-async def visitor(srv):
-    return await Client(h.GUEST, "", mechanism="ANONYMOUS", plugins=PLUGINS).login(srv.ports["c2s"])
+async def visitor(srv, plugins=PLUGINS):
+    return await Client(h.GUEST, "", mechanism="ANONYMOUS", plugins=plugins).login(srv.ports["c2s"])
 
 
-async def consultant(srv, user, password, new=True):
+async def consultant(srv, user, password, new=True, plugins=PLUGINS):
     jid = srv.adduser(user, password) if new else "%s@%s" % (user, h.DOMAIN)
-    c = await Client(jid, password, plugins=PLUGINS).login(srv.ports["c2s"])
+    c = await Client(jid, password, plugins=plugins).login(srv.ports["c2s"])
     available(c)
     await c.sync()
     return c
@@ -241,3 +245,56 @@ def warsaw_midnight(date):
 def instant(rfc3339):
     import datetime
     return datetime.datetime.fromisoformat(rfc3339).timestamp()
+
+
+async def search(c, text=None, queue=None, **rsm):
+    """Staff search (docs/protocol.md "Staff search"): a XEP-0313 query to chat.localhost with the
+    XEP-0431 field; returns ([(kind, conversation, client, body)], fin). Raises IqError when refused."""
+    from mam_util import query
+    fields = {}
+    if text is not None:
+        fields[FULLTEXT] = text
+    if queue is not None:
+        fields[QUEUE_FIELD] = queue
+    results, fin = await query(c, CHAT, fields, **rsm)
+    found = []
+    for r in results:
+        f = r.xml.find("{%s}found" % NS)
+        stanza = r["mam_result"]["forwarded"]["stanza"]
+        found.append((f.get("kind"), f.get("conversation"), f.get("client"), stanza["body"]))
+    return found, fin
+
+
+async def search_refusal(c, text):
+    """The error condition of a search that must be refused."""
+    from slixmpp.exceptions import IqError
+    try:
+        await search(c, text)
+    except IqError as e:
+        return e.iq["error"]["condition"]
+    raise AssertionError("%s could search" % c.boundjid)
+
+
+async def client_history(c, client_id):
+    """<client id/> (docs/protocol.md "Client history"): the <client/> element."""
+    result = await c.raw_iq("get", CHAT, "<client xmlns='%s' id='%s'/>" % (NS, client_id)).send(timeout=10)
+    return result.xml.find("{%s}client" % NS)
+
+
+async def wait_searchable(c, text, n, **kw):
+    """Until a search for `text` finds n records (the archive commits after delivery)."""
+    while True:
+        found, _ = await search(c, text, **kw)
+        if len(found) >= n:
+            return found
+        await asyncio.sleep(0.05)
+
+
+async def search_refusal_queue(c, text, queue):
+    """The error condition of a search filtered on `queue` that must be refused."""
+    from slixmpp.exceptions import IqError
+    try:
+        await search(c, text, queue=queue)
+    except IqError as e:
+        return e.iq["error"]["condition"]
+    raise AssertionError("%s could search queue %s" % (c.boundjid, queue))

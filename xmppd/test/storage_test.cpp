@@ -283,6 +283,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0005_core_blocklist", "0006_core_roster_hidden", "0007_core_roster_by_jid",
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
+          "0015_livechat_clients", "0016_livechat_audit",
           "0017_livechat_feedback", "0018_livechat_profile_consents"};
 }
 
@@ -744,6 +745,59 @@ STORAGE_TEST(livechat_tickets_and_callbacks_open_until_finished) {
   BOOST_TEST(h.run(lc.open_callbacks(chat)).empty());
 }
 
+// Issue 6 clients: the same key finds the same client, a new key joins the client another key
+// names, keys of two clients link to the older; history by client; notes and audit rows.
+STORAGE_TEST(livechat_clients_link_by_hashed_keys_history_notes_audit) {
+  const std::string chat = "chat.example.org";
+  auto& cs = h.s().livechat_clients();
+  auto& lc = h.s().livechat();
+  using Key = xmppd::LivechatClientKey;
+  auto fresh = [](std::string id, std::int64_t t) { return xmppd::LivechatClientRecord{id, t, t, "livechat_client"}; };
+  Key token{"token", std::string(64, 'a')}, email{"email", std::string(64, 'b')}, phone{"phone", std::string(64, 'c')};
+  BOOST_TEST(h.run(cs.link(chat, {token, email}, fresh("0001-a", 1000))) == "0001-a");
+  // The e-mail again (a ticket): the same client, last seen later.
+  BOOST_TEST(h.run(cs.link(chat, {email}, fresh("0002-b", 2000))) == "0001-a");
+  BOOST_TEST((h.run(cs.client(chat, "0001-a")) == xmppd::LivechatClientRecord{"0001-a", 1000, 2000, "livechat_client"}));
+  BOOST_TEST(!h.run(cs.client(chat, "0002-b")));
+  // A phone alone is a new client; phone + e-mail later go to the older client and the phone key
+  // stays with the one it named.
+  BOOST_TEST(h.run(cs.link(chat, {phone}, fresh("0003-c", 3000))) == "0003-c");
+  BOOST_TEST(h.run(cs.link(chat, {phone, email}, fresh("0004-d", 4000))) == "0001-a");
+  BOOST_TEST(h.run(cs.link(chat, {phone}, fresh("0005-e", 5000))) == "0003-c");
+  // Another host does not share clients.
+  BOOST_TEST(h.run(cs.link("chat.other.org", {email}, fresh("0006-f", 6000))) == "0006-f");
+
+  xmppd::LivechatConversationRecord c{"00061a2b3c4d5e6f-0a1b2c", "general", "web", "0001-a", token.hash, "closed",
+                                      "Dotacje", "Ola", "Visitor", "2026-01", "anna@example.org",
+                                      1000, 1100, 1200, 1300, "livechat_conversation"};
+  h.run(lc.put_conversation(chat, c, {"closed", "closed", "anna@example.org", 1300}));
+  auto other = c;
+  other.id = "00061a2b3c4d5e70-0a1b2c";
+  other.client = "0003-c";
+  h.run(lc.put_conversation(chat, other, {"queued", "joined", "visitor", 1000}));
+  BOOST_TEST((h.run(cs.conversations_of(chat, "0001-a")) == std::vector<xmppd::LivechatConversationRecord>{c}));
+  xmppd::LivechatTicketRecord t{"00061a2b3c4d5e71-0a1b2c", "general", "0001-a", "open", "", "Ola", "ola@example.pl",
+                                "Pytanie", "", "2026-01", 2000, 2000, "livechat_ticket"};
+  h.run(lc.put_ticket(chat, t));
+  BOOST_TEST((h.run(cs.tickets_of(chat, "0001-a")) == std::vector<xmppd::LivechatTicketRecord>{t}));
+  BOOST_TEST(h.run(cs.tickets_of(chat, "0003-c")).empty());
+  xmppd::LivechatCallbackRecord cb{"00061a2b3c4d5e72-0a1b2c", "general", "0003-c", "requested", "", "", "+48601234567",
+                                   "Dotacje", "2026-01", 5000, 6800, 0, 0, 1000, 1000, "livechat_callback"};
+  h.run(lc.put_callback(chat, cb));
+  BOOST_TEST((h.run(cs.callbacks_of(chat, "0003-c")) == std::vector<xmppd::LivechatCallbackRecord>{cb}));
+
+  xmppd::LivechatClientNoteRecord n{"0001-a", "anna@example.org", "Stały klient, woli telefon", 7000,
+                                    "livechat_client_note"};
+  h.run(cs.add_note(chat, n));
+  BOOST_TEST((h.run(cs.notes(chat, "0001-a")) == std::vector<xmppd::LivechatClientNoteRecord>{n}));
+  xmppd::LivechatAuditRecord a1{"anna@example.org", "search", "0001-a", 8000, "audit"};
+  xmppd::LivechatAuditRecord a2{"boss@example.org", "history", "0001-a", 9000, "audit"};
+  h.run(cs.audit(chat, a1));
+  h.run(cs.audit(chat, a2));
+  BOOST_TEST((h.run(cs.audit_of(chat, "0001-a")) == std::vector<xmppd::LivechatAuditRecord>{a1, a2}));
+  BOOST_TEST(h.run(cs.audit_of(chat, "0003-c")).empty());
+}
+
 STORAGE_TEST(muc_rooms_put_replace_list_and_remove) {
   const std::string rooms = "conference.example.org";
   BOOST_TEST(h.run(h.s().muc().rooms(rooms)).empty());
@@ -1137,10 +1191,12 @@ std::vector<std::int64_t> ids_of(const ArchivePage& p) {
 }
 
 // Appends n records for `owner` (ids kBaseId + first .. + first + n - 1), in batches.
-void fill(Harness& h, const std::string& owner, std::int64_t first, std::int64_t n) {
+void fill(Harness& h, const std::string& owner, std::int64_t first, std::int64_t n,
+          std::optional<std::string> queue = std::nullopt) {
   std::vector<ArchiveRecord> batch;
   for (std::int64_t i = first; i < first + n; ++i) {
     batch.push_back(make_record(owner, kBaseId + i, "wiadomość numer " + std::to_string(i)));
+    batch.back().queue = queue;
     if (batch.size() == 500) h.run(h.s().archive().append(std::move(batch))), batch.clear();
   }
   if (!batch.empty()) h.run(h.s().archive().append(std::move(batch)));
@@ -1370,9 +1426,50 @@ STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_inde
   }
 }
 
+// Livechat staff search (issue 6): records of the given queues, whatever archive holds them (a
+// room, a queue's JID), with words and paging; other queues' and queue-less records never.
+STORAGE_TEST(archive_reads_by_livechat_queue_across_archives) {
+  auto rec = [](std::string owner, std::int64_t id, std::string text, std::optional<std::string> queue) {
+    auto r = make_record(std::move(owner), kBaseId + id, std::move(text));
+    r.queue = std::move(queue);
+    r.conversation = "c" + std::to_string(id);
+    return r;
+  };
+  h.run(h.s().archive().append({rec("c-1@chat.example.org", 1, "kredyt ekologiczny", "general"),
+                                rec("general@chat.example.org", 2, "notatka o kredycie", "general"),
+                                rec("c-2@chat.example.org", 3, "kredyt dla firmy", "dotacje"),
+                                rec("alice@example.org", 4, "kredyt prywatny", std::nullopt),
+                                rec("c-1@chat.example.org", 5, "drugi kredyt", "general")}));
+  ArchiveQuery q;
+  q.owner = "chat.example.org";
+  q.queues = {"general"};
+  auto ids = [&](const ArchiveQuery& query) {
+    std::vector<std::int64_t> out;
+    for (const auto& r : h.run(h.s().archive().query(query)).records) out.push_back(r.id - kBaseId);
+    return out;
+  };
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 2, 5}));
+  q.fulltext = "kredyt";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 5}));
+  q.queues = {"general", "dotacje"};
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 3, 5}));
+  q.max = 2;
+  auto page = h.run(h.s().archive().query(q));
+  BOOST_TEST(!page.complete);
+  BOOST_TEST(*page.count == 3);
+  q.page_after = page.records.back().id;
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{5}));
+  q = ArchiveQuery{};
+  q.owner = "chat.example.org";
+  q.queues = {"lodz"};
+  BOOST_TEST(ids(q).empty());
+}
+
 STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
+  // Some archives are livechat queues' (room records carry their queue), as in production.
   for (int o = 0; o < 20; ++o)
-    fill(h, "user" + std::to_string(o) + "@example.org", o * 1000, 150);
+    fill(h, "user" + std::to_string(o) + "@example.org", o * 1000, 150,
+         o == 0 ? std::optional<std::string>("dotacje") : o == 10 ? std::optional<std::string>("general") : std::nullopt);
   using xmppd::storage::SqlBackend;
   SqlBackend backend = h.backend() == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb;
   std::unique_ptr<xmppd::storage::Connection> c;
@@ -1414,6 +1511,15 @@ STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
   q.with = "bob@example.org";
   q.start_us = kBaseId + 3010;
   q.from_end = true;
+  queries.push_back(q);
+  // Livechat staff search: by queue (archive_queue), with and without words.
+  q = base;
+  q.queues = {"general", "dotacje"};
+  queries.push_back(q);
+  q.from_end = true;
+  q.page_before = kBaseId + 3100;
+  queries.push_back(q);
+  q.fulltext = "wiadomosc";
   queries.push_back(q);
   for (const auto& query : queries) {
     std::string search = query.fulltext ? search_expression(xmppd::storage::parse_search(*query.fulltext), backend) : "";

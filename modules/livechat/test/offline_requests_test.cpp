@@ -37,7 +37,11 @@ xmppd::Options options(std::vector<std::string> queues, std::vector<std::string>
                                                  {"callback_days", V(std::int64_t{5})},
                                                  {"callback_slots_max", V(std::int64_t{200})},
                                                  {"callback_attempts", V(std::int64_t{3})},
-                                                 {"submissions_per_session", V(std::int64_t{5})}});
+                                                 {"submissions_per_session", V(std::int64_t{5})},
+                                                 {"feedback_window", V(std::int64_t{1800000})},
+                                                 {"consultant_profiles", V(std::vector<std::string>{})},
+                                                 {"supervisors", V(std::vector<std::string>{})},
+                                                 {"administrators", V(std::vector<std::string>{})}});
 }
 
 std::string error_of(const xmppd::Options& o) {

@@ -46,6 +46,10 @@ struct ArchiveQuery {
   // Further archives read together with `owner`, as one ordered result (e.g. the rooms or
   // queues a consultant may read: "3 of 10 rooms"); the caller has checked the right to each.
   std::vector<std::string> more_owners;
+  // Livechat staff search (issue 6): when not empty, the records of these livechat queues (the
+  // record's `queue`), whatever archive holds them, instead of `owner`/`more_owners`; read through
+  // the archive_queue (queue, id) index or the search index. The caller has checked the right.
+  std::vector<std::string> queues;
   std::optional<std::string> with;          // bare JID; with `with_resource`: one full JID
   std::optional<std::string> with_resource;
   std::optional<std::int64_t> start_us, end_us;

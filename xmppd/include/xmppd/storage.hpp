@@ -284,6 +284,52 @@ class LivechatStore {
   virtual Task<std::vector<std::string>> tags(std::string host, std::string conversation) = 0;
 };
 
+// Clients of the livechat service and the audit of staff reads (schema/*/0015_livechat_clients.sql,
+// 0016_livechat_audit.sql; modules/livechat/clients.hpp). Keys are hashes (kind: token, email,
+// phone, facebook); the client id is what conversations, tickets and callbacks hold in `client`.
+struct LivechatClientKey {
+  std::string kind, hash;
+  friend bool operator==(const LivechatClientKey&, const LivechatClientKey&) = default;
+};
+struct LivechatClientRecord {
+  std::string id;
+  std::int64_t created_us = 0, last_seen_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatClientRecord&, const LivechatClientRecord&) = default;
+};
+struct LivechatClientNoteRecord {
+  std::string client, author, text;
+  std::int64_t created_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatClientNoteRecord&, const LivechatClientNoteRecord&) = default;
+};
+struct LivechatAuditRecord {
+  std::string actor, action, client;
+  std::int64_t stamp_us = 0;
+  std::string data_class;
+  friend bool operator==(const LivechatAuditRecord&, const LivechatAuditRecord&) = default;
+};
+
+class LivechatClientStore {
+ public:
+  virtual ~LivechatClientStore() = default;
+  // The client one of `keys` already names (the oldest such client when they name several), or
+  // `fresh` stored as a new one; keys not yet known are recorded for it and its last_seen_us set
+  // to fresh.last_seen_us. One write transaction, so two requests with the same key meet.
+  virtual Task<std::string> link(std::string host, std::vector<LivechatClientKey> keys,
+                                 LivechatClientRecord fresh) = 0;
+  virtual Task<std::optional<LivechatClientRecord>> client(std::string host, std::string id) = 0;
+  // A client's conversations, tickets and callbacks, oldest first.
+  virtual Task<std::vector<LivechatConversationRecord>> conversations_of(std::string host, std::string client) = 0;
+  virtual Task<std::vector<LivechatTicketRecord>> tickets_of(std::string host, std::string client) = 0;
+  virtual Task<std::vector<LivechatCallbackRecord>> callbacks_of(std::string host, std::string client) = 0;
+  virtual Task<void> add_note(std::string host, LivechatClientNoteRecord note) = 0;
+  virtual Task<std::vector<LivechatClientNoteRecord>> notes(std::string host, std::string client) = 0;
+  virtual Task<void> audit(std::string host, LivechatAuditRecord entry) = 0;
+  // The audit rows about a client, oldest first (export; tests).
+  virtual Task<std::vector<LivechatAuditRecord>> audit_of(std::string host, std::string client) = 0;
+};
+
 // The end of a livechat conversation from the visitor's side (schema/*/0017_livechat_feedback.sql,
 // modules/livechat/conversation_end.hpp): who closed it, the rating, the transcript request and
 // the join form's e-mail it goes to. Personal data: `client` and `data_class`.
@@ -368,6 +414,7 @@ class Storage {
   virtual PepStore& pep() = 0;
   virtual MucStore& muc() = 0;
   virtual LivechatStore& livechat() = 0;
+  virtual LivechatClientStore& livechat_clients() = 0;
   virtual LivechatFeedbackStore& livechat_feedback() = 0;
   virtual UploadStore& uploads() = 0;
   // The message archive (xmppd/archive.hpp); modules use Server::archive(), which orders writes.

@@ -1,6 +1,7 @@
 // The SQL of the message archive (issue 5, XEP-0313, XEP-0431) on SQLite (FTS5) and MariaDB
 // (InnoDB FULLTEXT): statements built from a query's filters, with their parameters. Every
-// statement reads through an index: archive_owner / archive_owner_with (owner, [with,] id) or
+// statement reads through an index: archive_owner / archive_owner_with (owner, [with,] id),
+// archive_queue (queue, id) (livechat staff search) or
 // the full-text index; the storage contract suite checks the plans.
 #pragma once
 #include <cstdint>

@@ -232,6 +232,12 @@ class SqlLivechatStore final : public LivechatStore {
 
 }  // namespace
 
+const char* const kLivechatConversationColumns =
+    "id, queue, channel, client, token_hash, state, topic, visitor_name, visitor_nick, notice_version, "
+    "consultant, created_us, offered_us, answered_us, closed_us, data_class";
+
+LivechatConversationRecord livechat_conversation_from(const Row& r) { return read_conversation(r); }
+
 std::unique_ptr<LivechatStore> make_livechat_store(Engine& engine) {
   return std::make_unique<SqlLivechatStore>(engine);
 }

@@ -582,6 +582,7 @@ SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_conne
       pep_(make_pep_store(engine_, dialect_)),
       muc_(std::make_unique<Muc>(engine_)),
       livechat_(make_livechat_store(engine_)),
+      livechat_clients_(make_livechat_client_store(engine_)),
       livechat_feedback_(make_livechat_feedback_store(engine_)),
       uploads_(make_upload_store(engine_)),
       archive_(std::make_unique<SqlArchiveStore>(
@@ -600,6 +601,7 @@ PepStore& SqlStorage::pep() { return *pep_; }
 UploadStore& SqlStorage::uploads() { return *uploads_; }
 MucStore& SqlStorage::muc() { return *muc_; }
 LivechatStore& SqlStorage::livechat() { return *livechat_; }
+LivechatClientStore& SqlStorage::livechat_clients() { return *livechat_clients_; }
 LivechatFeedbackStore& SqlStorage::livechat_feedback() { return *livechat_feedback_; }
 ArchiveStore& SqlStorage::archive() { return *archive_; }
 

@@ -40,6 +40,12 @@ std::vector<std::string> run_migrations(Connection& c, const Dialect& dialect);
 std::unique_ptr<PepStore> make_pep_store(Engine& engine, const Dialect& dialect);
 // The livechat service's store over `engine` (livechat_storage.cpp).
 std::unique_ptr<LivechatStore> make_livechat_store(Engine& engine);
+// A conversation row read with these columns in this order (livechat_storage.cpp), for the
+// clients store's history.
+extern const char* const kLivechatConversationColumns;
+LivechatConversationRecord livechat_conversation_from(const Row& r);
+// The livechat clients and audit store over `engine` (livechat_client_storage.cpp).
+std::unique_ptr<LivechatClientStore> make_livechat_client_store(Engine& engine);
 // Ratings, transcript requests and profile consents (livechat_feedback_storage.cpp).
 std::unique_ptr<LivechatFeedbackStore> make_livechat_feedback_store(Engine& engine);
 // The XEP-0363 upload records over `engine` (upload_storage.cpp).
@@ -62,6 +68,7 @@ class SqlStorage final : public Storage {
   PepStore& pep() override;
   MucStore& muc() override;
   LivechatStore& livechat() override;
+  LivechatClientStore& livechat_clients() override;
   LivechatFeedbackStore& livechat_feedback() override;
   UploadStore& uploads() override;
   ArchiveStore& archive() override;
@@ -91,6 +98,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<PepStore> pep_;
   std::unique_ptr<Muc> muc_;
   std::unique_ptr<LivechatStore> livechat_;
+  std::unique_ptr<LivechatClientStore> livechat_clients_;
   std::unique_ptr<LivechatFeedbackStore> livechat_feedback_;
   std::unique_ptr<UploadStore> uploads_;
   std::unique_ptr<SqlArchiveStore> archive_;

@@ -401,17 +401,23 @@ void Service::put_visitor(const Conversation& c, const Jid& visitor) {
   muc->add_occupant(room, visitor, c.visitor_nick);
 }
 
-std::vector<Candidate> Service::candidates(const QueueConfig& q) const {
-  std::map<std::string, int> open;
-  for (const auto& c : state_->open_conversations())
-    if (c.state == ConversationState::active && !c.consultant.empty()) ++open[c.consultant];
-  for (const auto& o : state_->pending_offers()) ++open[o.consultant];
+// Each consultant's load: active conversations plus pending offers.
+std::map<std::string, int> Service::consultant_load(const std::vector<Conversation>& open) const {
+  std::map<std::string, int> load;
+  for (const auto& c : open)
+    if (c.state == ConversationState::active && !c.consultant.empty()) ++load[c.consultant];
+  for (const auto& o : state_->pending_offers()) ++load[o.consultant];
+  return load;
+}
+
+std::vector<Candidate> Service::candidates(const QueueConfig& q, const std::map<std::string, int>& load) const {
   std::vector<Candidate> out;
   for (const auto& m : q.members) {
     Candidate cand;
     cand.jid = m;
     cand.limit = settings_.max_chats;
-    cand.open = open[m];
+    auto l = load.find(m);
+    cand.open = l == load.end() ? 0 : l->second;
     auto it = consultants_.find(m);
     if (it != consultants_.end()) {
       cand.available = !it->second.resources.empty();
@@ -424,10 +430,15 @@ std::vector<Candidate> Service::candidates(const QueueConfig& q) const {
 
 void Service::dispatch() {
   if (!loaded_) return;
+  // One snapshot per dispatch, not one per queue and per waiting visitor (perf of the livechat
+  // day, docs/benchmarks.md): each conversation is in one queue, so an offer made below never
+  // changes a conversation this loop still has to look at; the load is counted as offers go.
+  const auto open = state_->open_conversations();
+  auto load = consultant_load(open);
   for (const auto& q : settings_.queues) {
-    for (const auto& c : state_->open_conversations()) {
+    for (const auto& c : open) {
       if (c.queue != q.name || c.state != ConversationState::queued) continue;
-      auto cands = candidates(q);
+      auto cands = candidates(q, load);
       auto& tried = tried_[c.id];
       auto pick = pick_consultant(cands, tried);
       if (!pick && !tried.empty()) {
@@ -436,7 +447,7 @@ void Service::dispatch() {
         pick = pick_consultant(cands, tried);
       }
       if (!pick) break;  // nobody free for this queue: later conversations wait too (order)
-      make_offer(c, *pick);
+      if (make_offer(c, *pick)) ++load[*pick];
     }
   }
   send_positions();
@@ -445,7 +456,7 @@ void Service::dispatch() {
 // XEP-0249 §2 direct invitation from the service to the consultant's bare JID (RFC 6121 §8.5.2:
 // every available resource of a type-normal message's ... highest priority gets it), with a body
 // for clients that do not show invitations, and our <offer/> for the web console.
-void Service::make_offer(Conversation c, const std::string& consultant) {
+bool Service::make_offer(Conversation c, const std::string& consultant) {
   const QueueConfig* q = queue(c.queue);
   std::int64_t now = server_.now_us();
   Offer o;
@@ -454,7 +465,7 @@ void Service::make_offer(Conversation c, const std::string& consultant) {
   o.consultant = consultant;
   o.offered_us = now;
   o.expires_us = now + std::chrono::duration_cast<std::chrono::microseconds>(q->offer_timeout).count();
-  if (!apply(c, ConversationEvent::offer_made, now)) return;
+  if (!apply(c, ConversationEvent::offer_made, now)) return false;
   state_->save(o);
   state_->save(c, "offered", consultant);
   Jid room = room_of(c);
@@ -472,6 +483,7 @@ void Service::make_offer(Conversation c, const std::string& consultant) {
   offer.set_attr("room", room.bare_str()).set_attr("seconds", std::to_string(seconds));
   server_.route(std::move(m));
   start_timer(o);
+  return true;
 }
 
 void Service::start_timer(const Offer& o) {

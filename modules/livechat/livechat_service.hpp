@@ -127,7 +127,8 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
 
   void put_visitor(const Conversation& c, const Jid& visitor);
   void dispatch();
-  void make_offer(Conversation c, const std::string& consultant);
+  // False when the conversation could not take an offer (its state moved on).
+  bool make_offer(Conversation c, const std::string& consultant);
   void accept(Conversation c, Offer o, const std::string& consultant);
   void offer_lost(Offer o, const std::string& why);
   void close(Conversation c, const std::string& actor, ClosedBy by = ClosedBy::consultant);
@@ -139,7 +140,8 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
 
   void tell(const Jid& to, const std::string& from, const std::string& body, const char* type = "chat");
   void tell_in_room(const Jid& room, const Jid& to, const std::string& body);
-  std::vector<Candidate> candidates(const QueueConfig& q) const;
+  std::map<std::string, int> consultant_load(const std::vector<Conversation>& open) const;
+  std::vector<Candidate> candidates(const QueueConfig& q, const std::map<std::string, int>& load) const;
 
   // Offline mode (offline_desk.cpp).
   bool available(const QueueConfig& q) const;

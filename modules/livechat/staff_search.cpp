@@ -30,16 +30,6 @@ const char* kind_of(const ArchiveRecord& r) {
   return "message";
 }
 
-std::optional<std::int64_t> parse_id(std::string_view s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  std::int64_t v = 0;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    v = v * 10 + (ch - '0');
-  }
-  return v;
-}
-
 // XEP-0313 §5.1 form discovery: the fields this search takes.
 Element search_form() {
   Element x("x", ns::kDataForms);
@@ -126,12 +116,12 @@ Task<IqResult> Service::query(const IqRequest& req) {
   // XEP-0059: <max/>, <after/>, <before/> (empty: the last page).
   if (const Element* set = req.payload.child("set", kRsm)) {
     if (const Element* max = set->child("max", kRsm)) {
-      auto n = parse_id(max->text());
+      auto n = parse_archive_id(max->text());
       if (!n) co_return StanzaError::bad_request("max: not a number");
       q.max = static_cast<std::size_t>(std::min<std::int64_t>(*n, kMaxPage));
     }
     if (const Element* after = set->child("after", kRsm)) {
-      auto id = parse_id(after->text());
+      auto id = parse_archive_id(after->text());
       if (!id) co_return StanzaError::item_not_found();
       q.page_after = *id;
     }
@@ -139,7 +129,7 @@ Task<IqResult> Service::query(const IqRequest& req) {
       if (before->text().empty()) {
         q.from_end = true;
       } else {
-        auto id = parse_id(before->text());
+        auto id = parse_archive_id(before->text());
         if (!id) co_return StanzaError::item_not_found();
         q.page_before = *id;
         q.from_end = true;

@@ -90,16 +90,6 @@ std::string format_datetime(std::int64_t us) {
   return buf;
 }
 
-std::optional<std::int64_t> parse_id(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
 Element query_form() {
   Element x("x", ns::kDataForms);
   x.set_attr("type", "form");
@@ -149,16 +139,16 @@ std::variant<ArchiveQuery, StanzaError> read_query(const Element& query, const s
     }
     // §4.1.3: an id that names no message of this archive: item-not-found. Ours are numbers.
     if (auto v = single_value(*form, "after-id")) {
-      q.after_id = parse_id(*v);
+      q.after_id = parse_archive_id(*v);
       if (!q.after_id) return StanzaError::item_not_found();
     }
     if (auto v = single_value(*form, "before-id")) {
-      q.before_id = parse_id(*v);
+      q.before_id = parse_archive_id(*v);
       if (!q.before_id) return StanzaError::item_not_found();
     }
     if (const Element* f = field(*form, "ids")) {
       for (const auto& v : values(*f)) {
-        auto id = parse_id(v);
+        auto id = parse_archive_id(v);
         // An id that cannot be ours matches nothing; the rest are still answered.
         q.ids.push_back(id ? *id : -1);
       }
@@ -168,18 +158,18 @@ std::variant<ArchiveQuery, StanzaError> read_query(const Element& query, const s
   }
   if (const Element* set = query.child("set", kRsm)) {
     if (const Element* m = set->child("max", kRsm)) {
-      auto v = parse_id(m->text());
+      auto v = parse_archive_id(m->text());
       if (!v) return StanzaError::bad_request("<max/> is not a number");
       q.max = std::min<std::size_t>(static_cast<std::size_t>(*v), max_page);
     }
     if (const Element* a = set->child("after", kRsm)) {
-      q.page_after = parse_id(a->text());
+      q.page_after = parse_archive_id(a->text());
       if (!q.page_after) return StanzaError::item_not_found();  // XEP-0059 §2.6
     }
     if (const Element* b = set->child("before", kRsm)) {
       q.from_end = true;  // XEP-0059 §2.5: the page before it (or the last page when empty)
       if (!b->text().empty()) {
-        q.page_before = parse_id(b->text());
+        q.page_before = parse_archive_id(b->text());
         if (!q.page_before) return StanzaError::item_not_found();
       }
     }

@@ -23,8 +23,6 @@ inline constexpr char kStanzaId[] = "urn:xmpp:sid:0";               // XEP-0359
 std::optional<std::int64_t> parse_datetime(std::string_view text);
 // Microseconds -> XEP-0082 DateTime in UTC with microseconds.
 std::string format_datetime(std::int64_t us);
-// Archive ids travel as decimal text.
-std::optional<std::int64_t> parse_id(std::string_view text);
 
 // The form a client fills in (XEP-0313 §5.1 form discovery, with XEP-0431's field).
 Element query_form();

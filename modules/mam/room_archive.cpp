@@ -66,7 +66,7 @@ void RoomArchiveService::append(const Jid& room, RoomMessage message) {
   Archive& archive = server_.archive();
   // The id assign_id() reserved, which is also the record's time (so a `start` taken from a
   // result's <delay/> finds it); a message with an id from elsewhere gets a new one.
-  if (auto id = parse_id(message.stanza_id)) {
+  if (auto id = parse_archive_id(message.stanza_id)) {
     record.stamp_us = *id;
     archive.commit(*id, std::move(record));
   } else {

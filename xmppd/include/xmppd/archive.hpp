@@ -16,11 +16,24 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xmppd/awaitable.hpp"
 
 namespace xmppd {
+
+// Archive ids (XEP-0359 stanza ids, XEP-0059 positions) travel as decimal text. At most 18
+// digits, so the value always fits; anything else is not an id.
+inline std::optional<std::int64_t> parse_archive_id(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
 
 enum class ArchiveDirection { incoming = 0, outgoing = 1, room = 2 };
 

@@ -8,7 +8,7 @@
 
 #include "livechat_service.hpp"
 #include "service_util.hpp"
-#include "xmppd/datetime.hpp"
+#include "xmppd/mam_wire.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
@@ -16,8 +16,8 @@
 namespace xmppd::livechat {
 namespace {
 
-constexpr char kMam[] = "urn:xmpp:mam:2";
-constexpr char kRsm[] = "http://jabber.org/protocol/rsm";    // XEP-0059
+using ns::kMam;
+using ns::kRsm;
 constexpr char kFulltextVar[] = "{urn:xmpp:fulltext:0}fulltext";  // XEP-0431 §3
 constexpr char kQueueVar[] = "{urn:xmppd:livechat:0}queue";
 constexpr std::size_t kMaxPage = 100;
@@ -150,14 +150,7 @@ Task<IqResult> Service::query(const IqRequest& req) {
   for (const auto& r : page.records) {
     if (r.client) clients.insert(*r.client);
     if (!session) continue;
-    Element m("message", ns::kClient);
-    m.set_attr("from", settings_.host).set_attr("to", to.str());
-    Element& result = m.add_child("result", kMam);
-    if (!queryid.empty()) result.set_attr("queryid", queryid);
-    result.set_attr("id", std::to_string(r.id));
-    Element& fwd = result.add_child("forwarded", ns::kForward);
-    fwd.add_child("delay", ns::kDelay).set_attr("stamp", xep0082_stamp(r.stamp_us));
-    if (auto stanza = parse_element(r.xml)) fwd.add(std::move(*stanza));
+    Element m = mam_result_message(r, queryid, settings_.host, to.str());
     Element& found = m.add_child("found", kNs);
     found.set_attr("kind", kind_of(r));
     if (r.conversation) found.set_attr("conversation", *r.conversation);
@@ -168,18 +161,7 @@ Task<IqResult> Service::query(const IqRequest& req) {
   // Each client whose records were read is an audited read (DESIGN.md "Privacy").
   for (const auto& client : clients) audit(asker, "search", client);
 
-  // §4.3 <fin/> with the XEP-0059 set.
-  Element fin("fin", kMam);
-  if (page.complete) fin.set_attr("complete", "true");
-  Element& set = fin.add_child("set", kRsm);
-  if (!page.records.empty()) {
-    Element& first = set.add_child("first", kRsm);
-    if (page.first_index) first.set_attr("index", std::to_string(*page.first_index));
-    first.add_text(std::to_string(page.records.front().id));
-    set.add_child("last", kRsm).add_text(std::to_string(page.records.back().id));
-  }
-  if (page.count) set.add_child("count", kRsm).add_text(std::to_string(*page.count));
-  co_return IqResult::ok(std::move(fin));
+  co_return IqResult::ok(mam_fin(page));
 }
 
 }  // namespace xmppd::livechat

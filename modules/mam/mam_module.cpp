@@ -227,10 +227,10 @@ class MamModule final : public Module {
     ArchivePage page = co_await st_->server.archive().query(std::move(std::get<ArchiveQuery>(parsed)));
     // §4.2: the results, then (§4.3) the IQ result; the session may have ended meanwhile.
     Session* session = st_->server.session(asker);
-    if (!session) co_return IqResult::ok(fin(page));
+    if (!session) co_return IqResult::ok(mam_fin(page));
     for (const auto& r : page.records)
-      st_->server.send_to_session(*session, result_message(r, queryid, owner.bare_str(), asker.str()));
-    co_return IqResult::ok(fin(page));
+      st_->server.send_to_session(*session, mam_result_message(r, queryid, owner.bare_str(), asker.str()));
+    co_return IqResult::ok(mam_fin(page));
   }
 
   Task<IqResult> on_prefs(const IqRequest& req, Jid owner) {

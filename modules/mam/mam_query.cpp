@@ -80,16 +80,6 @@ std::optional<std::int64_t> parse_datetime(std::string_view text) {
   return (t - offset_s) * 1000000 + micros;
 }
 
-std::string format_datetime(std::int64_t us) {
-  std::time_t t = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us % 1000000));
-  return buf;
-}
-
 Element query_form() {
   Element x("x", ns::kDataForms);
   x.set_attr("type", "form");
@@ -177,33 +167,6 @@ std::variant<ArchiveQuery, StanzaError> read_query(const Element& query, const s
       return StanzaError::feature_not_implemented();  // XEP-0059 §2.6: optional; ids page better
   }
   return q;
-}
-
-Element result_message(const ArchiveRecord& record, const std::string& queryid, const std::string& owner,
-                       const std::string& to) {
-  Element m("message", ns::kClient);
-  m.set_attr("from", owner).set_attr("to", to);
-  Element& result = m.add_child("result", kMam);
-  if (!queryid.empty()) result.set_attr("queryid", queryid);
-  result.set_attr("id", std::to_string(record.id));
-  Element& fwd = result.add_child("forwarded", ns::kForward);
-  fwd.add_child("delay", ns::kDelay).set_attr("stamp", format_datetime(record.stamp_us));
-  if (auto stanza = parse_element(record.xml)) fwd.add(std::move(*stanza));
-  return m;
-}
-
-Element fin(const ArchivePage& page) {
-  Element f("fin", kMam);
-  if (page.complete) f.set_attr("complete", "true");
-  Element& set = f.add_child("set", kRsm);
-  if (!page.records.empty()) {
-    Element& first = set.add_child("first", kRsm);
-    if (page.first_index) first.set_attr("index", std::to_string(*page.first_index));
-    first.add_text(std::to_string(page.records.front().id));
-    set.add_child("last", kRsm).add_text(std::to_string(page.records.back().id));
-  }
-  if (page.count) set.add_child("count", kRsm).add_text(std::to_string(*page.count));
-  return f;
 }
 
 }  // namespace xmppd::mam

@@ -7,22 +7,21 @@
 #include <variant>
 
 #include "xmppd/archive.hpp"
+#include "xmppd/mam_wire.hpp"
 #include "xmppd/element.hpp"
 #include "xmppd/stanza_error.hpp"
 
 namespace xmppd::mam {
 
-inline constexpr char kMam[] = "urn:xmpp:mam:2";
+inline constexpr const char* kMam = ns::kMam;
 inline constexpr char kMamExtended[] = "urn:xmpp:mam:2#extended";  // before-id, after-id, ids
-inline constexpr char kRsm[] = "http://jabber.org/protocol/rsm";
+inline constexpr const char* kRsm = ns::kRsm;
 inline constexpr char kFulltext[] = "urn:xmpp:fulltext:0";          // XEP-0431
 inline constexpr char kFulltextField[] = "{urn:xmpp:fulltext:0}fulltext";
 inline constexpr char kStanzaId[] = "urn:xmpp:sid:0";               // XEP-0359
 
 // XEP-0082 DateTime ("2010-06-07T00:00:00Z", fractions and offsets allowed) -> microseconds.
 std::optional<std::int64_t> parse_datetime(std::string_view text);
-// Microseconds -> XEP-0082 DateTime in UTC with microseconds.
-std::string format_datetime(std::int64_t us);
 
 // The form a client fills in (XEP-0313 §5.1 form discovery, with XEP-0431's field).
 Element query_form();
@@ -32,11 +31,5 @@ Element query_form();
 std::variant<ArchiveQuery, StanzaError> read_query(const Element& query, const std::string& owner,
                                                    std::size_t max_page);
 
-// <message><result queryid id><forwarded><delay/><message/></forwarded></result></message>
-// for one record (§4.2), addressed to `to`, from the archive `owner`.
-Element result_message(const ArchiveRecord& record, const std::string& queryid, const std::string& owner,
-                       const std::string& to);
-// The <fin/> of the IQ result (§4.3) with its RSM set (XEP-0059 §2).
-Element fin(const ArchivePage& page);
 
 }  // namespace xmppd::mam

@@ -125,10 +125,10 @@ Task<IqResult> RoomArchiveService::query(Jid room, Jid asker, Element query, boo
         reader_room_stanza(*stanza, access.real_jids);
         r.xml = stanza->to_string();
       }
-      server_.send_to_session(*session, result_message(r, queryid, room.bare_str(), asker.str()));
+      server_.send_to_session(*session, mam_result_message(r, queryid, room.bare_str(), asker.str()));
     }
   }
-  co_return IqResult::ok(fin(page));
+  co_return IqResult::ok(mam_fin(page));
 }
 
 std::vector<std::string> RoomArchiveService::features() const {

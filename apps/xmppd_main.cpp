@@ -1,6 +1,9 @@
 // xmppd: parses the command line, loads the configuration and runs the server in the
 // foreground, logging to standard error.
+#include <malloc.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -16,9 +19,24 @@ void usage() {
                "usage: xmppd --config FILE [--check-config] [--ports-file FILE]\n"
                "       xmppd --list-modules\n");
 }
+
+// glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB) and its
+// trim threshold to twice that, so after one burst of big buffers (a client offering a stanza
+// up to the size limit, a 10,000-connection churn) freed memory stays in the heap and RSS
+// wanders by megabytes with the history of the process rather than with what it holds. Fixed
+// thresholds (glibc's own defaults, made fixed) give the memory back after bursts and keep RSS
+// a measure of memory in use, which the memory rules of bad-input.md rely on. An operator's
+// GLIBC_TUNABLES for malloc still wins.
+void pin_malloc_thresholds() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables && std::strstr(tunables, "glibc.malloc.")) return;
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
+  pin_malloc_thresholds();
   std::string config_path, ports_file;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

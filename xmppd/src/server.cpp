@@ -8,6 +8,7 @@
 
 #include "control.hpp"
 #include "core.hpp"
+#include "memory_return.hpp"
 #include "net/tcp_connection.hpp"
 #include "http/http_server.hpp"
 #include "net/component_connection.hpp"
@@ -105,6 +106,7 @@ void XmppServer::start() {
     asio::co_spawn(io_, accept_loop(acceptor, &l), asio::detached);
   }
   start_control_socket(io_, *core_, config_);
+  asio::co_spawn(io_, return_memory_after_crowds(*limiter_), asio::detached);
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
   signals_.async_wait([this](error_code ec, int) {

@@ -4,6 +4,7 @@
 // AuthLockout.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -28,8 +29,13 @@ class ConnectionLimiter {
     ++open_;
     return true;
   }
-  void closed() { --open_; }
+  void closed() {
+    --open_;
+    ++closed_total_;
+  }
   int open() const { return open_; }
+  // Connections closed since the start (memory_return.cpp watches for crowds that have gone).
+  std::uint64_t closed_total() const { return closed_total_; }
 
   bool try_preauth(const std::string& ip) {
     int& n = preauth_[ip];
@@ -62,6 +68,7 @@ class ConnectionLimiter {
   const Limits& limits_;
   AuthLockout auth_;
   int open_ = 0;
+  std::uint64_t closed_total_ = 0;
   int max_connections_ = 0;
   std::unordered_map<std::string, int> preauth_;
   std::deque<std::chrono::steady_clock::time_point> global_;

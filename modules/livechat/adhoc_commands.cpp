@@ -12,7 +12,7 @@
 
 #include "livechat_service.hpp"
 #include "xmppd/data_form.hpp"
-#include "xmppd/datetime.hpp"
+#include "xmppd/server.hpp"
 
 namespace xmppd::livechat {
 namespace {

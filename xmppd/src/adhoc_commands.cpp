@@ -66,7 +66,9 @@ Flow Core::on_adhoc_iq(Host& h, StanzaEvent& ev) {
       [](Core& core, Host& h, Element stanza, Jid from, Jid to) -> Task<void> {
         IqResult result = IqResult(StanzaError::internal_server_error());
         try {
-          result = co_await h.adhoc.execute(from, to, *stanza.first_child_element(), core.now_us(), core.random_id());
+          // Named first: GCC 12 destroys temporaries of a co_await expression twice.
+          auto run = h.adhoc.execute(from, to, *stanza.first_child_element(), core.now_us(), core.random_id());
+          result = co_await std::move(run);
         } catch (const StorageError& e) {
           log::error("core", "storage failure in an ad-hoc command: ", e.what());
           result = e.transient() ? StanzaError::resource_constraint() : StanzaError::internal_server_error();

@@ -161,7 +161,10 @@ Task<IqResult> AdhocSessions::execute(Jid requester, Jid target, Element command
     // §3.2: a session starts with execute; anything else needs one.
     if (*action != AdhocAction::execute) co_return bad_action();
     if (auto e = open_room_for(requester.str())) co_return *e;
-    AdhocStep step = co_await run(AdhocRequest{requester, target, {}});
+    // The request and the awaitable are named: GCC 12 destroys temporaries of a co_await
+    // expression twice.
+    auto stage = run(AdhocRequest{requester, target, {}});
+    AdhocStep step = co_await std::move(stage);
     if (step.error) co_return *step.error;
     if (!step.completed) {
       if (auto e = open_room_for(requester.str())) co_return *e;  // others may have opened meanwhile
@@ -210,7 +213,8 @@ Task<IqResult> AdhocSessions::execute(Jid requester, Jid target, Element command
   s.busy = true;
   AdhocStep step;
   try {
-    step = co_await run(AdhocRequest{requester, target, submitted});
+    auto stage = run(AdhocRequest{requester, target, submitted});
+    step = co_await std::move(stage);
   } catch (...) {
     if (auto again = sessions_.find(sid); again != sessions_.end()) again->second.busy = false;
     throw;

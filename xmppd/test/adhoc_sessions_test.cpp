@@ -69,7 +69,11 @@ IqResult run(AdhocSessions& s, const Jid& from, const Jid& to, Element cmd, std:
   asio::io_context io;
   std::optional<IqResult> out;
   asio::co_spawn(
-      io, [&]() -> Task<void> { out = co_await s.execute(from, to, std::move(cmd), now, id); },
+      io,
+      [&]() -> Task<void> {
+        auto task = s.execute(from, to, std::move(cmd), now, id);  // named: see adhoc_sessions.cpp
+        out = co_await std::move(task);
+      },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });

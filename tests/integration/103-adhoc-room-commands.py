@@ -40,7 +40,9 @@ def test():
         assert run(a.refused(v, lc.CHAT, "tickets")) == ("forbidden", "")
         # §2.3: a command node describes itself.
         node_info = run(anna["xep_0030"].get_info(room, node=a.NODE + "note", timeout=10))
-        assert ("automation", "command-node", "Add a note", None) in node_info["disco_info"]["identities"], node_info
+        identity = node_info.xml.find(".//{http://jabber.org/protocol/disco#info}identity")
+        assert (identity.get("category"), identity.get("type"), identity.get("name")) == \
+            ("automation", "command-node", "Add a note"), node_info
 
         # Tag through the command: a form, then complete (§3.4 single-stage with a form).
         first = run(a.execute(anna, room, "tag"))

@@ -26,18 +26,19 @@ def submit(**fields):
     return form
 
 
-async def execute(c, jid, node, action="execute", sessionid=None, **fields):
-    """Sends a <command/>; returns its <command/> element (xml)."""
+async def execute(c, jid, node, verb="execute", sessionid=None, **fields):
+    """Sends a <command/> with action `verb` (a form field may be called "action"); returns its
+    <command/> element (xml)."""
     payload = submit(**fields) if fields else None
-    result = await c["xep_0050"].send_command(jid, NODE + node if ":" not in node else node, action=action,
+    result = await c["xep_0050"].send_command(jid, NODE + node if ":" not in node else node, action=verb,
                                               payload=payload, sessionid=sessionid, timeout=10)
     return result.xml.find("{%s}command" % COMMANDS)
 
 
-async def refused(c, jid, node, action="execute", sessionid=None, **fields):
+async def refused(c, jid, node, verb="execute", sessionid=None, **fields):
     """(condition, application condition) of a command that must fail (RFC 6120 §8.3, XEP-0050 §4.6)."""
     try:
-        await execute(c, jid, node, action, sessionid, **fields)
+        await execute(c, jid, node, verb, sessionid, **fields)
     except IqError as e:
         error = e.iq.xml.find("{jabber:client}error")
         cond = [x.tag.split("}")[1] for x in error if x.tag.startswith("{%s}" % STANZAS) and not x.tag.endswith("}text")]

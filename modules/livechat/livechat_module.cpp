@@ -35,7 +35,9 @@ ModuleInfo describe() {
             "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)",
             "urn:xmppd:livechat:0 clients and their history; staff search as XEP-0313 1.1 + XEP-0431 0.2 + "
             "XEP-0059 1.0 on chat.D, filtered by role and queue",
-            "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once"};
+            "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once",
+            "XEP-0050 1.3 commands: note, tag, untag, close on a conversation room; queue status, tickets, "
+            "callbacks on chat.D (docs/protocol.md \"XEP-0050 commands\")"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
        "queues, one string each: \"name | description | members (bare JIDs or usernames of D, comma-separated) "

@@ -231,6 +231,7 @@ void Service::start(ModuleContext& ctx) {
     if (req.payload.name() == "profile") return self->on_profile(req);
     return self->on_queues(req);
   });
+  add_commands(ctx);
   // Before the muc module (kNormal): the service decides who may enter a conversation's room.
   for (Target t : {Target::host, Target::bare, Target::full})
     ctx.on_stanza({StanzaKind::presence, Hop::incoming, t}, priority::kRewrite,
@@ -717,33 +718,39 @@ bool Service::on_groupchat(const MucGroupchat& g) {
     return false;
   }
   Jid room = room_of(*c);
-  if (word == "help") {
-    tell_in_room(room, g.real_jid, kHelp);
-  } else if (word == "note") {
-    if (rest.empty()) tell_in_room(room, g.real_jid, "Usage: !note <text>");
-    else {
-      state_->add_note(*c, bare, rest);
-      archive_annotation(*c, bare, "note", rest);
-      tell_in_room(room, g.real_jid, "Note kept (the visitor does not see it).");
-    }
-  } else if (word == "tag" || word == "untag") {
-    if (rest.empty() || rest.size() > 100) tell_in_room(room, g.real_jid, "Usage: !" + word + " <name>");
-    else {
-      state_->set_tag(*c, rest, bare, word == "tag");
-      archive_annotation(*c, bare, word, rest);
-      tell_in_room(room, g.real_jid, (word == "tag" ? "Tagged: " : "Tag removed: ") + rest);
-    }
-  } else if (word == "close") {
-    tell_in_room(room, g.real_jid, "Closing the conversation.");
-    // Not from inside the room's broadcast: the room is destroyed once this handler returns.
-    auto self = shared_from_this();
-    Conversation conv = *c;
-    server_.spawn([](std::shared_ptr<Service> s, Conversation conv, std::string actor) -> Task<void> {
-      s->close(std::move(conv), actor);
-      co_return;
-    }(self, conv, bare), "livechat: closing a conversation");
-  }
+  if (word == "help") tell_in_room(room, g.real_jid, kHelp);
+  else if (word == "note") tell_in_room(room, g.real_jid, note_action(*c, bare, rest).second);
+  else if (word == "tag" || word == "untag") tell_in_room(room, g.real_jid, tag_action(*c, bare, rest, word == "tag").second);
+  else if (word == "close") tell_in_room(room, g.real_jid, close_action(*c, bare));
   return true;
+}
+
+// The room actions, for the !commands above and the XEP-0050 commands on the room
+// (adhoc_commands.cpp): each does what it says and returns what its actor is told.
+std::pair<bool, std::string> Service::note_action(const Conversation& c, const std::string& actor,
+                                                  const std::string& text) {
+  if (text.empty()) return {false, "Usage: !note <text>"};
+  state_->add_note(c, actor, text);
+  archive_annotation(c, actor, "note", text);
+  return {true, "Note kept (the visitor does not see it)."};
+}
+
+std::pair<bool, std::string> Service::tag_action(const Conversation& c, const std::string& actor,
+                                                 const std::string& name, bool tag) {
+  std::string word = tag ? "tag" : "untag";
+  if (name.empty() || name.size() > 100) return {false, "Usage: !" + word + " <name>"};
+  state_->set_tag(c, name, actor, tag);
+  archive_annotation(c, actor, word, name);
+  return {true, (tag ? "Tagged: " : "Tag removed: ") + name};
+}
+
+std::string Service::close_action(const Conversation& c, const std::string& actor) {
+  // Not from inside the room's broadcast (a !close): the room is destroyed once that returns.
+  server_.spawn([](std::shared_ptr<Service> s, Conversation conv, std::string actor) -> Task<void> {
+    s->close(std::move(conv), actor);
+    co_return;
+  }(shared_from_this(), c, actor), "livechat: closing a conversation");
+  return "Closing the conversation.";
 }
 
 // Closed: offers withdrawn (their consultants told), the room destroyed (XEP-0045 §10.9) and

@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "automation.hpp"
@@ -152,10 +153,33 @@ class Service : public std::enable_shared_from_this<Service>,
   std::map<std::string, int> consultant_load(const std::vector<Conversation>& open) const;
   std::vector<Candidate> candidates(const QueueConfig& q, const std::map<std::string, int>& load) const;
 
+  // The room actions of the !commands and of the XEP-0050 commands on a room: what the actor is
+  // told, and false when the input is wrong (livechat_service.cpp).
+  std::pair<bool, std::string> note_action(const Conversation& c, const std::string& actor, const std::string& text);
+  std::pair<bool, std::string> tag_action(const Conversation& c, const std::string& actor, const std::string& name,
+                                          bool tag);
+  std::string close_action(const Conversation& c, const std::string& actor);
+  // XEP-0050 commands on chat.D and on the conversation rooms (adhoc_commands.cpp).
+  void add_commands(ModuleContext& ctx);
+  std::optional<Conversation> conversation_in(const Jid& room) const;
+  bool staff_in(const Jid& requester, const Jid& room);
+  AdhocCommand queue_status_command();
+  AdhocCommand tickets_command();
+  AdhocCommand callbacks_command();
+
   // Offline mode (offline_desk.cpp).
   bool available(const QueueConfig& q) const;
   bool may_work_on(const std::string& bare, const std::string& queue) const;
-  std::optional<std::string> assignee_of(const IqRequest& req, const std::string& queue) const;
+  // A member or recipient of the queue, or a supervisor or administrator (any queue).
+  bool may_handle(const std::string& bare, const std::string& queue) const;
+  std::optional<std::string> assignee_of(const std::string& staff, const std::string& named,
+                                         const std::string& queue) const;
+  // A step of a ticket or callback by `staff` (the IQs below and the XEP-0050 commands).
+  struct DeskAction {
+    std::string id, action, assignee, answer;
+  };
+  std::variant<Ticket, StanzaError> ticket_action(const std::string& staff, const DeskAction& a);
+  std::variant<Callback, StanzaError> callback_action(const std::string& staff, const DeskAction& a);
   bool count_submission(const Jid& from);
   std::vector<Slot> free_slots(const QueueConfig& q) const;
   std::vector<std::string> callback_audience(const QueueConfig& q) const;

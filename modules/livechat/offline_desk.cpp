@@ -2,8 +2,8 @@
 // urn:xmppd:livechat:0): a queue with recipients that is closed or has nobody available answers
 // a join with <offline/>; visitors leave tickets (XEP-0004 form) and book callback slots; staff
 // list them and move them through their states (offline_requests.hpp) with IQs in the livechat
-// namespace (there is no XEP-0050 command infrastructure in xmppd yet); a callback's reminder
-// reaches its assignee at the slot.
+// namespace, and with the XEP-0050 commands of adhoc_commands.cpp, which share ticket_action
+// and callback_action; a callback's reminder reaches its assignee at the slot.
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -315,12 +315,12 @@ Task<IqResult> Service::on_callback(const IqRequest& req) {
 Task<IqResult> Service::on_list(const IqRequest& req) {
   std::string bare = req.from.bare_str(), only(req.payload.attr("queue"));
   if (std::none_of(settings_.queues.begin(), settings_.queues.end(),
-                  [&](const QueueConfig& q) { return may_work_on(bare, q.name); }))
+                  [&](const QueueConfig& q) { return may_handle(bare, q.name); }))
     co_return StanzaError::forbidden();
   bool tickets = req.payload.name() == "tickets";
   Element out(req.payload.name(), kNs);
   auto wanted = [&](const std::string& queue_name) {
-    return may_work_on(bare, queue_name) && (only.empty() || only == queue_name);
+    return may_handle(bare, queue_name) && (only.empty() || only == queue_name);
   };
   if (tickets) {
     for (const auto& t : state_->open_tickets()) {
@@ -346,73 +346,95 @@ Task<IqResult> Service::on_list(const IqRequest& req) {
   co_return IqResult::ok(std::move(out));
 }
 
-// The bare JID an assign action names (`assignee`, else the requester), when it may work on
+bool Service::may_handle(const std::string& bare, const std::string& queue_name) const {
+  if (may_work_on(bare, queue_name)) return true;
+  StaffRole r = role_of(bare);
+  return queue(queue_name) && (r == StaffRole::supervisor || r == StaffRole::administrator);
+}
+
+// The bare JID an assign action names (`named`, else the requester), when it may work on
 // `queue`'s tickets and callbacks.
-std::optional<std::string> Service::assignee_of(const IqRequest& req, const std::string& queue) const {
-  std::string who(req.payload.attr("assignee"));
-  auto j = Jid::parse(who.empty() ? req.from.bare_str() : who);
-  if (!j || !may_work_on(j->bare_str(), queue)) return std::nullopt;
+std::optional<std::string> Service::assignee_of(const std::string& staff, const std::string& named,
+                                                const std::string& queue) const {
+  auto j = Jid::parse(named.empty() ? staff : named);
+  if (!j || !may_handle(j->bare_str(), queue)) return std::nullopt;
   return j->bare_str();
 }
 
-// <ticket id='…' action='assign|answer|close' assignee='…'?><answer>…</answer></ticket> from staff
-// of the ticket's queue. The answer is kept with the ticket; it reaches the visitor by e-mail
-// once the mail bridge implements it.
-Task<IqResult> Service::on_ticket_action(const IqRequest& req) {
-  std::string bare = req.from.bare_str(), action(req.payload.attr("action"));
-  auto t = state_->ticket(std::string(req.payload.attr("id")));
-  if (!t) co_return StanzaError::item_not_found();
-  if (!may_work_on(bare, t->queue)) co_return StanzaError::forbidden();
+// A step of a ticket: assign, answer or close, by staff of the ticket's queue. The answer is kept
+// with the ticket; it reaches the visitor by e-mail once the mail bridge implements it.
+std::variant<Ticket, StanzaError> Service::ticket_action(const std::string& staff, const DeskAction& a) {
+  auto t = state_->ticket(a.id);
+  if (!t) return StanzaError::item_not_found();
+  if (!may_handle(staff, t->queue)) return StanzaError::forbidden();
   std::int64_t now = server_.now_us();
   bool ok = false;
-  if (action == "assign") {
-    auto who = assignee_of(req, t->queue);
-    if (!who) co_return StanzaError::bad_request("assignee: not a member or recipient of the queue");
+  if (a.action == "assign") {
+    auto who = assignee_of(staff, a.assignee, t->queue);
+    if (!who) return StanzaError::bad_request("assignee: not a member or recipient of the queue");
     ok = assign(*t, *who, now);
-  } else if (action == "answer") {
-    std::string text = req.payload.child_text("answer", kNs);
-    if (text.empty() || text.size() > 20000) co_return StanzaError::bad_request("answer: required, at most 20000 bytes");
-    ok = answer(*t, bare, text, now);
-  } else if (action == "close") {
+  } else if (a.action == "answer") {
+    if (a.answer.empty() || a.answer.size() > 20000) return StanzaError::bad_request("answer: required, at most 20000 bytes");
+    ok = answer(*t, staff, a.answer, now);
+  } else if (a.action == "close") {
     ok = livechat::close(*t, now);
   } else {
-    co_return StanzaError::bad_request("action: assign, answer or close");
+    return StanzaError::bad_request("action: assign, answer or close");
   }
-  if (!ok) co_return error_with("cancel", "not-allowed", std::string("The ticket is ") + to_string(t->state));
+  if (!ok) return error_with("cancel", "not-allowed", std::string("The ticket is ") + to_string(t->state));
   state_->save(*t);
   log::info("livechat", "ticket ", t->id, " ", to_string(t->state));
+  return *t;
+}
+
+// A step of a callback: assign, done, no_answer (a retry while attempts remain) or cancel.
+std::variant<Callback, StanzaError> Service::callback_action(const std::string& staff, const DeskAction& a) {
+  auto c = state_->callback(a.id);
+  if (!c) return StanzaError::item_not_found();
+  if (!may_handle(staff, c->queue)) return StanzaError::forbidden();
+  std::int64_t now = server_.now_us();
+  bool ok = false;
+  if (a.action == "assign") {
+    auto who = assignee_of(staff, a.assignee, c->queue);
+    if (!who) return StanzaError::bad_request("assignee: not a member or recipient of the queue");
+    ok = is_open(*c, settings_.callback_attempts) && assign(*c, *who, now);
+  } else if (a.action == "done") {
+    ok = done(*c, now);
+  } else if (a.action == "no_answer") {
+    ok = no_answer(*c, settings_.callback_attempts, now);
+  } else if (a.action == "cancel") {
+    ok = cancel(*c, now);
+  } else {
+    return StanzaError::bad_request("action: assign, done, no_answer or cancel");
+  }
+  if (!ok) return error_with("cancel", "not-allowed", std::string("The callback is ") + to_string(c->state));
+  state_->save(*c);
+  log::info("livechat", "callback ", c->id, " ", to_string(c->state));
+  return *c;
+}
+
+// <ticket id='…' action='assign|answer|close' assignee='…'?><answer>…</answer></ticket> from staff.
+Task<IqResult> Service::on_ticket_action(const IqRequest& req) {
+  DeskAction a{std::string(req.payload.attr("id")), std::string(req.payload.attr("action")),
+               std::string(req.payload.attr("assignee")), req.payload.child_text("answer", kNs)};
+  auto r = ticket_action(req.from.bare_str(), a);
+  if (auto* e = std::get_if<StanzaError>(&r)) co_return *e;
+  const Ticket& t = std::get<Ticket>(r);
   Element out("ticket", kNs);
-  out.set_attr("id", t->id).set_attr("state", to_string(t->state)).set_attr("assignee", t->assignee);
+  out.set_attr("id", t.id).set_attr("state", to_string(t.state)).set_attr("assignee", t.assignee);
   co_return IqResult::ok(std::move(out));
 }
 
 // <callback id='…' action='assign|done|no_answer|cancel' assignee='…'?/> from staff of the queue.
 Task<IqResult> Service::on_callback_action(const IqRequest& req) {
-  std::string bare = req.from.bare_str(), action(req.payload.attr("action"));
-  auto c = state_->callback(std::string(req.payload.attr("id")));
-  if (!c) co_return StanzaError::item_not_found();
-  if (!may_work_on(bare, c->queue)) co_return StanzaError::forbidden();
-  std::int64_t now = server_.now_us();
-  bool ok = false;
-  if (action == "assign") {
-    auto who = assignee_of(req, c->queue);
-    if (!who) co_return StanzaError::bad_request("assignee: not a member or recipient of the queue");
-    ok = is_open(*c, settings_.callback_attempts) && assign(*c, *who, now);
-  } else if (action == "done") {
-    ok = done(*c, now);
-  } else if (action == "no_answer") {
-    ok = no_answer(*c, settings_.callback_attempts, now);
-  } else if (action == "cancel") {
-    ok = cancel(*c, now);
-  } else {
-    co_return StanzaError::bad_request("action: assign, done, no_answer or cancel");
-  }
-  if (!ok) co_return error_with("cancel", "not-allowed", std::string("The callback is ") + to_string(c->state));
-  state_->save(*c);
-  log::info("livechat", "callback ", c->id, " ", to_string(c->state));
+  DeskAction a{std::string(req.payload.attr("id")), std::string(req.payload.attr("action")),
+               std::string(req.payload.attr("assignee")), {}};
+  auto r = callback_action(req.from.bare_str(), a);
+  if (auto* e = std::get_if<StanzaError>(&r)) co_return *e;
+  const Callback& c = std::get<Callback>(r);
   Element out("callback", kNs);
-  out.set_attr("id", c->id).set_attr("state", to_string(c->state)).set_attr("assignee", c->assignee);
-  out.set_attr("attempts", std::to_string(c->attempts));
+  out.set_attr("id", c.id).set_attr("state", to_string(c.state)).set_attr("assignee", c.assignee);
+  out.set_attr("attempts", std::to_string(c.attempts));
   co_return IqResult::ok(std::move(out));
 }
 

@@ -66,6 +66,7 @@ class ModuleContextImpl final : public ModuleContext {
     core_.remove_http_routes([&](std::uint64_t id) { return mine(id); });
     core_.remove_metrics([&](std::uint64_t id) { return mine(id); });
     std::erase_if(host_.disco_extensions, [&](const auto& kv) { return mine(kv.first); });
+    host_.adhoc.remove_owned([&](std::uint64_t id) { return mine(id); });
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -99,6 +100,7 @@ class ModuleContextImpl final : public ModuleContext {
   }
   void add_http_route(HttpRoute route) override { core_.add_http_route(track(), std::move(route)); }
   void add_metrics(MetricsCollector collector) override { core_.add_metrics(track(), std::move(collector)); }
+  void add_command(AdhocCommand command) override { host_.adhoc.add(track(), std::move(command)); }
   void add_disco_extension(Element form) override { host_.disco_extensions.emplace_back(track(), std::move(form)); }
   void add_identity(std::string category, std::string type, std::string name) override {
     Host::Identity id{std::move(category), std::move(type), std::move(name)};
@@ -181,6 +183,7 @@ void Core::start_modules() {
     host->identities.push_back({"server", "im", "xmppd"});
     host->features.push_back(ns::kDiscoInfo);
     host->features.push_back(ns::kDiscoItems);
+    add_adhoc_hooks(*host);
     for (const auto& mod : host->config.modules) {
       const ModuleInfo* info = find_module(mod);
       auto ctx = std::make_unique<ModuleContextImpl>(*this, *host, host->config.module_options.at(mod));
@@ -284,6 +287,8 @@ void Core::unbind(Session& s, const std::string& condition) {
   list.erase(pos);
   --session_count_;
   if (list.empty()) sessions_.erase(it);
+  for (auto& [name, h] : hosts_)
+    if (h->adhoc.session_count() != 0) h->adhoc.forget(s.jid());  // XEP-0050 §3.3
   SessionClosed ev{s, condition};
   emit(s.jid().domain(), ev);
 }
@@ -550,6 +555,7 @@ void Core::disco_info(Host& h, const Jid& to, Element& q) {
       if (!id.name.empty()) e.set_attr("name", id.name);
     }
     std::vector<std::string> f = h.features;
+    if (h.adhoc.on_host()) f.push_back(ns::kCommands);  // XEP-0050 §2.1
     std::sort(f.begin(), f.end());
     f.erase(std::unique(f.begin(), f.end()), f.end());
     for (const auto& name : f) q.add_child("feature", ns::kDiscoInfo).set_attr("var", name);

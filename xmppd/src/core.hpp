@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "adhoc_sessions.hpp"
 #include "config.hpp"
 #include "xmppd/asio.hpp"
 #include "xmppd/events.hpp"
@@ -67,6 +68,7 @@ struct Host {
   std::vector<Identity> identities, account_identities;
   std::vector<std::pair<std::uint64_t, Element>> disco_extensions;  // XEP-0128 forms, by registration
   std::unordered_map<std::type_index, std::pair<std::uint64_t, void*>> services;  // ModuleContext::provide
+  AdhocSessions adhoc;  // XEP-0050 commands the modules added (ModuleContext::add_command)
   std::vector<std::unique_ptr<ModuleContext>> modules;
 
   HookList& hooks_for(StanzaHook key);
@@ -171,6 +173,9 @@ class Core : public Server {
   Element disco_reply(Host& host, const Element& request, const Jid& from, const Jid& to,
                       const std::string& query_ns);
   Task<void> answer_account_disco(Element stanza, Jid from, Jid to);
+  // XEP-0050 (adhoc_commands.cpp): <command/> and the commands' disco nodes, before the modules.
+  void add_adhoc_hooks(Host& host);
+  Flow on_adhoc_iq(Host& host, StanzaEvent& ev);
 
   asio::io_context& io_;
   const Config& config_;

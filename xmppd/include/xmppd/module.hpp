@@ -8,6 +8,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "xmppd/adhoc.hpp"
 #include "xmppd/element.hpp"
 #include "xmppd/events.hpp"
 #include "xmppd/http.hpp"
@@ -77,6 +78,9 @@ class ModuleContext {
   // Samples for the HTTP listeners' /metrics (xmppd/metrics.hpp), written at every scrape on the
   // I/O thread: read the module's state directly, never block. Label the samples with the host.
   virtual void add_metrics(MetricsCollector collector) = 0;
+  // A XEP-0050 ad-hoc command on this host (xmppd/adhoc.hpp): the core lists it, answers its
+  // disco#info and runs its sessions. Throws when another module added the same node here.
+  virtual void add_command(AdhocCommand command) = 0;
 
   template <class Event>
   void on(int priority, std::function<void(Event&)> handler) {

@@ -3,6 +3,16 @@
 // statement reads through an index: archive_owner / archive_owner_with (owner, [with,] id),
 // archive_queue (queue, id) (livechat staff search) or
 // the full-text index; the storage contract suite checks the plans.
+//
+// Searches are scoped by the full-text index itself (migration 0019): the indexed text of a
+// record is its folded text followed by a tag of its archive ("xo_" + 16 hex digits of the
+// SHA-256 of the owner) and, for livechat records, of its queue ("xq_..."). A search is
+// "(any of the reader's tags) AND (the words)", so FTS5 / InnoDB never return another
+// archive's matches: the 20 newest of a word found in 10 % of all messages are the first 20
+// the index yields (FTS5, rowid descending), and the XEP-0059 count is counted in the index
+// alone, without reading a row. Tags contain '_', a word character of both tokenizers (FTS5:
+// tokenchars '_'), which the folded text never holds ('_' becomes a space there, and a query's
+// words never contain it), so no text can pass for a tag.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -29,6 +39,14 @@ std::vector<SearchTerm> parse_search(std::string_view text);
 // shorter than innodb_ft_min_token_size (2): shorter words are left out there.
 std::string search_expression(const std::vector<SearchTerm>& terms, SqlBackend backend);
 
+// The tag of an archive (kind 'o': owner) or of a livechat queue (kind 'q') in the index.
+std::string archive_search_tag(char kind, std::string_view value);
+// What the full-text index holds for a record: folded text, '_' as a space, then its tags.
+std::string archive_indexed_text(const ArchiveRecord& record);
+// `search` (from search_expression, not empty) restricted to the query's archives (owner and
+// more_owners) or, when given, its queues: "(tag OR tag ...) AND (search)".
+std::string scoped_search(const ArchiveQuery& q, const std::string& search, SqlBackend backend);
+
 // A statement with the parameters it binds (owning their text).
 struct Statement {
   std::string sql;
@@ -40,8 +58,11 @@ enum class ArchiveSelect {
   page,    // the records of the page: one more than max, to know whether it is complete
   count,   // how many records the query has (XEP-0059 count), paging ignored
   before,  // how many records of the query come before id `first` (XEP-0059 index)
+  // count and before in one statement: COUNT(*) and how many ids are below `first` (with a
+  // full-text search, one pass over the index's matches instead of two)
+  count_and_before,
 };
-// `search` is the expression from search_expression (empty: no full-text filter).
+// `search` is the expression from scoped_search (empty: no full-text filter).
 Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBackend backend,
                          ArchiveSelect what, std::int64_t first = 0);
 

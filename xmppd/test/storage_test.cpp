@@ -284,7 +284,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
           "0015_livechat_clients", "0016_livechat_audit",
-          "0017_livechat_feedback", "0018_livechat_profile_consents"};
+          "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope"};
 }
 
 }  // namespace
@@ -1577,8 +1577,7 @@ STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
   q.fulltext = "wiadomosc";
   queries.push_back(q);
   for (const auto& query : queries) {
-    std::string search = query.fulltext ? search_expression(xmppd::storage::parse_search(*query.fulltext), backend) : "";
-    if (!search.empty()) search = xmppd::storage::scoped_search(query, search, backend);
+    std::string search = query.fulltext ? xmppd::storage::scoped_search(query, xmppd::storage::parse_search(*query.fulltext), backend) : "";
     for (auto what : {xmppd::storage::ArchiveSelect::page, xmppd::storage::ArchiveSelect::count,
                       xmppd::storage::ArchiveSelect::before, xmppd::storage::ArchiveSelect::count_and_before}) {
       auto st = xmppd::storage::archive_select(query, search, backend, what, kBaseId + 3050);

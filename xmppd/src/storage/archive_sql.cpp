@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 #include "xmppd/fold.hpp"
 
@@ -109,16 +110,32 @@ std::string archive_search_tag(char kind, std::string_view value) {
   return tag;
 }
 
-std::string archive_indexed_text(const ArchiveRecord& record) {
-  std::string text = fold_for_search(record.text);
-  std::replace(text.begin(), text.end(), '_', ' ');
-  text += ' ';
-  text += archive_search_tag('o', record.owner);
-  if (record.queue) text += ' ' + archive_search_tag('q', *record.queue);
+std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend) {
+  std::string folded = fold_for_search(record.text);
+  std::string owner_tag = archive_search_tag('o', record.owner);
+  std::optional<std::string> queue_tag;
+  if (record.queue) queue_tag = archive_search_tag('q', *record.queue);
+  std::string text;
+  if (backend == SqlBackend::sqlite) {
+    text = std::move(folded);
+    std::replace(text.begin(), text.end(), '_', ' ');
+    text += ' ' + owner_tag;
+    if (queue_tag) text += ' ' + *queue_tag;
+    return text;
+  }
+  // The words as parse_search reads a query ('_' and punctuation separate them), each tagged.
+  std::vector<std::string> words = words_of(folded);
+  for (const std::string* tag : {&owner_tag, queue_tag ? &*queue_tag : nullptr}) {
+    if (!tag) continue;
+    for (const auto& w : words) {
+      if (!text.empty()) text += ' ';
+      text += *tag + '_' + w;
+    }
+  }
   return text;
 }
 
-std::string scoped_search(const ArchiveQuery& q, const std::string& search, SqlBackend backend) {
+std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend) {
   std::vector<std::string> tags;
   if (!q.queues.empty()) {
     for (const auto& name : q.queues) tags.push_back(archive_search_tag('q', name));
@@ -126,14 +143,30 @@ std::string scoped_search(const ArchiveQuery& q, const std::string& search, SqlB
     tags.push_back(archive_search_tag('o', q.owner));
     for (const auto& o : q.more_owners) tags.push_back(archive_search_tag('o', o));
   }
-  std::string any;
-  for (const auto& t : tags) {
-    if (backend == SqlBackend::sqlite) any += (any.empty() ? "\"" : " OR \"") + t + '"';
-    else any += (any.empty() ? "" : " ") + t;
+  if (backend == SqlBackend::sqlite) {
+    std::string search = search_expression(terms, backend);
+    if (search.empty()) return search;
+    std::string any;
+    for (const auto& t : tags) any += (any.empty() ? "\"" : " OR \"") + t + '"';
+    // AND binds tighter than OR in FTS5, hence the parentheses.
+    return "(" + any + ") AND (" + search + ")";
   }
-  // FTS5: AND binds tighter than OR, hence the parentheses. InnoDB: "+(a b)" is "a or b, required".
-  if (backend == SqlBackend::sqlite) return "(" + any + ") AND (" + search + ")";
-  return "+(" + any + ") " + search;
+  // InnoDB boolean mode: "+(a b)" is "a or b, required"; every term required. Tagged words are
+  // long enough for innodb_ft_min_token_size whatever the word, so one-letter words count too.
+  std::string out;
+  for (const SearchTerm& t : terms) {
+    if (t.words.empty()) continue;
+    std::string any;
+    for (const auto& tag : tags) {
+      std::string one;
+      for (const auto& w : t.words) one += (one.empty() ? "" : " ") + tag + '_' + w;
+      if (t.words.size() > 1) one = '"' + one + '"';
+      else if (t.prefix) one += '*';
+      any += (any.empty() ? "" : " ") + one;
+    }
+    out += (out.empty() ? "+(" : " +(") + any + ')';
+  }
+  return out;
 }
 
 std::vector<Param> Statement::params() const {

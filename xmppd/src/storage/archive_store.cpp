@@ -49,10 +49,10 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
   // Folded in the job, on the writer thread: a batch of hundreds of records through ICU takes
   // tens of milliseconds, which on the I/O thread would hold up every session's stanzas. A job
   // run again after a lost transaction folds again; folding is pure.
-  return engine_.write([records = std::move(records), multi_row](Connection& c) {
+  return engine_.write([records = std::move(records), multi_row, backend = backend_](Connection& c) {
     std::vector<std::string> indexed;
     indexed.reserve(records.size());
-    for (const ArchiveRecord& r : records) indexed.push_back(archive_indexed_text(r));
+    for (const ArchiveRecord& r : records) indexed.push_back(archive_indexed_text(r, backend));
     std::size_t at = 0;
     while (at < records.size()) {
       std::size_t rows = 1;
@@ -84,8 +84,7 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
 Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
   std::string search;
   if (query.fulltext) {
-    search = search_expression(parse_search(*query.fulltext), backend_);
-    if (!search.empty()) search = scoped_search(query, search, backend_);
+    search = scoped_search(query, parse_search(*query.fulltext), backend_);
   }
   return engine_.read([q = std::move(query), search = std::move(search), backend = backend_](Connection& c) {
     ArchivePage page;

@@ -2,8 +2,10 @@
 // word frequencies, on SQLite or MariaDB, through the ArchiveStore every query goes through.
 //
 //   xmppd-archive-bench --backend sqlite|mariadb --messages 100000 [--queries 200] [--dir D]
+//                       [--no-load]
 //   (MariaDB: the server named by XMPPD_TEST_MARIADB, as the storage tests; its database is
-//   dropped and created again.)
+//   dropped and created again. --no-load: query the database a previous run with the same
+//   --messages filled, without dropping or loading it.)
 //
 // Corpus: 10 archives (rooms) of equal size; 20,000 generated words with Polish letters, drawn
 // with Zipf s=1; 6-20 words a message. Planted: a word and a phrase in exactly 100 messages each,
@@ -87,11 +89,12 @@ int main(int argc, char** argv) {
   std::string backend = arg(argc, argv, "--backend", "sqlite");
   long messages = std::stol(arg(argc, argv, "--messages", "100000"));
   int queries = std::stoi(arg(argc, argv, "--queries", "200"));
+  bool load = std::find_if(argv + 1, argv + argc, [](const char* a) { return std::string(a) == "--no-load"; }) == argv + argc;
   StorageConfig config;
   config.backend = backend;
   if (backend == "sqlite") {
     std::string dir = arg(argc, argv, "--dir", "/tmp/xmppd-archive-bench");
-    std::filesystem::remove_all(dir);
+    if (load) std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     config.sqlite_path = dir + "/bench.sqlite";
   } else {
@@ -119,7 +122,7 @@ int main(int argc, char** argv) {
     std::string cmd = "mariadb -h " + config.mariadb_host + " -P " + std::to_string(config.mariadb_port) + " -u " +
                       config.mariadb_user + " -e 'DROP DATABASE IF EXISTS `" + config.mariadb_database +
                       "`; CREATE DATABASE `" + config.mariadb_database + "` CHARACTER SET utf8mb4'";
-    if (std::system(cmd.c_str()) != 0) return 2;
+    if (load && std::system(cmd.c_str()) != 0) return 2;
   }
   auto storage = open_storage(config);
   asio::io_context io;
@@ -145,7 +148,7 @@ int main(int argc, char** argv) {
   const std::int64_t base = 1'700'000'000'000'000;
   auto t0 = Clock::now();
   std::vector<ArchiveRecord> batch;
-  for (long i = 0; i < messages; ++i) {
+  for (long i = 0; load && i < messages; ++i) {
     std::string text;
     for (int w = length(rng); w > 0; --w) text += zipf_word() + ' ';
     if (ten_percent(rng)) text += "fundusze ";
@@ -166,8 +169,18 @@ int main(int argc, char** argv) {
   double write_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::fflush(stdout);
   double load_cpu = cpu_seconds();
-  std::printf("backend %s, %ld messages: written in %.1f s (%.0f messages/s, batches of 500), %.1f CPU-s in this process\n",
-              backend.c_str(), messages, write_s, messages / write_s, load_cpu);
+  auto loadavg = [] {
+    char buf[128] = {};
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+      if (!std::fgets(buf, sizeof buf, f)) buf[0] = 0;
+      std::fclose(f);
+    }
+    std::string s = buf;
+    return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
+  };
+  if (load)
+    std::printf("backend %s, %ld messages: written in %.1f s (%.0f messages/s, batches of 500), %.1f CPU-s in this process; load average %s\n",
+                backend.c_str(), messages, write_s, messages / write_s, load_cpu, loadavg().c_str());
 
   struct Kind {
     const char* name;
@@ -178,6 +191,7 @@ int main(int argc, char** argv) {
                            Kind{"word in 10% of messages", "fundusze"}, Kind{"prefix in 10% (fundu*)", "fundu*"}}) {
     std::vector<double> ms;
     std::size_t found = 0;
+    std::int64_t counted = 0;
     for (int q = 0; q < queries; ++q) {
       ArchiveQuery query;
       query.owner = "room" + std::to_string(q % 10) + "@conference.example.org";
@@ -190,13 +204,14 @@ int main(int argc, char** argv) {
       auto page = run(io, archive.query(query));
       ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
       found += page.records.size();
+      counted += page.count.value_or(-1);
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("  %s room%s, %-26s p50 %7.2f ms  p99 %7.2f ms  (%d queries, %.1f results a page)\n",
+    std::printf("  %s room%s, %-26s p50 %7.2f ms  p99 %7.2f ms  (%d queries, %.1f results a page, count %.0f)\n",
                 rooms == 1 ? "1 of 10" : "3 of 10", rooms == 1 ? " " : "s", kind.name, ms[ms.size() / 2], ms[std::min(ms.size() - 1, ms.size() * 99 / 100)], queries,
-                static_cast<double>(found) / queries);
+                static_cast<double>(found) / queries, static_cast<double>(counted) / queries);
   }
-  std::printf("queries: %.1f CPU-s in this process\n", cpu_seconds() - load_cpu);
+  std::printf("queries: %.1f CPU-s in this process; load average %s\n", cpu_seconds() - load_cpu, loadavg().c_str());
   storage->stop();
   return 0;
 }

@@ -10,6 +10,8 @@
 # /tmp/xmppd-mariadb-test), starts mariadbd on a free loopback port with the options the
 # full-text search needs, waits (bounded) until it answers, creates the database xmppd_test and
 # prints the `export XMPPD_TEST_MARIADB=...` line on stdout; everything else goes to stderr.
+# XMPPD_MARIADB_OPTIONS adds mariadbd options after ours (e.g. a production-sized buffer pool
+# for the archive benchmark: --innodb-buffer-pool-size=1G, see docs/benchmarks.md).
 # Run as root. Every wait is bounded: the script fails instead of hanging.
 set -euo pipefail
 
@@ -98,6 +100,7 @@ setsid "$SERVER" --no-defaults --user=root --datadir="$DATADIR" \
   --innodb_ft_min_token_size=2 --innodb_ft_enable_stopword=OFF \
   --innodb-buffer-pool-size=64M --innodb-log-file-size=32M \
   --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+  ${XMPPD_MARIADB_OPTIONS:-} \
   </dev/null >/dev/null 2>&1 &
 SERVER_PID=$!
 echo "$SERVER_PID" > "$STATE/mariadbd.pid"

@@ -1,8 +1,13 @@
 // The archive's SQL on both backends (issue 5): search expressions and filtered statements.
 #include "storage/archive_sql.hpp"
 
+#include <openssl/sha.h>
+
+#include <algorithm>
+
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 #include "xmppd/fold.hpp"
 
@@ -91,6 +96,79 @@ std::string search_expression(const std::vector<SearchTerm>& terms, SqlBackend b
   return out;
 }
 
+std::string archive_search_tag(char kind, std::string_view value) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(value.data()), value.size(), digest);
+  static const char hex[] = "0123456789abcdef";
+  // 64 bits: a collision of two archives' tags is negligible, and even then the page checks
+  // each row's owner, so it could only hide a row, never show another archive's.
+  std::string tag = {'x', kind, '_'};
+  for (int i = 0; i < 8; ++i) {
+    tag += hex[digest[i] >> 4];
+    tag += hex[digest[i] & 0xf];
+  }
+  return tag;
+}
+
+std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend) {
+  std::string folded = fold_for_search(record.text);
+  std::string owner_tag = archive_search_tag('o', record.owner);
+  std::optional<std::string> queue_tag;
+  if (record.queue) queue_tag = archive_search_tag('q', *record.queue);
+  std::string text;
+  if (backend == SqlBackend::sqlite) {
+    text = std::move(folded);
+    std::replace(text.begin(), text.end(), '_', ' ');
+    text += ' ' + owner_tag;
+    if (queue_tag) text += ' ' + *queue_tag;
+    return text;
+  }
+  // The words as parse_search reads a query ('_' and punctuation separate them), each tagged.
+  std::vector<std::string> words = words_of(folded);
+  for (const std::string* tag : {&owner_tag, queue_tag ? &*queue_tag : nullptr}) {
+    if (!tag) continue;
+    for (const auto& w : words) {
+      if (!text.empty()) text += ' ';
+      text += *tag + '_' + w;
+    }
+  }
+  return text;
+}
+
+std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend) {
+  std::vector<std::string> tags;
+  if (!q.queues.empty()) {
+    for (const auto& name : q.queues) tags.push_back(archive_search_tag('q', name));
+  } else {
+    tags.push_back(archive_search_tag('o', q.owner));
+    for (const auto& o : q.more_owners) tags.push_back(archive_search_tag('o', o));
+  }
+  if (backend == SqlBackend::sqlite) {
+    std::string search = search_expression(terms, backend);
+    if (search.empty()) return search;
+    std::string any;
+    for (const auto& t : tags) any += (any.empty() ? "\"" : " OR \"") + t + '"';
+    // AND binds tighter than OR in FTS5, hence the parentheses.
+    return "(" + any + ") AND (" + search + ")";
+  }
+  // InnoDB boolean mode: "+(a b)" is "a or b, required"; every term required. Tagged words are
+  // long enough for innodb_ft_min_token_size whatever the word, so one-letter words count too.
+  std::string out;
+  for (const SearchTerm& t : terms) {
+    if (t.words.empty()) continue;
+    std::string any;
+    for (const auto& tag : tags) {
+      std::string one;
+      for (const auto& w : t.words) one += (one.empty() ? "" : " ") + tag + '_' + w;
+      if (t.words.size() > 1) one = '"' + one + '"';
+      else if (t.prefix) one += '*';
+      any += (any.empty() ? "" : " ") + one;
+    }
+    out += (out.empty() ? "+(" : " +(") + any + ')';
+  }
+  return out;
+}
+
 std::vector<Param> Statement::params() const {
   std::vector<Param> out;
   out.reserve(values.size());
@@ -101,17 +179,119 @@ std::vector<Param> Statement::params() const {
   return out;
 }
 
+namespace {
+
+// The bounds of a query on ids (`id`: the column), in the order their values are bound.
+// The id is the record's time in microseconds (xmppd/archive.hpp): a time range is an id range.
+void add_bounds(Statement& st, const ArchiveQuery& q, const std::string& id, ArchiveSelect what, std::int64_t first) {
+  auto bound = [&](const char* op, std::int64_t v) {
+    st.sql += " AND " + id + ' ' + op + " ?";
+    st.values.emplace_back(v);
+  };
+  if (q.start_us) bound(">=", *q.start_us);
+  if (q.end_us) bound("<=", *q.end_us);
+  if (q.after_id) bound(">", *q.after_id);
+  if (q.before_id) bound("<", *q.before_id);
+  if (!q.ids.empty()) {
+    st.sql += " AND " + id + " IN (";
+    for (std::size_t i = 0; i < q.ids.size(); ++i) {
+      st.sql += i ? ", ?" : "?";
+      st.values.emplace_back(q.ids[i]);
+    }
+    st.sql += ')';
+  }
+  if (what == ArchiveSelect::before) bound("<", first);
+  if (what != ArchiveSelect::page) return;
+  if (q.page_after) bound(">", *q.page_after);
+  if (q.page_before) bound("<", *q.page_before);
+}
+
+// "a.owner IN (?, ...)" or "a.queue IN (...)": which archives (or queues) the query reads.
+void add_scope(Statement& st, const ArchiveQuery& q, const std::string& owner_column, const std::string& queue_column) {
+  if (!q.queues.empty()) {
+    st.sql += queue_column + " IN (?";
+    for (std::size_t i = 1; i < q.queues.size(); ++i) st.sql += ", ?";
+    st.sql += ')';
+    for (const auto& name : q.queues) st.values.emplace_back(name);
+    return;
+  }
+  if (q.more_owners.empty()) {
+    st.sql += owner_column + " = ?";
+  } else {
+    st.sql += owner_column + " IN (?";
+    for (std::size_t i = 0; i < q.more_owners.size(); ++i) st.sql += ", ?";
+    st.sql += ')';
+  }
+  st.values.emplace_back(q.owner);
+  for (const auto& o : q.more_owners) st.values.emplace_back(o);
+}
+
+// "SELECT COUNT(*)" or "SELECT COUNT(*), COALESCE(SUM(id < ?), 0)".
+void add_counts(Statement& st, const std::string& id, ArchiveSelect what, std::int64_t first) {
+  st.sql = "SELECT COUNT(*)";
+  if (what == ArchiveSelect::count_and_before) {
+    st.sql += ", COALESCE(SUM(" + id + " < ?), 0)";
+    st.values.emplace_back(first);
+  }
+}
+
+// A scoped search without `with`: the full-text index alone answers which ids match (the
+// scope is in the search), so counts never read a row and the page reads only its own rows.
+Statement index_select(const ArchiveQuery& q, const std::string& search, SqlBackend backend, ArchiveSelect what,
+                       std::int64_t first) {
+  Statement st;
+  bool sqlite = backend == SqlBackend::sqlite;
+  if (what != ArchiveSelect::page) {
+    // FTS5: a count over the virtual table alone walks the doclists, never the archive table.
+    // InnoDB: COUNT(*) over FULLTEXT matches; `a.id` is the primary key, in every index entry.
+    std::string id = sqlite ? "rowid" : "a.id";
+    add_counts(st, id, what, first);
+    st.sql += sqlite ? " FROM archive_fts WHERE archive_fts MATCH ?" : " FROM archive a WHERE MATCH (a.folded) AGAINST (? IN BOOLEAN MODE)";
+    st.values.emplace_back(search);
+    add_bounds(st, q, id, what, first);
+    return st;
+  }
+  const char* order = q.from_end ? " DESC" : " ASC";
+  if (sqlite) {
+    // FTS5 drives: matches in rowid order, the first max + 1 of them, each joined to its row
+    // by the primary key. The scope check on the row only confirms what the tags selected.
+    st.sql = std::string("SELECT ") + kColumns + " FROM archive a JOIN archive_fts f ON f.rowid = a.id WHERE f.archive_fts MATCH ?";
+    st.values.emplace_back(search);
+    add_bounds(st, q, "f.rowid", what, first);
+    st.sql += " AND ";
+    add_scope(st, q, "+a.owner", "+a.queue");
+    st.sql += std::string(" ORDER BY f.rowid") + order + " LIMIT ?";
+  } else {
+    // InnoDB: the ids of the matches (from the index, no row read) sorted, then the rows of the
+    // first max + 1 only. Matching rows in the outer WHERE would read every match's row.
+    st.sql = std::string("SELECT ") + kColumns +
+             " FROM (SELECT b.id FROM archive b WHERE MATCH (b.folded) AGAINST (? IN BOOLEAN MODE)";
+    st.values.emplace_back(search);
+    add_bounds(st, q, "b.id", what, first);
+    st.sql += std::string(" ORDER BY b.id") + order + " LIMIT ?) m JOIN archive a ON a.id = m.id WHERE ";
+    st.values.emplace_back(static_cast<std::int64_t>(q.max) + 1);
+    add_scope(st, q, "a.owner", "a.queue");
+    st.sql += std::string(" ORDER BY a.id") + order;
+    return st;
+  }
+  st.values.emplace_back(static_cast<std::int64_t>(q.max) + 1);
+  return st;
+}
+
+}  // namespace
+
 Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBackend backend,
                          ArchiveSelect what, std::int64_t first) {
-  Statement st;
   bool fts = !search.empty();
+  if (fts && !q.with) return index_select(q, search, backend, what, first);
+  Statement st;
   bool sqlite_fts = fts && backend == SqlBackend::sqlite;
   // With FTS5, ids are compared and ordered on the index's rowid, so the index returns them in
   // order and within bounds instead of a sort over every match.
   std::string id = sqlite_fts ? "f.rowid" : "a.id";
   std::string& sql = st.sql;
-  sql = "SELECT ";
-  sql += what == ArchiveSelect::page ? kColumns : "COUNT(*)";
+  if (what == ArchiveSelect::page) sql = std::string("SELECT ") + kColumns;
+  else add_counts(st, id, what, first);
   sql += " FROM archive a";
   // By queue without words: through archive_queue (queue, id). Left alone, both planners prefer
   // walking the primary key in id order to skip the sort — a scan of the whole archive when the
@@ -122,23 +302,8 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   // With FTS5 the search drives (matches in id order, each checked against the archive's primary
   // key); "+" keeps SQLite from driving by the owner index instead and probing the search index
   // once per row of the archive (measured: 0.6 s instead of 30 ms for a count at 100,000 rows).
-  const char* owner = sqlite_fts ? "+a.owner" : "a.owner";
-  if (!q.queues.empty()) {
-    sql += std::string(" WHERE ") + (sqlite_fts ? "+a.queue" : "a.queue") + " IN (?";
-    for (std::size_t i = 1; i < q.queues.size(); ++i) sql += ", ?";
-    sql += ')';
-    for (const auto& name : q.queues) st.values.emplace_back(name);
-  } else if (q.more_owners.empty()) {
-    sql += std::string(" WHERE ") + owner + " = ?";
-  } else {
-    sql += std::string(" WHERE ") + owner + " IN (?";
-    for (std::size_t i = 0; i < q.more_owners.size(); ++i) sql += ", ?";
-    sql += ')';
-  }
-  if (q.queues.empty()) {
-    st.values.emplace_back(q.owner);
-    for (const auto& o : q.more_owners) st.values.emplace_back(o);
-  }
+  sql += " WHERE ";
+  add_scope(st, q, sqlite_fts ? "+a.owner" : "a.owner", sqlite_fts ? "+a.queue" : "a.queue");
   if (fts) {
     sql += sqlite_fts ? " AND f.archive_fts MATCH ?" : " AND MATCH (a.folded) AGAINST (? IN BOOLEAN MODE)";
     st.values.emplace_back(search);
@@ -151,27 +316,8 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
       st.values.emplace_back(*q.with_resource);
     }
   }
-  // The id is the record's time in microseconds (xmppd/archive.hpp): a time range is an id range.
-  auto bound = [&](const char* op, std::int64_t v) {
-    sql += " AND " + id + ' ' + op + " ?";
-    st.values.emplace_back(v);
-  };
-  if (q.start_us) bound(">=", *q.start_us);
-  if (q.end_us) bound("<=", *q.end_us);
-  if (q.after_id) bound(">", *q.after_id);
-  if (q.before_id) bound("<", *q.before_id);
-  if (!q.ids.empty()) {
-    sql += " AND " + id + " IN (";
-    for (std::size_t i = 0; i < q.ids.size(); ++i) {
-      sql += i ? ", ?" : "?";
-      st.values.emplace_back(q.ids[i]);
-    }
-    sql += ')';
-  }
-  if (what == ArchiveSelect::before) bound("<", first);
+  add_bounds(st, q, id, what, first);
   if (what != ArchiveSelect::page) return st;
-  if (q.page_after) bound(">", *q.page_after);
-  if (q.page_before) bound("<", *q.page_before);
   sql += " ORDER BY " + id + (q.from_end ? " DESC" : " ASC") + " LIMIT ?";
   st.values.emplace_back(static_cast<std::int64_t>(q.max) + 1);
   return st;

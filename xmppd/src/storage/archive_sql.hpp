@@ -3,6 +3,22 @@
 // statement reads through an index: archive_owner / archive_owner_with (owner, [with,] id),
 // archive_queue (queue, id) (livechat staff search) or
 // the full-text index; the storage contract suite checks the plans.
+//
+// Searches are scoped by the full-text index itself (migration 0019), so it never returns
+// another archive's matches; each archive (and livechat queue) has a tag, "xo_" (owner) or
+// "xq_" (queue) + 16 hex digits of the SHA-256 of its JID / name:
+// - SQLite: the indexed text is the folded text followed by the record's tags, and a search is
+//   "(any of the reader's tags) AND (the words)". FTS5 walks doclists in rowid order and skips
+//   through them, so the 20 newest matches are the first 20 it yields (ORDER BY rowid DESC
+//   LIMIT) and the XEP-0059 count is counted in the index alone, without reading a row.
+// - MariaDB: InnoDB FULLTEXT reads the whole posting list of every term of a query, whatever
+//   the LIMIT, so a tag term would cost a posting per record of the archive. Instead every word
+//   is indexed with its archive's tag in front ("xo_<hex>_fundusze"; a livechat record also with
+//   its queue's), and a search asks for "+(xo_A_w xo_B_w ...)": the posting lists read are those
+//   of the word in the reader's archives only, and no row is read to check its archive.
+// Tags contain '_', a word character of both tokenizers (FTS5: tokenchars '_'), which the folded
+// text never holds ('_' becomes a space there, and a query's words never contain it), so no
+// text can pass for a tag or a tagged word.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -29,6 +45,14 @@ std::vector<SearchTerm> parse_search(std::string_view text);
 // shorter than innodb_ft_min_token_size (2): shorter words are left out there.
 std::string search_expression(const std::vector<SearchTerm>& terms, SqlBackend backend);
 
+// The tag of an archive (kind 'o': owner) or of a livechat queue (kind 'q') in the index.
+std::string archive_search_tag(char kind, std::string_view value);
+// What the full-text index holds for a record (the `folded` column), see above.
+std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend);
+// The search for `terms` within the query's archives (owner and more_owners) or, when given,
+// its queues, see above. Empty when no term is searchable (then nothing matches).
+std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend);
+
 // A statement with the parameters it binds (owning their text).
 struct Statement {
   std::string sql;
@@ -40,8 +64,11 @@ enum class ArchiveSelect {
   page,    // the records of the page: one more than max, to know whether it is complete
   count,   // how many records the query has (XEP-0059 count), paging ignored
   before,  // how many records of the query come before id `first` (XEP-0059 index)
+  // count and before in one statement: COUNT(*) and how many ids are below `first` (with a
+  // full-text search, one pass over the index's matches instead of two)
+  count_and_before,
 };
-// `search` is the expression from search_expression (empty: no full-text filter).
+// `search` is the expression from scoped_search (empty: no full-text filter).
 Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBackend backend,
                          ArchiveSelect what, std::int64_t first = 0);
 

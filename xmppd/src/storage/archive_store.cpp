@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "xmppd/fold.hpp"
 #include "xmppd/log.hpp"
 
 namespace xmppd::storage {
@@ -11,8 +10,17 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO archive (id, owner, with_jid, with_resource, direction, stamp_us, xml, folded, "
-    "conversation, client, queue, channel, data_class) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "conversation, client, queue, channel, data_class) VALUES ";
+constexpr const char* kInsertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// MariaDB: rows per INSERT. One statement per row was a round trip (and a statement's work in
+// the server) per message; a few sizes only, so each stays one cached prepared statement.
+constexpr std::size_t kInsertChunks[] = {64, 8, 1};
+
+std::string insert_sql(std::size_t rows) {
+  std::string sql = kInsert;
+  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : "") + std::string(kInsertRow);
+  return sql;
+}
 constexpr const char* kNewest = "SELECT COALESCE(MAX(id), 0) FROM archive";
 // Purged in slices, each its own write: one big DELETE would hold the writer (and every
 // other write behind it) for as long as it runs.
@@ -31,22 +39,42 @@ constexpr const char* kOptimizeMariadb =
     "SET GLOBAL innodb_optimize_fulltext_only = ON; OPTIMIZE TABLE archive; "
     "SET GLOBAL innodb_optimize_fulltext_only = OFF";
 
-std::optional<std::string_view> opt(const std::optional<std::string>& s) {
-  return s ? std::optional<std::string_view>(*s) : std::nullopt;
-}
-Param param(std::optional<std::string_view> s) { return s ? Param(*s) : Param(nullptr); }
+Param param(const std::optional<std::string>& s) { return s ? Param(std::string_view(*s)) : Param(nullptr); }
 
 }  // namespace
 
 Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
+  // SQLite runs in-process: one row a statement costs no round trip, and keeps one statement.
+  bool multi_row = backend_ == SqlBackend::mariadb;
   // Folded in the job, on the writer thread: a batch of hundreds of records through ICU takes
   // tens of milliseconds, which on the I/O thread would hold up every session's stanzas. A job
   // run again after a lost transaction folds again; folding is pure.
-  return engine_.write([records = std::move(records)](Connection& c) {
-    for (const ArchiveRecord& r : records) {
-      c.exec(kInsert, {r.id, r.owner, r.with, r.with_resource, static_cast<std::int64_t>(r.direction),
-                       r.stamp_us, r.xml, fold_for_search(r.text), param(opt(r.conversation)),
-                       param(opt(r.client)), param(opt(r.queue)), param(opt(r.channel)), r.data_class});
+  return engine_.write([records = std::move(records), multi_row, backend = backend_](Connection& c) {
+    std::vector<std::string> indexed;
+    indexed.reserve(records.size());
+    for (const ArchiveRecord& r : records) indexed.push_back(archive_indexed_text(r, backend));
+    std::size_t at = 0;
+    while (at < records.size()) {
+      std::size_t rows = 1;
+      if (multi_row)
+        for (std::size_t chunk : kInsertChunks)
+          if (records.size() - at >= chunk) {
+            rows = chunk;
+            break;
+          }
+      std::vector<Param> params;
+      params.reserve(rows * 13);
+      for (std::size_t i = at; i < at + rows; ++i) {
+        const ArchiveRecord& r = records[i];
+        for (Param p : {Param(r.id), Param(std::string_view(r.owner)), Param(std::string_view(r.with)),
+                        Param(std::string_view(r.with_resource)), Param(static_cast<std::int64_t>(r.direction)),
+                        Param(r.stamp_us), Param(std::string_view(r.xml)), Param(std::string_view(indexed[i])),
+                        param(r.conversation), param(r.client), param(r.queue),
+                        param(r.channel), Param(std::string_view(r.data_class))})
+          params.push_back(p);
+      }
+      c.exec_params(insert_sql(rows), params);
+      at += rows;
     }
   });
 }
@@ -55,7 +83,9 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
 // captured strings were freed twice), so each returns the engine's awaitable directly.
 Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
   std::string search;
-  if (query.fulltext) search = search_expression(parse_search(*query.fulltext), backend_);
+  if (query.fulltext) {
+    search = scoped_search(query, parse_search(*query.fulltext), backend_);
+  }
   return engine_.read([q = std::move(query), search = std::move(search), backend = backend_](Connection& c) {
     ArchivePage page;
     // Nothing searchable in the text ("*", punctuation): nothing can match.
@@ -70,16 +100,33 @@ Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
     if (!page.complete) page.records.pop_back();
     if (q.from_end) std::reverse(page.records.begin(), page.records.end());
     if (q.want_count) {
-      auto count = [&](const Statement& s) {
+      auto count = [&](const Statement& s, std::int64_t* before = nullptr) {
         std::int64_t n = 0;
         auto p = s.params();
-        c.query_params(s.sql, p, [&](const Row& r) { n = r.i64(0); });
+        c.query_params(s.sql, p, [&](const Row& r) {
+          n = r.i64(0);
+          if (before) *before = r.i64(1);
+        });
         return n;
       };
-      page.count = count(archive_select(q, search, backend, ArchiveSelect::count));
-      if (!page.records.empty())
-        page.first_index =
-            count(archive_select(q, search, backend, ArchiveSelect::before, page.records.front().id));
+      auto n = static_cast<std::int64_t>(page.records.size());
+      if (page.records.empty()) {
+        page.count = count(archive_select(q, search, backend, ArchiveSelect::count));
+      } else if (!q.from_end && !q.page_after) {
+        // The first page: its first record is the first result (XEP-0059 §2.2: index 0).
+        page.count = count(archive_select(q, search, backend, ArchiveSelect::count));
+        page.first_index = 0;
+      } else if (q.from_end && !q.page_before) {
+        // The last page (<before/> empty): "count minus the number of items in the last page"
+        // (XEP-0059 §2.2), without counting the results before it a second time.
+        page.count = count(archive_select(q, search, backend, ArchiveSelect::count));
+        page.first_index = std::max<std::int64_t>(0, *page.count - n);
+      } else {
+        std::int64_t before = 0;
+        page.count = count(archive_select(q, search, backend, ArchiveSelect::count_and_before,
+                                          page.records.front().id), &before);
+        page.first_index = before;
+      }
     }
     return page;
   });

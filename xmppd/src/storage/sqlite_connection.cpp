@@ -23,6 +23,8 @@
 
 #include <stdexcept>
 
+#include "storage/archive_sql.hpp"
+
 namespace xmppd::storage {
 namespace {
 
@@ -67,6 +69,21 @@ bool is_broken(int rc) {
 
 bool is_transient(int rc) { return is_busy(rc) || is_conflict(rc) || is_broken(rc); }
 
+// xmppd_archive_tag(kind, value): the archive's search tag (storage/archive_sql.hpp), for
+// migration 0019, which tags the rows archived before it in SQL.
+void archive_tag_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* kind = sqlite3_value_text(argv[0]);
+  const auto* value = sqlite3_value_text(argv[1]);
+  if (!kind || !value) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  std::string tag = archive_search_tag(static_cast<char>(kind[0]),
+                                       std::string_view(reinterpret_cast<const char*>(value),
+                                                        static_cast<std::size_t>(sqlite3_value_bytes(argv[1]))));
+  sqlite3_result_text(ctx, tag.c_str(), static_cast<int>(tag.size()), SQLITE_TRANSIENT);
+}
+
 }  // namespace
 
 SqliteConnection::SqliteConnection(const std::string& path, Mode mode) : path_(path), mode_(mode) {
@@ -87,6 +104,8 @@ void SqliteConnection::open() {
     throw std::runtime_error("storage: cannot open SQLite database '" + path + "': " + message);
   }
   sqlite3_extended_result_codes(db_, 1);
+  sqlite3_create_function_v2(db_, "xmppd_archive_tag", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                             archive_tag_function, nullptr, nullptr, nullptr);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   auto pragma = [&](const char* sql) {
     char* error = nullptr;

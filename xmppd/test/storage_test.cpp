@@ -284,7 +284,8 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0008_muc_rooms", "0009_pep_nodes_items", "0010_archive_messages",
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
           "0015_livechat_clients", "0016_livechat_audit",
-          "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope"};
+          "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope",
+          "0022_upload_client"};
 }
 
 }  // namespace

@@ -35,7 +35,9 @@ ModuleInfo describe() {
             "urn:xmppd:livechat:0 offline mode: business hours, tickets, callback slots (XEP-0004 forms)",
             "urn:xmppd:livechat:0 clients and their history; staff search as XEP-0313 1.1 + XEP-0431 0.2 + "
             "XEP-0059 1.0 on chat.D, filtered by role and queue",
-            "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once"};
+            "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once",
+            "urn:xmppd:livechat:0 agent status, pick, transfer, invite, supervisors' silent join (hidden occupants "
+            "of XEP-0045 1.34 rooms), a disconnected consultant's grace period"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
        "queues, one string each: \"name | description | members (bare JIDs or usernames of D, comma-separated) "
@@ -60,6 +62,9 @@ ModuleInfo describe() {
        "consultants' public profiles, one string each: \"user-or-bare-JID | full name | title | workplace\"; "
        "visitors see the first name, initials and workplace, the full name, title and XEP-0084 avatar only "
        "with the consultant's consent (<consent/>)"},
+      {"disconnect_grace", OptionType::duration, "60s", 0, 3600000,
+       "how long a consultant whose last resource went unavailable keeps its conversations before they go back to "
+       "the head of their queue"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
       {"supervisors", OptionType::string_list, "", 0, INT64_MAX,
        "supervisors (bare JIDs or usernames of D): read the conversations, notes, tags, tickets, callbacks and "

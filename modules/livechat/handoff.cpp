@@ -96,7 +96,8 @@ Task<void> Service::restore_agent_statuses() {
     if (!xml) continue;
     auto e = parse_element(*xml);
     if (!e) continue;
-    if (auto s = agent_status_from(e->attr("value"))) agent_status_[m] = *s;
+    // A status set while this was read is newer than the stored one.
+    if (auto s = agent_status_from(e->attr("value"))) agent_status_.emplace(m, *s);
   }
 }
 
@@ -104,6 +105,7 @@ Task<void> Service::restore_agent_statuses() {
 Task<IqResult> Service::on_agent_status(const IqRequest& req) {
   std::string bare = req.from.bare_str();
   if (!is_consultant(bare)) co_return StanzaError::forbidden();
+  if (!loaded_) co_return StanzaError::resource_constraint();  // the stored statuses are being read
   if (req.type == IqType::set) {
     auto s = agent_status_from(req.payload.attr("value"));
     if (!s) co_return StanzaError::bad_request("value is available, break or after-call-work");

@@ -80,11 +80,24 @@ def test():
         run(lc.lost(anna, bob, v1, v2))
         server.start()
         anna = run(lc.consultant(server, "anna", "anna-Pass-1", new=False))
-        got = run(lc.handoff(anna, "<agent-status xmlns='%s'/>" % NS, "agent-status", itype="get"))
+        got = run(_status_after_start(anna))
         assert got.get("value") == "break" and got.get("routable") == "false", got
         lc.tell_service(anna, "!status available")
         run(lc.service_says(anna, "Agent status: available"))
         assert run(lc.queues(anna))["general"]["available"] == "true"
+
+
+async def _status_after_start(c):
+    # Until the service has read its stored state it answers resource-constraint (bounded wait).
+    import asyncio
+    from slixmpp.exceptions import IqError
+    for _ in range(100):
+        try:
+            return await lc.handoff(c, "<agent-status xmlns='%s'/>" % NS, "agent-status", itype="get")
+        except IqError as e:
+            assert e.iq["error"]["condition"] == "resource-constraint", e.iq
+            await asyncio.sleep(0.1)
+    raise AssertionError("the service did not finish starting")
 
 
 if __name__ == "__main__":

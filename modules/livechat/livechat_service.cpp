@@ -810,7 +810,7 @@ Task<void> Service::forget_bookmarks(std::vector<std::string> accounts, Jid room
 // XEP-0045-style queue position for each waiting visitor, sent when it changes, from the queue JID.
 void Service::send_positions() {
   std::map<std::string, int> next;
-  for (const auto& c : state_->open_conversations()) {
+  for (const auto& c : serving_order(state_->open_conversations())) {  // returned ones are at the head
     if (c.state == ConversationState::active) continue;
     int pos = ++next[c.queue];
     auto v = visitors_.find(c.id);

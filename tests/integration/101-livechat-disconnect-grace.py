@@ -33,11 +33,11 @@ def test():
         # Within the grace period: she keeps it.
         anna.disconnect()
         run(lc.lost(anna))
-        lc.wait_rows(server, "SELECT event FROM livechat_transitions WHERE conversation = ? AND event = ?",
-                     (cid, "consultant_away"))
+        lc.wait_rows(server, "SELECT event FROM livechat_transitions WHERE conversation = ? "
+                             "AND event = 'consultant_away'", (cid,))
         anna = run(lc.consultant(server, "anna", "anna-Pass-1", new=False))
-        lc.wait_rows(server, "SELECT event FROM livechat_transitions WHERE conversation = ? AND event = ?",
-                     (cid, "consultant_back"))
+        lc.wait_rows(server, "SELECT event FROM livechat_transitions WHERE conversation = ? "
+                             "AND event = 'consultant_back'", (cid,))
         run(m.join(anna, room, "Anna"))
         lc.say(anna, room, "Jestem z powrotem")
         run(lc.room_message(v, room, "Jestem z powrotem"))

@@ -25,6 +25,14 @@ if [ ! -f "$dir/xmppd.toml" ]; then
   # callback slots are offered whenever the demo runs), the site key "demo" of the page's snippet.
   printf '\n[hosts."chat.localhost".module.livechat]\nqueues = ["general | Pytania ogólne | alice | 30s | least_busy | bob"]\nhours = ["general | daily 00:00-24:00 | holidays open"]\nnotice_version = "2026-01"\nwidget_site_key = "demo"\nwidget_origins = ["https://localhost:%s"]\nwidget_invite_after = "10s"\nwidget_notice_url = "https://localhost:%s/site-demo/informacja.html"\n' \
     "$http_port" "$http_port" >> "$dir/xmppd.toml"
+  # The automation's texts (issue 6 "Events"): greeting, all busy, inactivity warning and close.
+  cat >> "$dir/xmppd.toml" <<'TOML'
+greeting = "Dzień dobry! Dziękujemy za pytanie. Konsultant zaraz dołączy do rozmowy."
+busy_message = "Wszyscy konsultanci są teraz zajęci. Przewidywany czas oczekiwania: {wait}. Prosimy nie zamykać okna."
+busy_message_no_estimate = "Wszyscy konsultanci są teraz zajęci. Odpowiemy najszybciej, jak to możliwe."
+inactivity_warning_message = "Czy jest Pan/Pani nadal z nami? Bez odpowiedzi rozmowa zostanie zamknięta za {minutes} min."
+inactivity_closed_message = "Rozmowa została zamknięta z powodu braku aktywności. Zapraszamy ponownie."
+TOML
   umask 077
   : > "$dir/logins.txt"
   for user in alice bob; do

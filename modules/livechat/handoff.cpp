@@ -197,6 +197,7 @@ Service::PickOutcome Service::pick(const std::string& bare, std::string queue_na
   }
   if (!apply(*c, ConversationEvent::picked, now)) return {"That conversation is no longer waiting.", {}};
   take(*c, bare, "picked");
+  if (auto answered = state_->conversation(c->id)) emit(EventKind::answered, *answered, bare);  // automation
   Jid room = room_of(*c);
   Element m("message", ns::kClient);
   m.set_attr("from", settings_.host).set_attr("to", bare).set_attr("type", "normal");

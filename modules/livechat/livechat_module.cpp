@@ -65,6 +65,21 @@ ModuleInfo describe() {
       {"disconnect_grace", OptionType::duration, "60s", 0, 3600000,
        "how long a consultant whose last resource went unavailable keeps its conversations before they go back to "
        "the head of their queue"},
+      // The texts are the operator's (configurable per site, issue 7): none by default;
+      // docs/configuration.md and scripts/demo.sh show Polish ones.
+      {"greeting", OptionType::string, "", 0, INT64_MAX, "said in the room when a visitor joins a queue"},
+      {"busy_message", OptionType::string, "", 0, INT64_MAX,
+       "said when nobody is free at the join and the queue's recent pace gives an estimate ({wait})"},
+      {"busy_message_no_estimate", OptionType::string, "", 0, INT64_MAX,
+       "the same without an estimate (fewer than two recent answers in the queue)"},
+      {"inactivity_warning", OptionType::duration, "10m", 0, 86400000,
+       "an active conversation waiting this long for the visitor gets the warning (0: never)"},
+      {"inactivity_close", OptionType::duration, "5m", 0, 86400000,
+       "and is closed this long after the warning (0: never)"},
+      {"inactivity_warning_message", OptionType::string, "", 0, INT64_MAX,
+       "the warning ({minutes}: minutes left)"},
+      {"inactivity_closed_message", OptionType::string, "", 0, INT64_MAX,
+       "said before the close"},
       {"max_chats", OptionType::integer, "3", 1, 100, "open conversations per consultant at most"},
       {"supervisors", OptionType::string_list, "", 0, INT64_MAX,
        "supervisors (bare JIDs or usernames of D): read the conversations, notes, tags, tickets, callbacks and "

@@ -167,6 +167,10 @@ Settings read_settings(const std::string& host, const Options& o) {
   s.roles = read_staff_roles(o, s.account_domain);
   s.feedback_window = o.duration("feedback_window");
   s.disconnect_grace = o.duration("disconnect_grace");
+  s.idle.warn_after = o.duration("inactivity_warning");
+  s.idle.close_after = o.duration("inactivity_close");
+  s.texts = AutomationTexts{o.string("greeting"), o.string("busy_message"), o.string("busy_message_no_estimate"),
+                            o.string("inactivity_warning_message"), o.string("inactivity_closed_message")};
   for (const auto& entry : o.strings("consultant_profiles")) {
     try {
       auto p = parse_profile(entry, s.account_domain);
@@ -206,6 +210,7 @@ void Service::start(ModuleContext& ctx) {
   ctx.add_feature(kNs);
   ctx.provide<ArchiveLabels>(*this);
   ctx.provide<HostArchiveSearch>(*this);
+  ctx.provide<VisitorConversations>(*this);
   ctx.on_iq(IqType::set, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
     if (req.payload.name() == "join") return self->on_join(req);
     if (req.payload.name() == "rejoin") return self->on_rejoin(req);
@@ -243,7 +248,11 @@ void Service::start(ModuleContext& ctx) {
   for (Target t : {Target::host, Target::bare})
     ctx.on_stanza({StanzaKind::message, Hop::incoming, t}, priority::kRewrite,
                   [self](StanzaEvent& ev) { return self->on_message(ev); });
+  events_.subscribe([weak = weak_from_this()](const Event& e) {
+    if (auto s = weak.lock()) s->on_event(e);
+  });
   server_.spawn(restore(), "livechat: restoring conversations");
+  server_.spawn(idle_sweep(), "livechat: inactivity");
 }
 
 void Service::stop() {
@@ -354,6 +363,7 @@ Task<IqResult> Service::on_join(const IqRequest& req) {
   put_visitor(c, req.from);
   dispatch();
   auto current = state_->conversation(c.id);
+  emit(EventKind::queued, current ? *current : c, "visitor");
   Element joined("joined", kNs);
   joined.set_attr("conversation", c.id).set_attr("token", token).set_attr("room", room.bare_str());
   joined.set_attr("nick", c.visitor_nick).set_attr("state", to_string(current ? current->state : c.state));
@@ -496,6 +506,7 @@ bool Service::make_offer(Conversation c, const std::string& consultant) {
   offer.set_attr("room", room.bare_str()).set_attr("seconds", std::to_string(seconds));
   server_.route(std::move(m));
   start_timer(o);
+  emit(EventKind::offered, c, consultant);
   return true;
 }
 
@@ -546,6 +557,8 @@ void Service::accept(Conversation c, Offer o, const std::string& consultant) {
   }
   apply(c, ConversationEvent::accepted, server_.now_us());
   take(std::move(c), consultant, "accepted");  // handoff.cpp: also hands over from a previous consultant
+  if (auto answered = state_->conversation(o.conversation))
+    emit(EventKind::answered, *answered, consultant);
 }
 
 // Presence to chat.D, a queue JID or a room of ours.
@@ -719,9 +732,13 @@ bool Service::on_groupchat(const MucGroupchat& g) {
   auto c = state_->conversation(g.room.local().substr(2));
   if (!c) return false;
   std::string bare = g.real_jid.bare_str();
-  if (!is_consultant(bare)) return false;  // the visitor's "!…" is just text
-  auto [word, rest] = command_of(g.message.child_text("body", ns::kClient));
-  if (word.empty()) return false;
+  bool staff = is_consultant(bare);
+  auto [word, rest] = staff ? command_of(g.message.child_text("body", ns::kClient))
+                            : std::pair<std::string, std::string>{};  // the visitor's "!…" is just text
+  if (word.empty()) {
+    if (!g.nick.empty()) emit(EventKind::message, *c, staff ? bare : "visitor", !staff);
+    return false;
+  }
   Jid room = room_of(*c);
   if (handoff_command(*c, g.real_jid, word, rest)) return true;  // !transfer, !invite (handoff.cpp)
   if (word == "help") {
@@ -794,6 +811,7 @@ void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
   }
   tried_.erase(c.id);
   positions_sent_.erase(c.id);
+  emit(EventKind::closed, c, actor);
   server_.spawn(forget_bookmarks({staff.begin(), staff.end()}, room), "livechat: removing bookmarks");
   dispatch();
 }

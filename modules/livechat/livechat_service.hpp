@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "automation.hpp"
 #include "clients.hpp"
 #include "consultant_profile.hpp"
 #include "conversation_end.hpp"
@@ -42,6 +43,7 @@
 #include "xmppd/module.hpp"
 #include "xmppd/muc.hpp"
 #include "xmppd/storage.hpp"
+#include "xmppd/visitor_conversation.hpp"
 
 namespace xmppd::livechat {
 
@@ -89,13 +91,18 @@ struct Settings {
   std::size_t max_photo_bytes = 65536;                // avatars larger than this are not shown
   // How long a consultant whose last resource went away keeps its conversations (handoff.cpp).
   std::chrono::milliseconds disconnect_grace{std::chrono::seconds(60)};
+  IdlePolicy idle;                                    // inactivity warning and close (automation.hpp)
+  AutomationTexts texts;                              // greeting, busy, inactivity messages
 };
 
 // Reads and checks the options of `host` (chat.D); throws std::invalid_argument saying which
 // option and what is wrong (the configuration loader adds file and host, see ModuleInfo::check).
 Settings read_settings(const std::string& host, const Options& options);
 
-class Service : public std::enable_shared_from_this<Service>, public ArchiveLabels, public HostArchiveSearch {
+class Service : public std::enable_shared_from_this<Service>,
+                public ArchiveLabels,
+                public HostArchiveSearch,
+                public VisitorConversations {
  public:
   Service(Server& server, Settings settings);
   // Queue lengths for /metrics (livechat_metrics.cpp).
@@ -106,6 +113,8 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
   void label(const Jid& room, ArchiveRecord& record) override;
   // HostArchiveSearch: staff search, a XEP-0313 query to chat.D (staff_search.cpp).
   Task<IqResult> query(const IqRequest& req) override;
+  // VisitorConversations: the conversation a visitor session is in (visitor_lookup.cpp).
+  std::optional<VisitorConversation> conversation_of(const Jid& visitor) const override;
 
  private:
   struct Consultant {
@@ -221,6 +230,14 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
   void start_grace(const std::string& conversation, std::int64_t deadline_us);
   Task<void> grace_timer(std::string conversation, std::int64_t deadline_us);
   Task<void> restore_handoff();
+  // Events and the automation on them (automation.cpp): greeting, busy with the expected wait,
+  // inactivity warning and close.
+  void emit(EventKind kind, const Conversation& c, const std::string& actor, bool from_visitor = false);
+  void on_event(const Event& e);
+  int position_of(const Conversation& c) const;
+  void say_in_room(const Conversation& c, const std::string& text);
+  Task<void> idle_sweep();
+  void check_idle();
 
   // Consultants' public profiles (profile_service.cpp).
   Task<IqResult> on_consent(const IqRequest& req);
@@ -246,6 +263,9 @@ class Service : public std::enable_shared_from_this<Service>, public ArchiveLabe
   std::map<std::string, AgentStatus> agent_status_;            // bare JID -> status (absent: available)
   std::map<std::string, std::int64_t> grace_;                   // conversation id -> end of its grace period
   std::map<std::string, std::set<std::string>> watchers_;      // conversation id -> silent supervisors
+  EventBus events_;
+  WaitEstimator waits_;
+  std::map<std::string, IdleClock> idle_clocks_;  // conversation id -> inactivity clock (active ones)
   bool loaded_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -33,8 +33,9 @@
 #include "xmppd/module.hpp"
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
-#include "xmppd/storage.hpp"
 #include "xmppd/random.hpp"
+#include "xmppd/storage.hpp"
+#include "xmppd/visitor_conversation.hpp"
 
 namespace xmppd {
 namespace {
@@ -66,6 +67,7 @@ struct State {
   std::string host;
   std::uint64_t max_file_size, quota, visitor_quota;
   std::vector<std::string> content_types, allowed_hosts;
+  std::string conversations_host;  // where VisitorConversations is asked; '' : per visitor session
   std::chrono::milliseconds slot_lifetime, retention, purge_interval;
   std::string public_url;  // without a trailing slash
   std::string directory;
@@ -123,6 +125,19 @@ Task<IqResult> request_slot(std::shared_ptr<State> st, const IqRequest& req) {
   if (!host_allowed || !req.origin)
     co_return StanzaError{"cancel", "not-allowed", "Uploads are only for accounts of this service", {}};
   bool visitor = req.origin->anonymous();
+  // Issue 4: a visitor's quota is per conversation, not per session (a reload makes a new
+  // anonymous JID). Where the livechat service runs, a visitor uploads only within an open
+  // conversation; the file then carries the conversation's client id (issue 6: every personal
+  // record names its client, for export and erasure).
+  std::string owner = req.from.bare_str(), client;
+  if (visitor && !st->conversations_host.empty()) {
+    if (auto* conversations = st->server.service<VisitorConversations>(st->conversations_host)) {
+      auto in = conversations->conversation_of(req.from);
+      if (!in) co_return StanzaError{"cancel", "not-allowed", "Files can be sent only within a conversation", {}};
+      owner = in->room.bare_str();
+      client = in->client;
+    }
+  }
 
   auto filename = clean_filename(r.attr("filename"));
   if (!filename) co_return StanzaError::bad_request("the filename attribute is missing or empty");
@@ -142,7 +157,8 @@ Task<IqResult> request_slot(std::shared_ptr<State> st, const IqRequest& req) {
   slot.host = st->host;
   slot.id = to_hex(random_bytes(16));  // 128 bits: the path cannot be guessed (§8)
   std::string token = to_hex(random_bytes(32));
-  slot.owner = req.from.bare_str();
+  slot.owner = owner;
+  slot.client = client;
   slot.filename = *filename;
   slot.content_type = *type;
   slot.size = size;
@@ -345,11 +361,12 @@ std::shared_ptr<State> make_state(ModuleContext& ctx) {
   const Options& o = ctx.options();
   // Built in place: the thread pool cannot be moved.
   auto st = std::shared_ptr<State>(new State{ctx.server(), ctx.host(), o.bytes("max_file_size"), o.bytes("quota"),
-                                          o.bytes("visitor_quota"), o.strings("content_types"), {},
+                                          o.bytes("visitor_quota"), o.strings("content_types"), {}, {},
                                           o.duration("slot_expires_after"), o.duration("files_expire_after"),
                                           o.duration("purge_interval"), o.string("public_url"),
                                           o.string("directory")});
   for (const auto& h : o.strings("allowed_hosts")) st->allowed_hosts.push_back(expand_host(h, ctx.host()));
+  if (auto h = o.string("conversations_host"); !h.empty()) st->conversations_host = expand_host(h, ctx.host());
   for (auto& t : st->content_types)
     for (char& c : t) c = char(std::tolower(static_cast<unsigned char>(c)));
   if (st->public_url.empty()) st->public_url = "https://" + ctx.host();
@@ -415,7 +432,7 @@ ModuleInfo describe() {
       {"max_file_size", OptionType::bytes, "10MiB", 1, INT64_MAX, "largest file; larger slot requests get file-too-large"},
       {"quota", OptionType::bytes, "100MiB", 0, INT64_MAX, "bytes of slots and files an account may hold at once"},
       {"visitor_quota", OptionType::bytes, "20MiB", 0, INT64_MAX,
-       "the same for one visitor session (SASL ANONYMOUS: one conversation)"},
+       "the same for one visitor's conversation (all its sessions together; see conversations_host)"},
       {"content_types", OptionType::string_list,
        "image/jpeg\x1fimage/png\x1fimage/gif\x1fimage/webp\x1f" "application/pdf\x1ftext/plain\x1f"
        "application/vnd.openxmlformats-officedocument.wordprocessingml.document\x1f"
@@ -423,6 +440,9 @@ ModuleInfo describe() {
        "application/vnd.oasis.opendocument.text\x1f" "application/vnd.oasis.opendocument.spreadsheet\x1f"
        "application/msword\x1f" "application/vnd.ms-excel",
        0, INT64_MAX, "content types a slot may be granted for (\"image/*\" for a whole family; [] for any)"},
+      {"conversations_host", OptionType::string, "chat.{domain}", 0, INT64_MAX,
+       "the livechat host that says which conversation a visitor is in: a visitor's quota counts per "
+       "conversation there, and a visitor outside a conversation may not upload (\"\": per session)"},
       {"allowed_hosts", OptionType::string_list, "{domain}\x1fguest.{domain}", 0, INT64_MAX,
        "hosts whose users may upload; {domain} is this host without its first label"},
       {"slot_expires_after", OptionType::duration, "60s", 1000, INT64_MAX,

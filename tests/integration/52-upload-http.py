@@ -10,60 +10,14 @@
 # slot's (415), traversal paths (404), wrong methods (405): exact status codes, server alive.
 # A deleted account's files are erased (GDPR Art. 17).
 import hashlib
-import http.client
 import os
 import socket
 import time
 
 import xmppd_harness as h
 from slixmpp.exceptions import IqError
+from upload_util import MAX, UPLOAD, Http, path_of, request_slot, slot_error
 from xmpp_clients import Client, run
-
-UPLOAD = "upload." + h.DOMAIN
-MAX = 64 * 1024
-
-
-class Http:
-    """Requests to the upload host on the loopback listener (its name need not resolve here)."""
-
-    def __init__(self, port):
-        self.port = port
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        hdrs = {"Host": "%s:%d" % (UPLOAD, self.port)}
-        hdrs.update(headers or {})
-        conn.request(method, path, body=body, headers=hdrs)
-        r = conn.getresponse()
-        data = r.read()
-        conn.close()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
-
-def path_of(url, port):
-    prefix = "http://%s:%d" % (UPLOAD, port)
-    assert url.startswith(prefix + "/"), url
-    return url[len(prefix):]
-
-
-def slot_headers(put):
-    # slixmpp exposes <header name=''/> children of <put/> as a list of Header stanzas.
-    return {hd["name"]: hd["value"] for hd in put["headers"]}
-
-
-async def request_slot(client, filename, size, content_type):
-    iq = await client["xep_0363"].request_slot(UPLOAD, filename, size, content_type, timeout=10)
-    s = iq["http_upload_slot"]
-    return s["put"]["url"], s["get"]["url"], slot_headers(s["put"])
-
-
-async def slot_error(client, filename, size, content_type):
-    try:
-        await client["xep_0363"].request_slot(UPLOAD, filename, size, content_type, timeout=10)
-    except IqError as e:
-        return e.iq
-    raise AssertionError("a slot was granted; an error was expected")
-
 
 def raw_put_header_only(port, path, length, token):
     """A PUT that announces a body and sends none: the answer must come from the header alone."""
@@ -83,7 +37,7 @@ def raw_put_header_only(port, path, length, token):
 def test():
     port = h.free_port()
     extra = ('\n[hosts."%s".module.upload]\npublic_url = "http://%s:%d"\nmax_file_size = "64KiB"\n'
-             'quota = "200KiB"\nvisitor_quota = "80KiB"\ncontent_types = ["image/*", "application/pdf", "text/plain"]\n'
+             'quota = "200KiB"\nvisitor_quota = "80KiB"\nconversations_host = ""\ncontent_types = ["image/*", "application/pdf", "text/plain"]\n'
              % (UPLOAD, UPLOAD, port))
     with h.Server(channel_binding=False, extra_config=extra,
                   extra_listeners=[{"type": "http", "tls": "none", "port": port}]) as server:
@@ -189,7 +143,8 @@ def test():
         assert granted == 2, granted  # 40 KiB + 3 small files + 2 x 64 KiB, a third would pass 200 KiB
 
         # A visitor (SASL ANONYMOUS on guest.D) may upload (visitor_policy lets it reach upload.D),
-        # within its own quota (80 KiB).
+        # within its own quota (80 KiB). Here per session (conversations_host = ""); the default,
+        # a quota per livechat conversation, is scenario 34.
         visitor = run(Client(h.GUEST, "", mechanism="ANONYMOUS", plugins=plugins).login(server.ports["c2s"]))
         v_put, v_get, v_headers = run(request_slot(visitor, "zdjęcie.png", 1000, "image/png"))
         png = b"\x89PNG\r\n\x1a\n" + os.urandom(992)

@@ -18,6 +18,7 @@
 //   {"id": 14, "viewport": [360, 740]}  {"id": 15, "screenshot": "/path.png"}
 //   {"id": 16, "new_page": true} -> {"page": n}: a second tab of the same browser profile;
 //   "page": n on any command picks the tab (0 is the first).
+//   {"id": 17, "init_script": "<js>"}: a script every page runs first from the next navigation on.
 // Page console messages and errors are printed as {"console": ...} / {"pageerror": ...}.
 //   argv[2]: {"chromium"?: "/usr/bin/chromium", "args"?: [...], "block_websocket"?: false}
 import { chromium } from "playwright-core";
@@ -53,6 +54,12 @@ async function run(cmd) {
   if (cmd.new_page) {
     await openPage();
     return { page: pages.length - 1 };
+  }
+  if (cmd.init_script) {
+    // Runs in every page before its own scripts from the next navigation on (benchmarks install
+    // their observers with it, e.g. bench/widget_latency's long-task observer).
+    await context.addInitScript(cmd.init_script);
+    return {};
   }
   if (cmd.wait_for) {
     const [selector, state, timeout] = cmd.wait_for;

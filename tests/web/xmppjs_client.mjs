@@ -2,7 +2,7 @@
 // event as a JSON line on stdout and obeys JSON commands read from stdin.
 //   argv[2]: {"service": "ws://...", "domain": "...", "username"?: "...", "password"?: "...",
 //             "resource"?: "..."}  (no username: SASL ANONYMOUS)
-//   stdin:   {"send": "<message .../>"} | {"drop": true} | {"reconnect": true} | {"stop": true}
+//   stdin:   {"send": {"to", "body", "id"}} (a chat message) | {"presence": {"to"?, "muc"?: true}} | {"drop": true} | {"reconnect": true} | {"stop": true}
 import { client, xml } from "@xmpp/client";
 import { createInterface } from "node:readline";
 import WebSocket from "ws";
@@ -34,7 +34,10 @@ xmpp.on("online", (jid) => {
 });
 xmpp.on("stanza", (stanza) => {
   if (stanza.is("message") && stanza.getChild("body"))
-    out({ message: { from: stanza.attrs.from, body: stanza.getChildText("body") } });
+    // `at`: when it arrived, in milliseconds since the epoch (sub-millisecond), for latency
+    // measurements against timestamps taken in a browser on the same machine (bench/widget_latency).
+    out({ message: { from: stanza.attrs.from, body: stanza.getChildText("body"),
+                     at: performance.timeOrigin + performance.now() } });
 });
 // XEP-0198 §3: xmpp.js enables stream management after "online"; report the server's answer.
 xmpp.on("element", (e) => {
@@ -54,6 +57,12 @@ lines.on("line", async (line) => {
       const { to, body, id } = cmd.send;
       await xmpp.send(xml("message", { to, type: "chat", id }, xml("body", {}, body)));
       out({ sent: id });
+    } else if (cmd.presence) {
+      // Initial presence (RFC 6121 §4.2, no `to`), directed presence (§4.6), with `muc` a
+      // XEP-0045 §7.2 room join.
+      const { to, muc } = cmd.presence;
+      await xmpp.send(xml("presence", to ? { to } : {}, muc ? xml("x", { xmlns: "http://jabber.org/protocol/muc" }) : null));
+      out({ sent_presence: to ?? "" });
     } else if (cmd.drop) {
       // The network goes away: no </close>, so the session stays resumable (XEP-0198 §5).
       xmpp.socket.socket.close();

@@ -373,7 +373,7 @@ enum class UploadState : std::int64_t { slot = 0, uploading = 1, stored = 2 };
 struct UploadRecord {
   std::string host;          // the upload service's host (upload.D)
   std::string id;            // the unguessable path part: 128 random bits, hex
-  std::string owner;         // whose quota it counts against: a bare JID
+  std::string owner;         // whose quota it counts against: an account, or a visitor's conversation room
   std::string filename;      // as the client named it
   std::string content_type;
   std::int64_t size = 0;     // bytes, as granted
@@ -382,6 +382,7 @@ struct UploadRecord {
   std::int64_t created_us = 0;
   std::int64_t slot_expires_us = 0;  // the PUT must start before this
   std::int64_t expires_us = 0;       // the record (and file) goes at this time
+  std::string client;                // a visitor's client id (livechat); '' for an account's file
   friend bool operator==(const UploadRecord&, const UploadRecord&) = default;
 };
 

@@ -7,11 +7,12 @@ namespace xmppd::storage {
 namespace {
 
 #define XMPPD_UPLOAD_COLUMNS \
-  "host, id, owner, filename, content_type, size, token_hash, state, created_us, slot_expires_us, expires_us"
+  "host, id, owner, filename, content_type, size, token_hash, state, created_us, slot_expires_us, expires_us, client"
 
 constexpr const char* kUsed = "SELECT COALESCE(SUM(size), 0) FROM uploads WHERE host = ? AND owner = ?";
 constexpr const char* kInsert =
-    "INSERT INTO uploads (" XMPPD_UPLOAD_COLUMNS ", updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO uploads (" XMPPD_UPLOAD_COLUMNS ", updated_us, data_class) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'upload')";
 constexpr const char* kFind = "SELECT " XMPPD_UPLOAD_COLUMNS " FROM uploads WHERE host = ? AND id = ?";
 constexpr const char* kClaim =
     "UPDATE uploads SET state = 1, expires_us = ?, updated_us = ? "
@@ -25,7 +26,7 @@ constexpr const char* kExpired =
 
 UploadRecord read_record(const Row& r) {
   return UploadRecord{r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.str(6),
-                      static_cast<UploadState>(r.i64(7)), r.i64(8), r.i64(9), r.i64(10)};
+                      static_cast<UploadState>(r.i64(7)), r.i64(8), r.i64(9), r.i64(10), r.str(11)};
 }
 
 class SqlUploadStore final : public UploadStore {
@@ -39,7 +40,7 @@ class SqlUploadStore final : public UploadStore {
       if (s.size < 0 || static_cast<std::uint64_t>(used) + static_cast<std::uint64_t>(s.size) > quota_bytes)
         return false;
       c.exec(kInsert, {s.host, s.id, s.owner, s.filename, s.content_type, s.size, Blob(s.token_hash),
-                       static_cast<std::int64_t>(s.state), s.created_us, s.slot_expires_us, s.expires_us, now_us()});
+                       static_cast<std::int64_t>(s.state), s.created_us, s.slot_expires_us, s.expires_us, s.client, now_us()});
       return true;
     });
   }

@@ -8,7 +8,7 @@ const char* to_string(ConversationState s) {
   return names[static_cast<int>(s)];
 }
 const char* to_string(ConversationEvent e) {
-  constexpr const char* names[] = {"offered", "offer_lost", "accepted", "closed"};
+  constexpr const char* names[] = {"offered", "offer_lost", "accepted", "closed", "picked", "transferred", "returned"};
   return names[static_cast<int>(e)];
 }
 const char* to_string(OfferState s) {
@@ -42,6 +42,16 @@ bool apply(Conversation& c, ConversationEvent event, std::int64_t now_us) {
       if (c.state != S::offered) return false;
       c.state = S::active;
       c.answered_us = now_us;
+      return true;
+    case ConversationEvent::picked:
+      if (c.state != S::queued && c.state != S::offered) return false;
+      c.state = S::active;
+      c.answered_us = now_us;
+      return true;
+    case ConversationEvent::transferred:
+    case ConversationEvent::returned:
+      if (c.state != S::active) return false;
+      c.state = S::queued;
       return true;
     case ConversationEvent::closed:
       if (c.state == S::closed) return false;

@@ -5,9 +5,12 @@
 // one consultant: `offered`. The offer is accepted (the consultant joins the room, or replies
 // !accept): `active`; it is declined or expires: back to `queued`, at its old place (the queue
 // is ordered by conversation id, which is time-ordered), and routing offers it to the next
-// consultant. A visitor may leave, and a consultant closes: `closed`, final. Later slices add
-// transfer (active -> offered to another consultant or queue) and a consultant's disconnect
-// grace period (active -> queued); the table of allowed steps is the one place to extend.
+// consultant. A visitor may leave, and a consultant closes: `closed`, final. A consultant of the
+// queue may pick a waiting conversation (`queued` or `offered` -> `active`; a pending offer to
+// someone else is withdrawn). A transfer to a queue (`transferred`) and the end of a
+// disconnected consultant's grace period (`returned`) put an active conversation back to
+// `queued`, at the head of its queue (handoff_rules.hpp); a transfer to a consultant is an offer
+// while the conversation stays `active` with its consultant until the offer is accepted.
 //
 // An offer is `pending` until accepted, declined, expired (its deadline passed; an accept at or
 // after the deadline is refused) or withdrawn (the conversation closed or went elsewhere).
@@ -20,7 +23,7 @@
 namespace xmppd::livechat {
 
 enum class ConversationState { queued, offered, active, closed };
-enum class ConversationEvent { offer_made, offer_lost, accepted, closed };
+enum class ConversationEvent { offer_made, offer_lost, accepted, closed, picked, transferred, returned };
 enum class OfferState { pending, accepted, declined, expired, withdrawn };
 
 const char* to_string(ConversationState s);
@@ -37,7 +40,9 @@ struct Conversation {
   std::string token_hash;  // SHA-256 of the visitor's token, hex
   ConversationState state = ConversationState::queued;
   std::string topic, visitor_name, visitor_nick, notice_version;
-  std::string consultant;  // bare JID of the one who answered
+  // The bare JID of the one who answered; while `queued` again after a transfer to a queue or a
+  // disconnect, the previous consultant (which puts the conversation at the head of the queue).
+  std::string consultant;
   std::int64_t created_us = 0, offered_us = 0, answered_us = 0, closed_us = 0;
 };
 

@@ -22,10 +22,8 @@ void Service::write_metrics(MetricsWriter& out) const {
   std::map<std::string, QueueCounts> counts;
   for (const auto& q : settings_.queues) {
     auto& n = counts[q.name];
-    for (const auto& m : q.members) {
-      auto it = consultants_.find(m);
-      if (it != consultants_.end() && !it->second.resources.empty()) ++n.available;
-    }
+    for (const auto& m : q.members)
+      if (routable_consultant(m)) ++n.available;  // presence and agent status (handoff.cpp)
   }
   std::map<std::string, std::string> queue_of;  // conversation id -> queue, for the offers
   for (const auto& c : state_->open_conversations()) {

@@ -37,7 +37,9 @@ ModuleInfo describe() {
             "XEP-0059 1.0 on chat.D, filtered by role and queue",
             "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once",
             "XEP-0050 1.3 commands: note, tag, untag, close on a conversation room; queue status, tickets, "
-            "callbacks on chat.D (docs/protocol.md \"XEP-0050 commands\")"};
+            "callbacks on chat.D (docs/protocol.md \"XEP-0050 commands\")",
+            "urn:xmppd:livechat:0 agent status, pick, transfer, invite, supervisors' silent join (hidden occupants "
+            "of XEP-0045 1.34 rooms), a disconnected consultant's grace period"};
   m.options = {
       {"queues", OptionType::string_list, "general | General questions |  | 30s | least_busy", 0, INT64_MAX,
        "queues, one string each: \"name | description | members (bare JIDs or usernames of D, comma-separated) "
@@ -62,6 +64,9 @@ ModuleInfo describe() {
        "consultants' public profiles, one string each: \"user-or-bare-JID | full name | title | workplace\"; "
        "visitors see the first name, initials and workplace, the full name, title and XEP-0084 avatar only "
        "with the consultant's consent (<consent/>)"},
+      {"disconnect_grace", OptionType::duration, "60s", 0, 3600000,
+       "how long a consultant whose last resource went unavailable keeps its conversations before they go back to "
+       "the head of their queue"},
       // The texts are the operator's (configurable per site, issue 7): none by default;
       // docs/configuration.md and scripts/demo.sh show Polish ones.
       {"greeting", OptionType::string, "", 0, INT64_MAX, "said in the room when a visitor joins a queue"},

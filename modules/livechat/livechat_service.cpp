@@ -24,7 +24,9 @@ namespace {
 constexpr char kConference[] = "jabber:x:conference";  // XEP-0249 direct invitation
 constexpr char kHelp[] =
     "Commands (the visitor never sees them): !note <text> keeps a note; !tag <name> and !untag <name> "
-    "tag the conversation; !close ends it and removes the room; !help shows this. '/' works as well as '!'.";
+    "tag the conversation; !transfer <consultant JID or queue> hands it over (to a consultant when accepted, or to "
+    "the head of a queue); !invite <consultant JID> adds a colleague; !close ends it and removes the room; !help "
+    "shows this. '/' works as well as '!'.";
 
 
 // The room of a conversation: persistent, hidden, members-only, semi-anonymous (real JIDs to
@@ -56,7 +58,7 @@ std::pair<std::string, std::string> command_of(const std::string& body) {
     if (b != std::string::npos) rest = body.substr(b);
     while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\n' || rest.back() == '\t')) rest.pop_back();
   }
-  static const std::set<std::string> known = {"note", "tag", "untag", "close", "help"};
+  static const std::set<std::string> known = {"note", "tag", "untag", "close", "help", "transfer", "invite"};
   if (!known.count(word)) return {};
   return {word, rest};
 }
@@ -164,6 +166,7 @@ Settings read_settings(const std::string& host, const Options& o) {
   s.callback_attempts = static_cast<int>(o.integer("callback_attempts"));
   s.roles = read_staff_roles(o, s.account_domain);
   s.feedback_window = o.duration("feedback_window");
+  s.disconnect_grace = o.duration("disconnect_grace");
   s.idle.warn_after = o.duration("inactivity_warning");
   s.idle.close_after = o.duration("inactivity_close");
   s.texts = AutomationTexts{o.string("greeting"), o.string("busy_message"), o.string("busy_message_no_estimate"),
@@ -220,6 +223,11 @@ void Service::start(ModuleContext& ctx) {
     if (req.payload.name() == "callback")
       return req.payload.attr("action").empty() ? self->on_callback(req) : self->on_callback_action(req);
     if (req.payload.name() == "client") return self->on_client(req);
+    if (req.payload.name() == "agent-status") return self->on_agent_status(req);
+    if (req.payload.name() == "pick") return self->on_pick(req);
+    if (req.payload.name() == "transfer") return self->on_transfer(req);
+    if (req.payload.name() == "invite") return self->on_invite(req);
+    if (req.payload.name() == "watch") return self->on_watch(req);
     return [](StanzaError e) -> Task<IqResult> { co_return e; }(StanzaError::feature_not_implemented());
   });
   ctx.on_iq(IqType::get, kNs, IqScope::host, [self](const IqRequest& req) -> Task<IqResult> {
@@ -229,6 +237,8 @@ void Service::start(ModuleContext& ctx) {
     if (req.payload.name() == "feedback") return self->on_feedback(req);
     if (req.payload.name() == "consent") return self->on_consent(req);
     if (req.payload.name() == "profile") return self->on_profile(req);
+    if (req.payload.name() == "agent-status") return self->on_agent_status(req);
+    if (req.payload.name() == "conversations") return self->on_live(req);
     return self->on_queues(req);
   });
   add_commands(ctx);
@@ -296,6 +306,8 @@ Task<void> Service::restore() {
   }
   for (const auto& c : state_->open_callbacks())
     if (c.reminded_us == 0) start_reminder(c);
+  co_await restore_handoff();
+  if (!*alive) co_return;
   loaded_ = true;
   dispatch();
 }
@@ -431,7 +443,7 @@ std::vector<Candidate> Service::candidates(const QueueConfig& q, const std::map<
     cand.open = l == load.end() ? 0 : l->second;
     auto it = consultants_.find(m);
     if (it != consultants_.end()) {
-      cand.available = !it->second.resources.empty();
+      cand.available = routable(!it->second.resources.empty(), agent_status(m));
       cand.idle_since_us = it->second.idle_since_us;
     }
     out.push_back(std::move(cand));
@@ -444,7 +456,8 @@ void Service::dispatch() {
   // One snapshot per dispatch, not one per queue and per waiting visitor (perf of the livechat
   // day, docs/benchmarks.md): each conversation is in one queue, so an offer made below never
   // changes a conversation this loop still has to look at; the load is counted as offers go.
-  const auto open = state_->open_conversations();
+  // Conversations back in a queue after a transfer or a disconnect first (handoff_rules.hpp).
+  const auto open = serving_order(state_->open_conversations());
   auto load = consultant_load(open);
   for (const auto& q : settings_.queues) {
     for (const auto& c : open) {
@@ -524,6 +537,10 @@ Task<void> Service::offer_timer(std::string offer_id, std::int64_t expires_us) {
 void Service::offer_lost(Offer o, const std::string& why) {
   state_->save(o);
   auto c = state_->conversation(o.conversation);
+  if (c && c->state == ConversationState::active) {  // a transfer offer (handoff.cpp)
+    transfer_lost(*c, o, why);
+    return;
+  }
   if (c && apply(*c, ConversationEvent::offer_lost, server_.now_us())) {
     state_->save(*c, o.state == OfferState::declined ? "declined" : "offer_expired", o.consultant);
     tried_[c->id].insert(o.consultant);
@@ -534,20 +551,15 @@ void Service::offer_lost(Offer o, const std::string& why) {
 }
 
 void Service::accept(Conversation c, Offer o, const std::string& consultant) {
-  std::int64_t now = server_.now_us();
   state_->save(o);
-  apply(c, ConversationEvent::accepted, now);
-  c.consultant = consultant;
-  state_->save(c, "accepted", consultant);
-  tried_.erase(c.id);
-  positions_sent_.erase(c.id);
-  consultants_[consultant].idle_since_us = now;
-  // Admin: a moderator, who sees real JIDs in this semi-anonymous room (XEP-0045 §5.2, §7.2.4).
-  if (auto* muc = rooms())
-    if (auto j = Jid::parse(consultant)) muc->set_affiliation(room_of(c), *j, MucAffiliation::admin);
-  send_profile(c);
-  send_positions();
-  emit(EventKind::answered, c, consultant);
+  if (c.state == ConversationState::active) {  // a transfer offer (handoff.cpp)
+    accept_transfer(std::move(c), consultant);
+    return;
+  }
+  apply(c, ConversationEvent::accepted, server_.now_us());
+  take(std::move(c), consultant, "accepted");  // handoff.cpp: also hands over from a previous consultant
+  if (auto answered = state_->conversation(o.conversation))
+    emit(EventKind::answered, *answered, consultant);
 }
 
 // Presence to chat.D, a queue JID or a room of ours.
@@ -573,13 +585,18 @@ Flow Service::on_presence(StanzaEvent& ev) {
   if (!is_consultant(bare)) return Flow::stop;
   if (type.empty()) {
     auto& cons = consultants_[bare];
-    if (cons.resources.empty()) cons.idle_since_us = server_.now_us();
+    bool back = cons.resources.empty();
+    if (back) cons.idle_since_us = server_.now_us();
     cons.resources.insert(ev.from.resource());
     log::debug("livechat", "a consultant is available");
+    if (back) consultant_back(bare);           // within its grace period: keeps its conversations
+    agent_status_in_presence(bare, ev.stanza);  // dispatches when the status changes
     dispatch();
   } else if (type == "unavailable") {
     auto it = consultants_.find(bare);
-    if (it != consultants_.end()) it->second.resources.erase(ev.from.resource());
+    if (it != consultants_.end() && it->second.resources.erase(ev.from.resource()) && it->second.resources.empty() &&
+        loaded_)
+      consultant_gone(bare);  // the grace period starts (handoff.cpp)
   }
   return Flow::stop;
 }
@@ -633,8 +650,9 @@ Flow Service::on_room_presence(StanzaEvent& ev, const Conversation& c) {
     if (ev.to.resource() != c.visitor_nick) return refuse("not-acceptable", "Your nick in this conversation is " + c.visitor_nick);
     return Flow::next;
   }
+  if (c.consultant == bare && c.state == ConversationState::active) return Flow::next;
+  if (auto admitted = admit_staff(c, bare)) return *admitted;  // invited colleagues, silent supervisors
   if (!is_consultant(bare)) return refuse("not-allowed", "This is not your conversation");
-  if (c.consultant == bare) return Flow::next;
   for (auto o : state_->pending_offers()) {
     if (o.conversation != c.id || o.consultant != bare) continue;
     switch (answer(o, true, server_.now_us())) {
@@ -648,6 +666,8 @@ Flow Service::on_room_presence(StanzaEvent& ev, const Conversation& c) {
         break;
     }
   }
+  // The previous consultant of a conversation back in a queue stays until a colleague takes it.
+  if (c.consultant == bare) return Flow::next;
   return refuse("not-allowed", c.state == ConversationState::active
                                    ? "A colleague has taken this conversation"
                                    : "This conversation is not offered to you (the offer expired)");
@@ -665,9 +685,12 @@ Flow Service::on_message(StanzaEvent& ev) {
   }
   bool acc = body == "!accept" || body == "/accept";
   bool dec = body == "!decline" || body == "/decline";
+  if (!acc && !dec && service_command(ev.from, body)) return Flow::stop;  // !status, !pick (handoff.cpp)
   if (!acc && !dec) {
     if (!body.empty())
-      tell(ev.from, settings_.host, "Reply !accept or !decline to an offer; in a conversation, !help lists the commands.");
+      tell(ev.from, settings_.host, "Reply !accept or !decline to an offer, !pick [queue] to take the next waiting "
+                                    "conversation, !status available | break | after-call-work; in a conversation, "
+                                    "!help lists the commands.");
     return Flow::stop;
   }
   std::optional<Offer> newest;
@@ -710,7 +733,7 @@ bool Service::on_groupchat(const MucGroupchat& g) {
   auto c = state_->conversation(g.room.local().substr(2));
   if (!c) return false;
   std::string bare = g.real_jid.bare_str();
-  bool staff = is_consultant(bare);
+  bool staff = role_of(bare) != StaffRole::none;  // consultants, and silent supervisors too
   auto [word, rest] = staff ? command_of(g.message.child_text("body", ns::kClient))
                             : std::pair<std::string, std::string>{};  // the visitor's "!…" is just text
   if (word.empty()) {
@@ -718,6 +741,7 @@ bool Service::on_groupchat(const MucGroupchat& g) {
     return false;
   }
   Jid room = room_of(*c);
+  if (handoff_command(*c, g.real_jid, word, rest)) return true;  // !transfer, !invite (handoff.cpp)
   if (word == "help") tell_in_room(room, g.real_jid, kHelp);
   else if (word == "note") tell_in_room(room, g.real_jid, note_action(*c, bare, rest).second);
   else if (word == "tag" || word == "untag") tell_in_room(room, g.real_jid, tag_action(*c, bare, rest, word == "tag").second);
@@ -811,7 +835,7 @@ Task<void> Service::forget_bookmarks(std::vector<std::string> accounts, Jid room
 // XEP-0045-style queue position for each waiting visitor, sent when it changes, from the queue JID.
 void Service::send_positions() {
   std::map<std::string, int> next;
-  for (const auto& c : state_->open_conversations()) {
+  for (const auto& c : serving_order(state_->open_conversations())) {  // returned ones are at the head
     if (c.state == ConversationState::active) continue;
     int pos = ++next[c.queue];
     auto v = visitors_.find(c.id);

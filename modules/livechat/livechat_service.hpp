@@ -35,6 +35,7 @@
 #include "clients.hpp"
 #include "consultant_profile.hpp"
 #include "conversation_end.hpp"
+#include "handoff_rules.hpp"
 #include "livechat_state.hpp"
 #include "offline_requests.hpp"
 #include "queue_config.hpp"
@@ -89,6 +90,8 @@ struct Settings {
   std::chrono::milliseconds feedback_window{std::chrono::minutes(30)};  // rating, transcript after a close
   std::map<std::string, ConsultantProfile> profiles;  // bare JID -> profile (consultant_profiles)
   std::size_t max_photo_bytes = 65536;                // avatars larger than this are not shown
+  // How long a consultant whose last resource went away keeps its conversations (handoff.cpp).
+  std::chrono::milliseconds disconnect_grace{std::chrono::seconds(60)};
   IdlePolicy idle;                                    // inactivity warning and close (automation.hpp)
   AutomationTexts texts;                              // greeting, busy, inactivity messages
 };
@@ -218,6 +221,39 @@ class Service : public std::enable_shared_from_this<Service>,
   Task<void> restore_feedback();
   void forget_ended(std::int64_t now_us);
 
+  // Hand-offs (handoff.cpp, handoff_rules.hpp): agent status, pick, transfer, invite, supervisors'
+  // silent join, a disconnected consultant's grace period.
+  struct PickOutcome {
+    std::string error;  // empty: picked
+    std::optional<Conversation> picked;
+  };
+  bool online(const std::string& bare) const;               // at least one available resource
+  bool routable_consultant(const std::string& bare) const;  // online and agent status available
+  AgentStatus agent_status(const std::string& bare) const;
+  void set_agent_status(const std::string& bare, AgentStatus s);
+  void agent_status_in_presence(const std::string& bare, const Element& presence);
+  Task<void> restore_agent_statuses();
+  Task<IqResult> on_agent_status(const IqRequest& req);
+  bool service_command(const Jid& from, const std::string& body);
+  std::vector<std::string> queues_of(const std::string& bare) const;
+  PickOutcome pick(const std::string& bare, std::string queue_name, const std::string& wanted);
+  Task<IqResult> on_pick(const IqRequest& req);
+  void take(Conversation c, const std::string& consultant, const std::string& event);
+  std::string transfer(Conversation c, const std::string& actor, const std::string& target);
+  void accept_transfer(Conversation c, const std::string& consultant);
+  void transfer_lost(const Conversation& c, const Offer& o, const std::string& why);
+  std::string invite(const Conversation& c, const std::string& actor, const std::string& colleague);
+  bool handoff_command(const Conversation& c, const Jid& real, const std::string& word, const std::string& rest);
+  Task<IqResult> on_transfer(const IqRequest& req);
+  Task<IqResult> on_invite(const IqRequest& req);
+  std::optional<Flow> admit_staff(const Conversation& c, const std::string& bare);
+  Task<IqResult> on_live(const IqRequest& req);
+  Task<IqResult> on_watch(const IqRequest& req);
+  void consultant_gone(const std::string& bare);
+  void consultant_back(const std::string& bare);
+  void start_grace(const std::string& conversation, std::int64_t deadline_us);
+  Task<void> grace_timer(std::string conversation, std::int64_t deadline_us);
+  Task<void> restore_handoff();
   // Events and the automation on them (automation.cpp): greeting, busy with the expected wait,
   // inactivity warning and close.
   void emit(EventKind kind, const Conversation& c, const std::string& actor, bool from_visitor = false);
@@ -248,6 +284,9 @@ class Service : public std::enable_shared_from_this<Service>,
   std::map<std::string, Feedback> feedback_;         // conversation id -> feedback (open, or closed in the window)
   std::map<std::string, Conversation> ended_;        // token hash -> conversation closed within the window
   std::map<std::string, LivechatConsentRecord> consents_;  // bare JID -> the consultant's current answer
+  std::map<std::string, AgentStatus> agent_status_;            // bare JID -> status (absent: available)
+  std::map<std::string, std::int64_t> grace_;                   // conversation id -> end of its grace period
+  std::map<std::string, std::set<std::string>> watchers_;      // conversation id -> silent supervisors
   EventBus events_;
   WaitEstimator waits_;
   std::map<std::string, IdleClock> idle_clocks_;  // conversation id -> inactivity clock (active ones)

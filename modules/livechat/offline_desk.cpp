@@ -114,10 +114,8 @@ std::unique_ptr<TicketNotifier> make_message_notifier(Server& server, std::strin
 }
 
 bool Service::available(const QueueConfig& q) const {
-  return std::any_of(q.members.begin(), q.members.end(), [&](const std::string& m) {
-    auto it = consultants_.find(m);
-    return it != consultants_.end() && !it->second.resources.empty();
-  });
+  return std::any_of(q.members.begin(), q.members.end(),
+                     [&](const std::string& m) { return routable_consultant(m); });  // presence and agent status
 }
 
 bool Service::may_work_on(const std::string& bare, const std::string& queue_name) const {

@@ -186,7 +186,7 @@ void MucHost::broadcast_presence(Room& room, Occupant& occ, const std::vector<in
   // §7.2.3 example: one's own presence carries one's JID only where one may see JIDs.
   Element anon = make(false, false), named = make(true, false), self = make(room.sees_real_jids(occ), true);
   for (auto& r : room.occupants()) {
-    if (&r == &occ) continue;
+    if (&r == &occ || !room.sees(r, occ)) continue;
     send_to_occupant(room, r, room.sees_real_jids(r) ? named : anon);
   }
   send_to_occupant(room, occ, self);
@@ -359,6 +359,8 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
   // §7.2.3: the occupants already there, then the newcomer's own presence (§7.2.4-§7.2.5).
   for (auto& other : room.occupants()) {
     if (&other == same) continue;
+    // A hidden occupant (set_hidden) is shown to staff only.
+    if (aff < MucAffiliation::admin && room.has_hidden() && room.hidden(other.bare)) continue;
     Element p = occupant_presence(room, other, sees);
     send_to(user, p);
   }
@@ -479,7 +481,7 @@ void MucHost::change_nick(Room& room, Occupant& occ, const std::string& nick) {
   decorate(named, note, false);
   decorate(self, note, true);
   for (auto& r : room.occupants())
-    if (&r != &occ) send_to_occupant(room, r, room.sees_real_jids(r) ? named : anon);
+    if (&r != &occ && room.sees(r, occ)) send_to_occupant(room, r, room.sees_real_jids(r) ? named : anon);
   send_to_occupant(room, occ, self);
   occ.nick = nick;
   broadcast_presence(room, occ, {}, {});
@@ -513,7 +515,7 @@ void MucHost::remove_occupant_with(Room& room, Occupant& occ, std::vector<int> c
   decorate(named, note, false);
   decorate(self, note, true);
   for (auto& r : room.occupants())
-    if (&r != &occ) send_to_occupant(room, r, room.sees_real_jids(r) ? named : anon);
+    if (&r != &occ && room.sees(r, occ)) send_to_occupant(room, r, room.sees_real_jids(r) ? named : anon);
   send_to_occupant(room, occ, self);
   room.remove(occ);
 }
@@ -565,6 +567,10 @@ void MucHost::groupchat(Room& room, Occupant& occ, const Jid& sender, const Elem
       server_.bounce(st, StanzaError::forbidden());
       return;
     }
+    if (room.has_hidden() && room.hidden(occ.bare)) {
+      server_.bounce(st, StanzaError::forbidden());  // it would show the hidden occupant to everyone
+      return;
+    }
     room.set_subject(subject->text(), occ.nick);
     Element m("message", ns::kClient);
     m.set_attr("type", "groupchat").set_attr("from", occupant_jid(room.jid(), occ.nick));
@@ -596,10 +602,14 @@ std::string MucHost::broadcast_message(Room& room, Element m, const std::string&
   RoomHistory& history = history_for(room);
   std::string id = history.assign_id(room.jid());
   m.add_child("stanza-id", kStanzaId).set_attr("id", id).set_attr("by", room.jid().bare_str());
-  if (m.child("body", ns::kClient))
+  // A hidden occupant's message (set_hidden) goes to staff only and stays out of the history
+  // that everyone gets on join.
+  bool hidden = !real.empty() && room.has_hidden() && room.hidden(real);
+  if (m.child("body", ns::kClient) && !hidden)
     history.append(room.jid(), RoomMessage{id, server_.now_us(), nick, real.empty() ? "" : real.bare_str(),
                                              m.to_string()});
-  for (auto& o : room.occupants()) send_to_occupant(room, o, m);
+  for (auto& o : room.occupants())
+    if (!hidden || room.staff(o.bare)) send_to_occupant(room, o, m);
   sweep(room);
   return id;
 }
@@ -631,7 +641,7 @@ void MucHost::private_message(Room& room, const Jid& sender, const std::string& 
     return;
   }
   Occupant* to = room.by_nick(nick);
-  if (!to) {
+  if (!to || !room.sees(*from, *to)) {  // a hidden occupant is not there for non-staff
     server_.bounce(st, StanzaError::item_not_found());
     return;
   }
@@ -775,7 +785,10 @@ Element MucHost::room_info(const Room& room) {
   };
   field("FORM_TYPE", kRoomInfo, "hidden");
   field("muc#roominfo_description", c.description);
-  field("muc#roominfo_occupants", std::to_string(room.occupants().size()));
+  // Hidden occupants (set_hidden) are not counted for anyone: disco#info does not know the asker.
+  std::size_t shown = 0;
+  for (const auto& o : room.occupants()) shown += room.has_hidden() && room.hidden(o.bare) ? 0 : 1;
+  field("muc#roominfo_occupants", std::to_string(shown));
   field("muc#roomconfig_changesubject", c.change_subject ? "1" : "0");
   return q;
 }
@@ -789,9 +802,9 @@ IqResult MucHost::room_iq(Room& room, const Jid& from, const Element& st, const 
   if (get && payload.is("query", ns::kDiscoItems)) {
     // §6.5: the occupants, to occupants only (a room's members are not public).
     Element q("query", ns::kDiscoItems);
-    if (room.by_session(from))
+    if (const Occupant* asker = room.by_session(from))
       for (const auto& o : room.occupants())
-        q.add_child("item", ns::kDiscoItems).set_attr("jid", occupant_jid(room.jid(), o.nick));
+        if (room.sees(*asker, o)) q.add_child("item", ns::kDiscoItems).set_attr("jid", occupant_jid(room.jid(), o.nick));
     return IqResult::ok(std::move(q));
   }
   if (get && payload.is("ping", ns::kPing)) return IqResult::ok();
@@ -1137,6 +1150,19 @@ bool MucHost::invite(const Jid& jid, const Jid& user, std::string reason) {
   if (!reason.empty()) x.set_attr("reason", reason);
   if (room->config().password_protected) x.set_attr("password", room->config().password);
   server_.route(std::move(m));
+  return true;
+}
+
+std::optional<MucAffiliation> MucHost::affiliation(const Jid& jid, const Jid& user) {
+  Room* room = find(jid.local());
+  if (!room) return std::nullopt;
+  return room->affiliation(user.bare());
+}
+
+bool MucHost::set_hidden(const Jid& jid, const Jid& user, bool hidden) {
+  Room* room = find(jid.local());
+  if (!room) return false;
+  room->set_hidden(user.bare(), hidden);
   return true;
 }
 

@@ -57,6 +57,8 @@ class MucHost final : public MucRooms {
   std::vector<std::pair<std::string, Jid>> occupants(const Jid& room) override;
   bool invite(const Jid& room, const Jid& user, std::string reason) override;
   bool rooms_loaded() const override { return loaded_; }
+  std::optional<MucAffiliation> affiliation(const Jid& room, const Jid& user) override;
+  bool set_hidden(const Jid& room, const Jid& user, bool hidden) override;
   void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) override {
     observer_ = std::move(observer);
   }

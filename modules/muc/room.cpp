@@ -49,6 +49,15 @@ std::vector<Occupant*> Room::by_user(const Jid& bare) {
   return out;
 }
 
+bool Room::hidden(const Jid& user) const {
+  return std::find(hidden_.begin(), hidden_.end(), user.bare_str()) != hidden_.end();
+}
+
+void Room::set_hidden(const Jid& user, bool hide) {
+  std::erase(hidden_, user.bare_str());
+  if (hide) hidden_.push_back(user.bare_str());
+}
+
 void Room::remove(const Occupant& o) {
   std::erase_if(occupants_, [&](const Occupant& x) { return &x == &o; });
 }

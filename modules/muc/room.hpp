@@ -86,6 +86,19 @@ class Room {
     return config_.non_anonymous || viewer.role == MucRole::moderator;
   }
 
+  // Hidden occupants (MucRooms::set_hidden): the occupants of a hidden bare JID are seen only by
+  // the room's staff, the occupants whose affiliation is admin or owner. Not stored: a restart
+  // makes everyone visible again, so whoever hides someone hides them again before they rejoin.
+  bool hidden(const Jid& user) const;
+  void set_hidden(const Jid& user, bool hidden);
+  bool has_hidden() const { return !hidden_.empty(); }
+  // Whether `viewer` is told about `subject` (its presence, its messages, its nick in lists).
+  bool sees(const Occupant& viewer, const Occupant& subject) const {
+    return !has_hidden() || !hidden(subject.bare) || staff(viewer.bare);
+  }
+  // Admin or owner (XEP-0045 §5.2): those who see hidden occupants.
+  bool staff(const Jid& user) const { return affiliation(user) >= MucAffiliation::admin; }
+
   // §8 (moderator use cases) and §9.6: may `actor` give `target` the role `role`? nullopt: yes.
   std::optional<StanzaError> check_role_change(const Occupant& actor, const Occupant& target, MucRole role) const;
   // §9 (admin) and §10 (owner): may an actor with affiliation `actor` (nullopt: the service
@@ -102,6 +115,7 @@ class Room {
   std::string subject_, subject_nick_;
   std::vector<std::pair<std::string, MucAffiliation>> affiliations_;
   std::vector<Occupant> occupants_;
+  std::vector<std::string> hidden_;  // bare JIDs
 };
 
 // The muc#roomconfig data form (§10.2, §15.5.3) and its submission.

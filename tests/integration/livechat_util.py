@@ -298,3 +298,28 @@ async def search_refusal_queue(c, text, queue):
     except IqError as e:
         return e.iq["error"]["condition"]
     raise AssertionError("%s could search queue %s" % (c.boundjid, queue))
+
+
+# Hand-offs (docs/protocol.md "Hand-offs"): agent status, pick, transfer, invite, silent join.
+async def handoff(c, payload_xml, name, itype="set"):
+    """A hand-off IQ that must succeed; returns its <name/> answer (or the IQ when it has none)."""
+    result = await c.raw_iq(itype, CHAT, payload_xml).send(timeout=10)
+    e = result.xml.find("{%s}%s" % (NS, name))
+    return result if e is None else e
+
+
+def tell_service(c, body):
+    """A body to chat.localhost, as any client sends it (!status, !pick, !accept)."""
+    c.send_message(mto=CHAT, mbody=body, mtype="chat")
+
+
+async def service_says(c, text, timeout=10):
+    """The service's answer from chat.localhost containing `text`."""
+    return await m.next_message(c, lambda s: str(s["from"]) == CHAT and text in (s["body"] or ""),
+                                "chat.localhost saying '%s'" % text, timeout)
+
+
+async def invitation(c, room, timeout=10):
+    """A XEP-0249 invitation to `room` (from the service or the room)."""
+    return await m.next_message(c, lambda s: s.xml.find(CONFERENCE) is not None and
+                                s.xml.find(CONFERENCE).get("jid") == room, "an invitation to " + room, timeout)

@@ -669,3 +669,75 @@ BOOST_FIXTURE_TEST_CASE(xep0045_joining_again_resends_the_room_to_that_client_on
   BOOST_TEST(host.take(alice).empty());
   BOOST_TEST(host.core().service<MucRooms>("conference.example.org")->occupants(*Jid::parse(kRoom)).size() == 2u);
 }
+
+// MucRooms::set_hidden: a hidden occupant (a livechat supervisor's silent join) is seen by the
+// room's staff (admins, owners) only: its join, words, nick in disco#items (§6.5) and leave; its
+// words stay out of the history a later occupant gets (§7.2.15); it does not see itself hidden.
+BOOST_AUTO_TEST_CASE(hidden_occupants_are_seen_by_staff_only) {
+  TestHost host(hosts());
+  auto& consultant = host.connect("anna@example.org/pc");
+  auto& visitor = host.connect("v1@example.org/web");
+  auto& supervisor = host.connect("szef@example.org/pc");
+  auto* rooms = host.core().service<MucRooms>("conference.example.org");
+  BOOST_REQUIRE(rooms);
+  Jid room = *Jid::parse("conv2@conference.example.org");
+  MucRoomConfig config;
+  config.members_only = true;
+  config.public_room = false;
+  config.history_fetch = 100;
+  BOOST_TEST(rooms->create_room(room, config));
+  BOOST_TEST(rooms->set_affiliation(room, *Jid::parse("anna@example.org"), MucAffiliation::admin));
+  BOOST_TEST(rooms->set_affiliation(room, *Jid::parse("v1@example.org"), MucAffiliation::member));
+  BOOST_TEST(rooms->set_hidden(room, *Jid::parse("szef@example.org"), true));
+  BOOST_TEST(rooms->set_affiliation(room, *Jid::parse("szef@example.org"), MucAffiliation::admin));
+  BOOST_TEST((rooms->affiliation(room, *Jid::parse("szef@example.org")) == MucAffiliation::admin));
+  BOOST_TEST(!rooms->affiliation(*Jid::parse("none@conference.example.org"), *Jid::parse("szef@example.org")));
+  BOOST_TEST(rooms->add_occupant(room, visitor.jid(), "Visitor"));
+  BOOST_TEST(rooms->add_occupant(room, consultant.jid(), "Anna"));
+  host.settle();
+  host.take(visitor), host.take(consultant);
+
+  host.send(supervisor, "<presence to='conv2@conference.example.org/Szef'>" + std::string(kMucX) + "</presence>");
+  host.settle();
+  auto to_supervisor = named(host.take(supervisor), "presence");
+  BOOST_TEST(to_supervisor.size() == 3u);  // Visitor, Anna, itself
+  BOOST_TEST(named(host.take(consultant), "presence").size() == 1u);
+  BOOST_TEST(named(host.take(visitor), "presence").empty());
+
+  host.send(supervisor, "<message type='groupchat' to='conv2@conference.example.org'><body>Zapytaj o NIP</body></message>");
+  host.settle();
+  BOOST_TEST(named(host.take(consultant), "message").size() == 1u);
+  BOOST_TEST(named(host.take(visitor), "message").empty());
+  BOOST_TEST(named(host.take(supervisor), "message").size() == 1u);  // its own echo
+
+  // disco#items (§6.5): the visitor does not get the supervisor's nick, the consultant does.
+  auto items = [&](FakeSession& s) {
+    auto r = host.iq(s, "<iq type='get' id='d' to='conv2@conference.example.org'>"
+                        "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    return r.child("query", ns::kDiscoItems)->elements("item", ns::kDiscoItems).size();
+  };
+  BOOST_TEST(items(visitor) == 2u);
+  BOOST_TEST(items(consultant) == 3u);
+  // A private message to the hidden nick from the visitor: no such occupant.
+  host.send(visitor, "<message type='chat' to='conv2@conference.example.org/Szef'><body>hej</body></message>");
+  host.settle();
+  auto bounced = named(host.take(visitor), "message");  // (the disco#items results are there too)
+  BOOST_REQUIRE_EQUAL(bounced.size(), 1u);
+  BOOST_TEST(error_condition(bounced[0]) == "item-not-found");
+
+  // A visitor joining later: neither the supervisor's presence nor its words in the history.
+  auto& visitor2 = host.connect("v2@example.org/web");
+  BOOST_TEST(rooms->set_affiliation(room, *Jid::parse("v2@example.org"), MucAffiliation::member));
+  BOOST_TEST(rooms->add_occupant(room, visitor2.jid(), "Visitor2"));
+  host.settle();
+  auto to_v2 = host.take(visitor2);
+  for (const auto& p : named(to_v2, "presence")) BOOST_TEST(p.attr("from") != "conv2@conference.example.org/Szef");
+  for (const auto& m : named(to_v2, "message")) BOOST_TEST(m.child_text("body", ns::kClient) != "Zapytaj o NIP");
+  host.take(consultant), host.take(supervisor), host.take(visitor);
+
+  host.send(supervisor, "<presence type='unavailable' to='conv2@conference.example.org/Szef'/>");
+  host.settle();
+  BOOST_TEST(named(host.take(consultant), "presence").size() == 1u);
+  BOOST_TEST(host.take(visitor).empty());
+  BOOST_TEST(host.take(visitor2).empty());
+}

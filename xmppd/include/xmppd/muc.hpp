@@ -157,6 +157,15 @@ class MucRooms {
   // Called for each groupchat message before it is broadcast; return true to take it (not
   // broadcast, not kept). One observer per host; an empty function removes it.
   virtual void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) = 0;
+  // The affiliation `user` (bare) has in `room`; nothing when there is no such room.
+  virtual std::optional<MucAffiliation> affiliation(const Jid& room, const Jid& user) = 0;
+  // Hides (or shows again) the occupants of `user` (a bare JID) from everyone in `room` but its
+  // staff (affiliation admin or owner): their presence (join, changes, leave), their groupchat
+  // messages and their nick (disco#items, the occupant count) reach staff only, and their
+  // messages are not kept in the room's history, which non-staff occupants get on join. Used by
+  // the livechat service for a supervisor's silent join (issue 6). In memory only: after a
+  // restart the caller hides the user again before it rejoins. False when there is no room.
+  virtual bool set_hidden(const Jid& room, const Jid& user, bool hidden) = 0;
   // True once the persistent rooms of the host are loaded from storage (they load in the
   // background at start): until then room_config() says nothing about a stored room.
   virtual bool rooms_loaded() const { return true; }

@@ -96,7 +96,7 @@ def main():
                 got = consultant.expect(lambda e: "message" in e and e["message"]["body"] == text, 30,
                                         "message %d at the consultant" % i)
                 keys = page.do(eval="window.__xmppdBench.keys.slice()")["value"]
-                at = got["message"]["at"]
+                at = got["at"]
                 first.append(at - keys[0])
                 enter.append(at - keys[-1])
             tasks = page.do(eval="window.__xmppdBench.longTasks")["value"]

@@ -36,8 +36,8 @@ xmpp.on("stanza", (stanza) => {
   if (stanza.is("message") && stanza.getChild("body"))
     // `at`: when it arrived, in milliseconds since the epoch (sub-millisecond), for latency
     // measurements against timestamps taken in a browser on the same machine (bench/widget_latency).
-    out({ message: { from: stanza.attrs.from, body: stanza.getChildText("body"),
-                     at: performance.timeOrigin + performance.now() } });
+    out({ message: { from: stanza.attrs.from, body: stanza.getChildText("body") },
+          at: performance.timeOrigin + performance.now() });
 });
 // XEP-0198 §3: xmpp.js enables stream management after "online"; report the server's answer.
 xmpp.on("element", (e) => {

@@ -11,6 +11,8 @@
 #include "../offline_requests.hpp"
 #include "../phone_number.hpp"
 #include "../queue_config.hpp"
+#include "config.hpp"
+#include "xmppd/module.hpp"
 #include "xmppd/options.hpp"
 
 namespace xmppd::livechat {
@@ -26,22 +28,19 @@ namespace {
 // The options of the livechat module as the configuration loader makes them.
 xmppd::Options options(std::vector<std::string> queues, std::vector<std::string> hours = {},
                        std::vector<std::string> closures = {}) {
-  using V = xmppd::OptionValue;
-  return xmppd::Options(std::map<std::string, V>{{"queues", V(queues)},
-                                                 {"hours", V(hours)},
-                                                 {"closures", V(closures)},
-                                                 {"offer_timeout", V(std::int64_t{30000})},
-                                                 {"max_chats", V(std::int64_t{3})},
-                                                 {"visitor_nick", V(std::string("Visitor"))},
-                                                 {"notice_version", V(std::string())},
-                                                 {"callback_days", V(std::int64_t{5})},
-                                                 {"callback_slots_max", V(std::int64_t{200})},
-                                                 {"callback_attempts", V(std::int64_t{3})},
-                                                 {"submissions_per_session", V(std::int64_t{5})},
-                                                 {"feedback_window", V(std::int64_t{1800000})},
-                                                 {"consultant_profiles", V(std::vector<std::string>{})},
-                                                 {"supervisors", V(std::vector<std::string>{})},
-                                                 {"administrators", V(std::vector<std::string>{})}});
+  // Every other option at the default the module declares, as the loader makes them: a new
+  // option needs no change here.
+  auto list = [](const std::vector<std::string>& items) {
+    std::string joined;
+    for (const auto& i : items) joined += (joined.empty() ? "" : "\x1f") + i;
+    return joined;
+  };
+  const xmppd::ModuleInfo* livechat = nullptr;
+  for (const auto& m : xmppd::registered_modules())
+    if (m.name == "livechat") livechat = &m;
+  if (!livechat) throw std::logic_error("the livechat module is not linked in");
+  return xmppd::validate_module_options("livechat", livechat->options,
+                                        {{"queues", list(queues)}, {"hours", list(hours)}, {"closures", list(closures)}});
 }
 
 std::string error_of(const xmppd::Options& o) {

@@ -40,11 +40,13 @@ Element scope_form(const std::string& what) {
   return x;
 }
 
-AdhocStep failed(const StanzaError& e) {
-  // A refusal of the step itself (wrong state, bad assignee) ends the command with the reason:
-  // the requester sees why, as with the IQs; a missing field is bad-payload (§4.6).
-  std::string text = e.text.empty() ? e.condition : e.text;
-  return AdhocStep::done(text, AdhocNote::Type::error);
+// The answer to a desk action (ticket_action, callback_action) that failed: a malformed field is
+// bad-payload (§4.6); a refusal of the step itself (wrong state, bad assignee) ends the command
+// with the reason, so the requester sees why, as with the IQs; anything else is the error itself.
+AdhocStep desk_failure(const StanzaError& e) {
+  if (e.condition == "bad-request") return AdhocStep::fail(adhoc_bad_payload(e.text));
+  if (e.condition != "not-allowed") return AdhocStep::fail(e);
+  return AdhocStep::done(e.text.empty() ? e.condition : e.text, AdhocNote::Type::error);
 }
 
 }  // namespace
@@ -188,10 +190,7 @@ AdhocCommand Service::tickets_command() {
   c.name = "Tickets";
   c.allowed = [weak](const Jid& who, const Jid&) {
     auto s = weak.lock();
-    if (!s) return false;
-    std::string bare = who.bare_str();
-    return std::any_of(s->settings_.queues.begin(), s->settings_.queues.end(),
-                       [&](const QueueConfig& q) { return s->may_handle(bare, q.name); });
+    return s && s->may_handle_any(who.bare_str());
   };
   c.run = [weak](AdhocRequest r) -> Task<AdhocStep> {
     auto s = weak.lock();
@@ -222,11 +221,7 @@ AdhocCommand Service::tickets_command() {
     DeskAction a{form::value(f, "ticket"), form::value(f, "action"), form::value(f, "assignee"), form::value(f, "answer")};
     if (a.id.empty() || a.action.empty()) co_return AdhocStep::fail(adhoc_bad_payload("ticket and action are required"));
     auto result = s->ticket_action(bare, a);
-    if (auto* e = std::get_if<StanzaError>(&result)) {
-      if (e->condition == "bad-request") co_return AdhocStep::fail(adhoc_bad_payload(e->text));
-      if (e->condition != "not-allowed") co_return AdhocStep::fail(*e);
-      co_return failed(*e);
-    }
+    if (auto* e = std::get_if<StanzaError>(&result)) co_return desk_failure(*e);
     const Ticket& t = std::get<Ticket>(result);
     co_return AdhocStep::done("Ticket " + t.id + " is " + to_string(t.state) +
                               (t.assignee.empty() ? "." : ", assigned to " + t.assignee + "."));
@@ -243,10 +238,7 @@ AdhocCommand Service::callbacks_command() {
   c.name = "Callbacks";
   c.allowed = [weak](const Jid& who, const Jid&) {
     auto s = weak.lock();
-    if (!s) return false;
-    std::string bare = who.bare_str();
-    return std::any_of(s->settings_.queues.begin(), s->settings_.queues.end(),
-                       [&](const QueueConfig& q) { return s->may_handle(bare, q.name); });
+    return s && s->may_handle_any(who.bare_str());
   };
   c.run = [weak](AdhocRequest r) -> Task<AdhocStep> {
     auto s = weak.lock();
@@ -281,11 +273,7 @@ AdhocCommand Service::callbacks_command() {
     DeskAction a{form::value(f, "callback"), form::value(f, "action"), form::value(f, "assignee"), {}};
     if (a.id.empty() || a.action.empty()) co_return AdhocStep::fail(adhoc_bad_payload("callback and action are required"));
     auto result = s->callback_action(bare, a);
-    if (auto* e = std::get_if<StanzaError>(&result)) {
-      if (e->condition == "bad-request") co_return AdhocStep::fail(adhoc_bad_payload(e->text));
-      if (e->condition != "not-allowed") co_return AdhocStep::fail(*e);
-      co_return failed(*e);
-    }
+    if (auto* e = std::get_if<StanzaError>(&result)) co_return desk_failure(*e);
     const Callback& cb = std::get<Callback>(result);
     std::string told = "Callback " + cb.id + " is " + to_string(cb.state) + ", attempts " + std::to_string(cb.attempts);
     if (cb.state == CallbackState::no_answer && is_open(cb, s->settings_.callback_attempts))

@@ -175,6 +175,7 @@ class Service : public std::enable_shared_from_this<Service>,
   bool may_work_on(const std::string& bare, const std::string& queue) const;
   // A member or recipient of the queue, or a supervisor or administrator (any queue).
   bool may_handle(const std::string& bare, const std::string& queue) const;
+  bool may_handle_any(const std::string& bare) const;  // tickets or callbacks of some queue
   std::optional<std::string> assignee_of(const std::string& staff, const std::string& named,
                                          const std::string& queue) const;
   // A step of a ticket or callback by `staff` (the IQs below and the XEP-0050 commands).

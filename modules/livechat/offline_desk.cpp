@@ -312,9 +312,7 @@ Task<IqResult> Service::on_callback(const IqRequest& req) {
 // requester is a member or recipient of.
 Task<IqResult> Service::on_list(const IqRequest& req) {
   std::string bare = req.from.bare_str(), only(req.payload.attr("queue"));
-  if (std::none_of(settings_.queues.begin(), settings_.queues.end(),
-                  [&](const QueueConfig& q) { return may_handle(bare, q.name); }))
-    co_return StanzaError::forbidden();
+  if (!may_handle_any(bare)) co_return StanzaError::forbidden();
   bool tickets = req.payload.name() == "tickets";
   Element out(req.payload.name(), kNs);
   auto wanted = [&](const std::string& queue_name) {
@@ -342,6 +340,11 @@ Task<IqResult> Service::on_list(const IqRequest& req) {
     }
   }
   co_return IqResult::ok(std::move(out));
+}
+
+bool Service::may_handle_any(const std::string& bare) const {
+  return std::any_of(settings_.queues.begin(), settings_.queues.end(),
+                     [&](const QueueConfig& q) { return may_handle(bare, q.name); });
 }
 
 bool Service::may_handle(const std::string& bare, const std::string& queue_name) const {

@@ -16,11 +16,11 @@ void Service::emit(EventKind kind, const Conversation& c, const std::string& act
   events_.emit(Event{kind, c, actor, from_visitor, server_.now_us()});
 }
 
+// The position the visitor was last told (send_positions, in serving order), so the estimate
+// and the <queue position/> never disagree; 1 before the first.
 int Service::position_of(const Conversation& c) const {
-  int position = 1;
-  for (const auto& o : state_->open_conversations())
-    if (o.queue == c.queue && o.state == ConversationState::queued && o.created_us < c.created_us) ++position;
-  return position;
+  auto it = positions_sent_.find(c.id);
+  return it == positions_sent_.end() ? 1 : it->second;
 }
 
 void Service::say_in_room(const Conversation& c, const std::string& text) {

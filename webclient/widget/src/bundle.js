@@ -1,6 +1,7 @@
 // The chat / offline / callback window (issue 7), fetched by the loader on the visitor's first
 // action. It speaks the livechat protocol (docs/protocol.md, urn:xmppd:livechat:0) over the
-// visitor's anonymous XMPP session (xmpp.js).
+// visitor's anonymous XMPP session (xmpp.js, which comes in a file of its own, bundle-xmpp-<hash>.js,
+// evaluated in its own task: the loader hands it over as `ctx.xmpp`).
 //
 // The only thing kept in the browser is the conversation token (with its room and an expiry), in
 // localStorage under the site's key: the issue asks that a second tab of the same visitor
@@ -12,12 +13,12 @@
 // built as elements with a checked http(s) href), never as HTML.
 import css from "./panel.css";
 import { panel as table, format } from "./strings.js";
-import * as X from "./xmpp.js";
 
 const TOKEN_LIFETIME_MS = 2 * 60 * 60 * 1000;
 const PAUSED_AFTER_MS = 5000;  // XEP-0085 §5.2: composing → paused after a few seconds idle
 
 function mount(ctx) {
+  const X = ctx.xmpp;
   const t = table[ctx.lang];
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);

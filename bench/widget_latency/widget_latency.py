@@ -42,6 +42,19 @@ window.__xmppdBench = { longTasks: [], keys: [] };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__xmppdBench.longTasks.push([e.startTime, e.duration]);
 }).observe({ type: 'longtask', buffered: true });
+// Where a long frame's time went (Long Animation Frames: the scripts by source and what ran them,
+// and the style and layout at its end), to tell evaluating the bundle from the window's render.
+window.__xmppdBench.frames = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__xmppdBench.frames.push({
+      start: e.startTime, duration: e.duration,
+      render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+      styleLayout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+      scripts: e.scripts.map((s) => [s.sourceURL.split('/').pop(), s.invoker, Math.round(s.duration),
+        Math.round(s.forcedStyleAndLayoutDuration)]) });
+  }).observe({ type: 'long-animation-frame', buffered: true });
+} catch (e) { /* no LoAF in this browser */ }
 document.addEventListener('keydown', () => window.__xmppdBench.keys.push(performance.timeOrigin + performance.now()), true);
 """
 
@@ -69,6 +82,10 @@ def first_click(site):
         page.do(wait_for=["#join-form", "visible", 30000])
         # A long task is reported once it has ended; one more frame makes sure the last is in.
         page.do(eval="new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100)))")
+        for f in page.do(eval="window.__xmppdBench.frames")["value"]:
+            if f["start"] + f["duration"] >= clicked:
+                print("  first click: long frame %.0f ms (render %.0f, style+layout %.0f): %s" % (
+                    f["duration"], f["render"], f["styleLayout"], f["scripts"]), flush=True)
         return [t for t in page.do(eval="window.__xmppdBench.longTasks")["value"] if t[0] + t[1] >= clicked]
     finally:
         page.close()

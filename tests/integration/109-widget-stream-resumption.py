@@ -92,15 +92,15 @@ def test():
             assert page.do(eval="Object.keys(localStorage)")["value"] == ["xmppd-widget:%s" % w.SITE_KEY]
 
             # A gap longer than the resumption window the server gave (8 s): the consultant writes
-            # at once; the widget stops trying to resume, logs in anew (over BOSH: WebSockets
-            # still fail) and rejoins by its token, which takes the room from the old session
-            # (the consultant sees the visitor leave and come back); the message comes from the
-            # room's history, once.
+            # at once; the server ends the detached session (the consultant sees the visitor
+            # leave); the widget stops trying to resume, logs in anew (over BOSH: WebSockets
+            # still fail) and rejoins by its token (the consultant sees the visitor come back);
+            # the message comes from the room's history, once.
             assert page.do(websockets="drop")["dropped"] == 1
             lc.say(alice, room, "Odpowiedź po końcu sesji")
             run(alice.sync())
             run(m.next_presence(alice, lambda p: str(p["from"]) == "%s/%s" % (room, token["nick"]) and
-                                p["type"] == "unavailable", "the visitor's old session out of the room", 40), 45)
+                                p["type"] == "unavailable", "the visitor's session ended", 40), 45)
             run(m.next_presence(alice, lambda p: str(p["from"]) == "%s/%s" % (room, token["nick"]) and
                                 p["type"] != "unavailable", "the visitor back in the room", 20), 25)
             page.do(locator_text=["#log li", "Odpowiedź po końcu sesji", 30000])

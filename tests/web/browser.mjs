@@ -21,8 +21,8 @@
 //   {"id": 17, "init_script": "<js>"}: a script every page runs first from the next navigation on.
 // Page console messages and errors are printed as {"console": ...} / {"pageerror": ...}.
 //   {"id": 18, "websockets": "drop"}: with "route_websocket", the network fails under the page's
-//   WebSockets: each open one closes on both sides (1006 to the page, the server's TCP/WebSocket
-//   closed too), and new ones are refused until {"websockets": "up"} (XEP-0198 resumption tests).
+//   WebSockets: each open one closes on both sides (1006 to the page; a WebSocket close to the
+//   server, as the browser's own connection under Playwright's route), and new ones are refused until {"websockets": "up"} (XEP-0198 resumption tests).
 //   argv[2]: {"chromium"?: "/usr/bin/chromium", "args"?: [...], "block_websocket"?: false,
 //             "route_websocket"?: false}
 import { chromium } from "playwright-core";
@@ -83,7 +83,9 @@ async function run(cmd) {
       const cut = [...openSockets];
       openSockets.clear();
       for (const { ws, server } of cut) {
-        await server.close({ code: 1001, reason: "gone" }).catch(() => {});
+        // The page's WebSocket API takes 1000 (the default) or 3000-4999 only: another code
+        // would throw there and leave the server's side open.
+        await server.close().catch(() => {});
         await ws.close({ code: 1006, reason: "network" }).catch(() => {});
       }
       return { dropped: cut.length };

@@ -146,7 +146,8 @@ function mount(ctx) {
       // Not reachable (still offline): again, a little later each time, within the window.
       if (connecting === again) connecting = null;
       if (!conversation || session || !elsewhere.hidden) return;
-      setTimeout(() => !session && !connecting && comeBack(s, until, before, tries + 1), Math.min(1000 * 2 ** tries, 15000));
+      const wait = Math.max(0, Math.min(1000 * 2 ** tries, 15000, until - Date.now()));
+      setTimeout(() => !session && !connecting && comeBack(s, until, before, tries + 1), wait);
     });
   }
 

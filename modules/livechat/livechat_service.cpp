@@ -462,16 +462,10 @@ void Service::dispatch() {
   for (const auto& q : settings_.queues) {
     for (const auto& c : open) {
       if (c.queue != q.name || c.state != ConversationState::queued) continue;
-      auto cands = candidates(q, load);
-      auto& tried = tried_[c.id];
-      auto pick = pick_consultant(cands, tried);
-      if (!pick && !tried.empty()) {
-        // Everyone had it once: start another round rather than leave the visitor waiting.
-        tried.clear();
-        pick = pick_consultant(cands, tried);
-      }
-      if (!pick) break;  // nobody free for this queue: later conversations wait too (order)
-      if (make_offer(c, *pick)) ++load[*pick];
+      auto choice = route(candidates(q, load), tried_[c.id]);
+      if (choice.queue_full) break;     // nobody free for this queue: later conversations wait too (order)
+      if (!choice.consultant) continue;  // only those who let it go are free: it waits for a colleague
+      if (make_offer(c, *choice.consultant)) ++load[*choice.consultant];
     }
   }
   send_positions();

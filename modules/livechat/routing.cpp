@@ -17,4 +17,14 @@ std::optional<std::string> pick_consultant(const std::vector<Candidate>& candida
   return best->jid;
 }
 
+RouteChoice route(const std::vector<Candidate>& candidates, std::set<std::string>& tried) {
+  if (auto pick = pick_consultant(candidates, tried)) return {pick, false};
+  auto free = pick_consultant(candidates, {});
+  if (!free) return {std::nullopt, true};
+  for (const auto& c : candidates)
+    if (c.available && !tried.count(c.jid)) return {};  // a colleague who has not had it is busy
+  tried.clear();
+  return {free, false};
+}
+
 }  // namespace xmppd::livechat

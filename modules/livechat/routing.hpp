@@ -26,4 +26,19 @@ struct Candidate {
 std::optional<std::string> pick_consultant(const std::vector<Candidate>& candidates,
                                            const std::set<std::string>& excluded);
 
+// The routing of one waiting conversation, whose `tried` are the consultants who declined it or
+// let its offer expire:
+// - `consultant`: the next offer goes there (pick_consultant, skipping `tried`);
+// - nobody below the limit at all: `queue_full`, the conversations behind it wait too (order);
+// - only consultants in `tried` are free, while a colleague who has not had it is available
+//   but busy: nobody; it keeps its place for that colleague (a decline is not answered with the
+//   same offer again at once), and later conversations may go to the free ones;
+// - every available consultant has had it: `tried` is cleared and a new round starts, rather
+//   than leave the visitor waiting.
+struct RouteChoice {
+  std::optional<std::string> consultant;
+  bool queue_full = false;
+};
+RouteChoice route(const std::vector<Candidate>& candidates, std::set<std::string>& tried);
+
 }  // namespace xmppd::livechat

@@ -293,7 +293,12 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   std::string& sql = st.sql;
   if (what == ArchiveSelect::page) sql = std::string("SELECT ") + kColumns;
   else add_counts(st, id, what, first);
-  sql += " FROM archive a";
+  // A tag: the tagged conversations drive (livechat_tags (host, tag); its primary key holds a
+  // conversation once per tag, so no record comes twice), then their records by conversation.
+  // The join order is forced: started from the archive, a semi-join would scan it.
+  sql += !q.tag ? " FROM archive a"
+        : backend == SqlBackend::sqlite ? " FROM livechat_tags t CROSS JOIN archive a"
+                                         : " FROM livechat_tags t STRAIGHT_JOIN archive a";
   // By queue without words: through archive_queue (queue, id). Left alone, both planners prefer
   // walking the primary key in id order to skip the sort — a scan of the whole archive when the
   // queues hold few of its rows (the storage contract suite checks the plans).
@@ -305,6 +310,11 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
                         : q.channel ? "archive_queue_channel"
                                     : "archive_queue";
     sql += backend == SqlBackend::sqlite ? std::string(" INDEXED BY ") + index : std::string(" FORCE INDEX (") + index + ")";
+  }
+  if (q.tag) {
+    sql += " ON a.conversation = t.conversation AND t.host = ? AND t.tag = ?";
+    st.values.emplace_back(q.owner);
+    st.values.emplace_back(*q.tag);
   }
   if (sqlite_fts) sql += " JOIN archive_fts f ON f.rowid = a.id";
   // With FTS5 the search drives (matches in id order, each checked against the archive's primary
@@ -327,12 +337,6 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   if (q.channel) {
     sql += " AND a.channel = ?";
     st.values.emplace_back(*q.channel);
-  }
-  if (q.tag) {
-    // The tags a conversation has now (livechat_tags (host, tag)); a removed tag no longer finds it.
-    sql += " AND a.conversation IN (SELECT t.conversation FROM livechat_tags t WHERE t.host = ? AND t.tag = ?)";
-    st.values.emplace_back(q.owner);
-    st.values.emplace_back(*q.tag);
   }
   add_bounds(st, q, id, what, first);
   if (what != ArchiveSelect::page) return st;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "xmppd/adhoc.hpp"
 #include "xmppd/asio.hpp"
 #include "xmppd/bookmarks.hpp"
 #include "xmppd/log.hpp"
@@ -258,7 +259,10 @@ void Service::start(ModuleContext& ctx) {
 
 void Service::stop() {
   *alive_ = false;
-  if (auto* r = rooms()) r->set_groupchat_observer({});
+  if (auto* r = rooms()) {
+    r->set_groupchat_observer({});
+    r->set_room_features({});
+  }
 }
 
 // At start: the stored state, the rooms of open conversations (made again if the room host lost
@@ -288,6 +292,13 @@ Task<void> Service::restore() {
   muc->set_groupchat_observer([weak = weak_from_this()](const MucGroupchat& g) {
     auto s = weak.lock();
     return s && s->on_groupchat(g);
+  });
+  // XEP-0045 §6.4 with XEP-0050 §2.1: the room's disco#info says it has commands to the staff who
+  // may run them there (adhoc_commands.cpp), not to the visitor.
+  muc->set_room_features([weak = weak_from_this()](const Jid& room, const Jid& asker) {
+    auto s = weak.lock();
+    if (s && s->staff_in(asker, room)) return std::vector<std::string>{ns::kCommands};
+    return std::vector<std::string>{};
   });
   for (const auto& c : state_->open_conversations()) {
     Jid room = room_of(c);

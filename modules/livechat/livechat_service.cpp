@@ -473,7 +473,7 @@ void Service::dispatch() {
   for (const auto& q : settings_.queues) {
     for (const auto& c : open) {
       if (c.queue != q.name || c.state != ConversationState::queued) continue;
-      auto choice = route(candidates(q, load), tried_[c.id]);
+      auto choice = route(candidates(q, load), tried_[c.id], declined_[c.id]);
       if (choice.queue_full) break;     // nobody free for this queue: later conversations wait too (order)
       if (!choice.consultant) continue;  // only those who let it go are free: it waits for a colleague
       if (make_offer(c, *choice.consultant)) ++load[*choice.consultant];
@@ -549,6 +549,7 @@ void Service::offer_lost(Offer o, const std::string& why) {
   if (c && apply(*c, ConversationEvent::offer_lost, server_.now_us())) {
     state_->save(*c, o.state == OfferState::declined ? "declined" : "offer_expired", o.consultant);
     tried_[c->id].insert(o.consultant);
+    if (o.state == OfferState::declined) declined_[c->id].insert(o.consultant);
   }
   if (auto j = Jid::parse(o.consultant))
     tell(*j, settings_.host, "The offer of conversation " + o.conversation + " " + why + ".");
@@ -822,6 +823,7 @@ void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
     visitors_.erase(v);
   }
   tried_.erase(c.id);
+  declined_.erase(c.id);
   positions_sent_.erase(c.id);
   emit(EventKind::closed, c, actor);
   server_.spawn(forget_bookmarks({staff.begin(), staff.end()}, room), "livechat: removing bookmarks");

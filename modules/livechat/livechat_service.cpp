@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "xmppd/adhoc.hpp"
 #include "xmppd/asio.hpp"
 #include "xmppd/bookmarks.hpp"
 #include "xmppd/log.hpp"
@@ -258,7 +259,10 @@ void Service::start(ModuleContext& ctx) {
 
 void Service::stop() {
   *alive_ = false;
-  if (auto* r = rooms()) r->set_groupchat_observer({});
+  if (auto* r = rooms()) {
+    r->set_groupchat_observer({});
+    r->set_room_features({});
+  }
 }
 
 // At start: the stored state, the rooms of open conversations (made again if the room host lost
@@ -288,6 +292,13 @@ Task<void> Service::restore() {
   muc->set_groupchat_observer([weak = weak_from_this()](const MucGroupchat& g) {
     auto s = weak.lock();
     return s && s->on_groupchat(g);
+  });
+  // XEP-0045 §6.4 with XEP-0050 §2.1: the room's disco#info says it has commands to the staff who
+  // may run them there (adhoc_commands.cpp), not to the visitor.
+  muc->set_room_features([weak = weak_from_this()](const Jid& room, const Jid& asker) {
+    auto s = weak.lock();
+    if (s && s->staff_in(asker, room)) return std::vector<std::string>{ns::kCommands};
+    return std::vector<std::string>{};
   });
   for (const auto& c : state_->open_conversations()) {
     Jid room = room_of(c);
@@ -462,16 +473,10 @@ void Service::dispatch() {
   for (const auto& q : settings_.queues) {
     for (const auto& c : open) {
       if (c.queue != q.name || c.state != ConversationState::queued) continue;
-      auto cands = candidates(q, load);
-      auto& tried = tried_[c.id];
-      auto pick = pick_consultant(cands, tried);
-      if (!pick && !tried.empty()) {
-        // Everyone had it once: start another round rather than leave the visitor waiting.
-        tried.clear();
-        pick = pick_consultant(cands, tried);
-      }
-      if (!pick) break;  // nobody free for this queue: later conversations wait too (order)
-      if (make_offer(c, *pick)) ++load[*pick];
+      auto choice = route(candidates(q, load), tried_[c.id], declined_[c.id]);
+      if (choice.queue_full) break;     // nobody free for this queue: later conversations wait too (order)
+      if (!choice.consultant) continue;  // only those who let it go are free: it waits for a colleague
+      if (make_offer(c, *choice.consultant)) ++load[*choice.consultant];
     }
   }
   send_positions();
@@ -544,6 +549,7 @@ void Service::offer_lost(Offer o, const std::string& why) {
   if (c && apply(*c, ConversationEvent::offer_lost, server_.now_us())) {
     state_->save(*c, o.state == OfferState::declined ? "declined" : "offer_expired", o.consultant);
     tried_[c->id].insert(o.consultant);
+    if (o.state == OfferState::declined) declined_[c->id].insert(o.consultant);
   }
   if (auto j = Jid::parse(o.consultant))
     tell(*j, settings_.host, "The offer of conversation " + o.conversation + " " + why + ".");
@@ -817,6 +823,7 @@ void Service::close(Conversation c, const std::string& actor, ClosedBy by) {
     visitors_.erase(v);
   }
   tried_.erase(c.id);
+  declined_.erase(c.id);
   positions_sent_.erase(c.id);
   emit(EventKind::closed, c, actor);
   server_.spawn(forget_bookmarks({staff.begin(), staff.end()}, room), "livechat: removing bookmarks");

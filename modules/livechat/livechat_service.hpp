@@ -280,6 +280,7 @@ class Service : public std::enable_shared_from_this<Service>,
   std::map<std::string, Consultant> consultants_;       // bare JID -> presence
   std::map<std::string, Jid> visitors_;                 // conversation id -> the visitor's full JID
   std::map<std::string, std::set<std::string>> tried_;  // conversation id -> consultants who let it go
+  std::map<std::string, std::set<std::string>> declined_;  // conversation id -> those of them who declined
   std::map<std::string, int> positions_sent_;           // conversation id -> last position sent
   std::unique_ptr<TranscriptMailer> mailer_;
   std::map<std::string, Feedback> feedback_;         // conversation id -> feedback (open, or closed in the window)

@@ -17,4 +17,19 @@ std::optional<std::string> pick_consultant(const std::vector<Candidate>& candida
   return best->jid;
 }
 
+RouteChoice route(const std::vector<Candidate>& candidates, std::set<std::string>& tried,
+                  const std::set<std::string>& declined) {
+  if (auto pick = pick_consultant(candidates, tried)) return {pick, false};
+  auto free = pick_consultant(candidates, {});
+  if (!free) return {std::nullopt, true};
+  bool colleague_busy = false;  // available, has not had it, at the limit
+  for (const auto& c : candidates) colleague_busy = colleague_busy || (c.available && !tried.count(c.jid));
+  if (colleague_busy) {
+    free = pick_consultant(candidates, declined);
+    if (!free) return {};
+  }
+  tried.clear();
+  return {free, false};
+}
+
 }  // namespace xmppd::livechat

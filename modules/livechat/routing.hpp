@@ -26,4 +26,21 @@ struct Candidate {
 std::optional<std::string> pick_consultant(const std::vector<Candidate>& candidates,
                                            const std::set<std::string>& excluded);
 
+// The routing of one waiting conversation, whose `tried` are the consultants who had it (declined
+// it, let its offer expire, handed it over) and `declined` those of them who said no:
+// - `consultant`: the next offer goes there (pick_consultant, skipping `tried`);
+// - nobody below the limit at all: `queue_full`, the conversations behind it wait too (order);
+// - only consultants who had it are free while a colleague who has not is available but busy:
+//   one who let it expire gets it again (a new round); one who declined does not get the same
+//   offer back at once: nobody, it keeps its place for the colleague, and later conversations
+//   may go to the free consultant;
+// - every available consultant has had it: `tried` is cleared and a new round starts, rather
+//   than leave the visitor waiting.
+struct RouteChoice {
+  std::optional<std::string> consultant;
+  bool queue_full = false;
+};
+RouteChoice route(const std::vector<Candidate>& candidates, std::set<std::string>& tried,
+                  const std::set<std::string>& declined);
+
 }  // namespace xmppd::livechat

@@ -8,6 +8,7 @@
 
 #include "livechat_service.hpp"
 #include "service_util.hpp"
+#include "xmppd/datetime.hpp"
 #include "xmppd/mam_wire.hpp"
 #include "xmppd/namespaces.hpp"
 #include "xmppd/server.hpp"
@@ -20,6 +21,8 @@ using ns::kMam;
 using ns::kRsm;
 constexpr char kFulltextVar[] = "{urn:xmpp:fulltext:0}fulltext";  // XEP-0431 §3
 constexpr char kQueueVar[] = "{urn:xmppd:livechat:0}queue";
+constexpr char kTagVar[] = "{urn:xmppd:livechat:0}tag";
+constexpr char kChannelVar[] = "{urn:xmppd:livechat:0}channel";
 constexpr std::size_t kMaxPage = 100;
 
 // What a record is, for the staff application: from its data class.
@@ -30,7 +33,8 @@ const char* kind_of(const ArchiveRecord& r) {
   return "message";
 }
 
-// XEP-0313 §5.1 form discovery: the fields this search takes.
+// XEP-0313 §4.1.1 "Retrieving the form" (§5.1 in older versions): the fields this search takes,
+// the standard ones (§4.1.1: with, start, end), XEP-0431's and ours.
 Element search_form() {
   Element x("x", ns::kDataForms);
   x.set_attr("type", "form");
@@ -40,8 +44,18 @@ Element search_form() {
     return f;
   };
   add("FORM_TYPE", "hidden").add_child("value", ns::kDataForms).add_text(kMam);
+  add("with", "jid-single");
+  add("start", "text-single");
+  add("end", "text-single");
   add(kFulltextVar, "text-single");
   add(kQueueVar, "text-single");
+  add(kTagVar, "text-single");
+  Element& channel = add(kChannelVar, "list-single");
+  for (const char* c : {"web", "facebook", "email"}) {
+    Element& o = channel.add_child("option", ns::kDataForms);
+    o.set_attr("label", c);
+    o.add_child("value", ns::kDataForms).add_text(c);
+  }
   return x;
 }
 
@@ -92,7 +106,7 @@ Task<IqResult> Service::query(const IqRequest& req) {
   }
   auto queues = readable_queues(asker);
   ArchiveQuery q;
-  q.owner = settings_.host;  // not read: q.queues selects
+  q.owner = settings_.host;  // not read as an archive (q.queues selects): the host of the tags
   if (const Element* form = req.payload.child("x", ns::kDataForms)) {
     for (const Element* f : form->elements("field", ns::kDataForms)) {
       std::string var(f->attr("var"));
@@ -101,6 +115,29 @@ Task<IqResult> Service::query(const IqRequest& req) {
         if (value != kMam) co_return StanzaError::bad_request("FORM_TYPE must be " + std::string(kMam));
       } else if (var == kFulltextVar) {
         if (!value.empty()) q.fulltext = value;
+      } else if (var == "with") {
+        // XEP-0313 §4.1.1 as far as the archive's columns go: a room JID finds that conversation's
+        // messages (room/nick: one occupant's), a consultant's bare JID the notes and tags they
+        // wrote (room messages keep the sender as a nick; the real JID is only in the stanza).
+        if (value.empty()) continue;
+        auto jid = Jid::parse(value);
+        if (!jid) co_return StanzaError::bad_request("'with' is not a JID");
+        q.with = jid->bare_str();
+        if (!jid->is_bare()) q.with_resource = jid->resource();
+      } else if (var == "start" || var == "end") {
+        if (value.empty()) continue;
+        auto us = parse_xep0082(value);
+        if (!us) co_return StanzaError::bad_request("'" + var + "' is not an XEP-0082 DateTime");
+        (var == "start" ? q.start_us : q.end_us) = *us;
+      } else if (var == kTagVar) {
+        if (value.empty()) continue;
+        if (value.size() > 100) co_return StanzaError::bad_request("tag: at most 100 bytes");
+        q.tag = value;
+      } else if (var == kChannelVar) {
+        if (value.empty()) continue;
+        if (value != "web" && value != "facebook" && value != "email")
+          co_return StanzaError::bad_request("channel: web, facebook or email");
+        q.channel = value;
       } else if (var == kQueueVar) {
         if (value.empty()) continue;
         // A queue the asker may not read is refused, not silently emptied.

@@ -758,7 +758,7 @@ Flow MucHost::on_host_iq(StanzaEvent& ev) {
   return Flow::stop;
 }
 
-Element MucHost::room_info(const Room& room) {
+Element MucHost::room_info(const Room& room, const Jid& asker) {
   const MucRoomConfig& c = room.config();
   Element q("query", ns::kDiscoInfo);
   q.add_child("identity", ns::kDiscoInfo)
@@ -775,6 +775,9 @@ Element MucHost::room_info(const Room& room) {
   // XEP-0313 §7: a logged room on a host with an archive can be queried.
   if (auto* archive = server_.service<RoomArchive>(settings_.host); archive && c.logging)
     for (const auto& f : archive->features()) q.add_child("feature", ns::kDiscoInfo).set_attr("var", f);
+  // What the service owning this host's rooms offers this asker there (set_room_features).
+  if (room_features_)
+    for (const auto& f : room_features_(room.jid(), asker)) q.add_child("feature", ns::kDiscoInfo).set_attr("var", f);
   Element& x = q.add_child("x", ns::kDataForms);
   x.set_attr("type", "result");
   auto field = [&](const char* var, std::string value, const char* type = nullptr) {
@@ -797,7 +800,7 @@ IqResult MucHost::room_iq(Room& room, const Jid& from, const Element& st, const 
   bool get = st.attr("type") == "get";
   if (get && payload.is("query", ns::kDiscoInfo)) {
     if (!payload.attr("node").empty()) return StanzaError::item_not_found();
-    return IqResult::ok(room_info(room));
+    return IqResult::ok(room_info(room, from));
   }
   if (get && payload.is("query", ns::kDiscoItems)) {
     // §6.5: the occupants, to occupants only (a room's members are not public).

@@ -62,6 +62,7 @@ class MucHost final : public MucRooms {
   void set_groupchat_observer(std::function<bool(const MucGroupchat&)> observer) override {
     observer_ = std::move(observer);
   }
+  void set_room_features(RoomFeatures features) override { room_features_ = std::move(features); }
 
   Room* find(const std::string& name);
   std::size_t room_count() const { return rooms_.size(); }
@@ -107,7 +108,7 @@ class MucHost final : public MucRooms {
   IqResult admin_get(Room& room, const Jid& from, const Element& query);
   IqResult admin_set(Room& room, const Jid& from, const Element& query);
   IqResult owner_iq(Room& room, const Jid& from, const Element& stanza, const Element& query);
-  Element room_info(const Room& room);
+  Element room_info(const Room& room, const Jid& asker);
 
   // Changes shared by the IQs and the API
   void apply_affiliation(Room& room, const Jid& user, MucAffiliation a, const std::string& actor_nick,
@@ -146,6 +147,7 @@ class MucHost final : public MucRooms {
   std::map<std::string, std::vector<Joining>, std::less<>> joining_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<bool(const MucGroupchat&)> observer_;
+  RoomFeatures room_features_;  // set_room_features: more disco#info features for an asker
 };
 
 }  // namespace xmppd::muc

@@ -1,6 +1,7 @@
 # XEP-0050 ad-hoc commands of the livechat service on a conversation room and on chat.D (issue 6:
 # "the same actions are XEP-0050 commands on the room JID"; docs/protocol.md "XEP-0050
-# commands"), played with slixmpp's xep_0050 plugin: the consultant in the conversation lists the
+# commands"), played with slixmpp's xep_0050 plugin: the room's disco#info (XEP-0045 §6.4) lists
+# the commands feature to the consultant only; the consultant in the conversation lists the
 # room's commands (§2.2) and tags, notes and closes through them; the visitor lists nothing on
 # the room or on chat.D and is refused (forbidden, §4.6) and never sees the tag or the note; the
 # queue status command shows the conversation; the §4.6 errors (malformed-action, bad-action,
@@ -27,6 +28,13 @@ def test():
         # §2.1: chat.D says it speaks commands.
         info = run(anna["xep_0030"].get_info(lc.CHAT, timeout=10))
         assert a.COMMANDS in info["disco_info"]["features"], info
+
+        # XEP-0045 §6.4 with §2.1: the room's own disco#info names the commands feature to the
+        # consultant in the conversation, and not to the visitor (who may run none).
+        features = run(anna["xep_0030"].get_info(room, timeout=10))["disco_info"]["features"]
+        assert a.COMMANDS in features and "muc_membersonly" in features, features
+        features = run(v["xep_0030"].get_info(room, timeout=10))["disco_info"]["features"]
+        assert a.COMMANDS not in features and "muc_membersonly" in features, features
 
         # §2.2: what each may execute. Staff see the service's commands and the room's.
         on_chat = run(a.nodes(anna, lc.CHAT))

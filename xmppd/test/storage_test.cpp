@@ -285,7 +285,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
           "0015_livechat_clients", "0016_livechat_audit",
           "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope",
-          "0022_upload_client", "0025_livechat_legal_hold"};
+          "0022_upload_client", "0023_archive_staff_filters", "0025_livechat_legal_hold"};
 }
 
 }  // namespace
@@ -1633,11 +1633,69 @@ STORAGE_TEST(archive_reads_by_livechat_queue_across_archives) {
   BOOST_TEST(ids(q).empty());
 }
 
+// Staff search filters (issue 6, docs/protocol.md "Staff search"): a tag by the conversations
+// tagged now, a channel, `with` within the queues, time bounds; combined with words.
+STORAGE_TEST(archive_staff_search_filters_by_tag_channel_with_and_time) {
+  auto rec = [](std::string owner, std::int64_t id, std::string text, std::string conversation, std::string channel,
+                std::string with) {
+    auto r = make_record(std::move(owner), kBaseId + id, std::move(text), std::move(with));
+    r.queue = "general";
+    r.conversation = std::move(conversation);
+    r.channel = std::move(channel);
+    return r;
+  };
+  h.run(h.s().archive().append({rec("c-1@chat.example.org", 1, "kredyt ekologiczny", "c1", "web", "c-1@chat.example.org"),
+                                rec("general@chat.example.org", 2, "notatka o kredycie", "c1", "web", "anna@example.org"),
+                                rec("c-2@chat.example.org", 3, "kredyt z facebooka", "c2", "facebook", "c-2@chat.example.org"),
+                                rec("c-3@chat.example.org", 4, "inny kredyt", "c3", "web", "c-3@chat.example.org")}));
+  auto& lc = h.s().livechat();
+  h.run(lc.set_tag("chat.example.org", "c1", "ekologia", "anna@example.org", true));
+  h.run(lc.set_tag("chat.example.org", "c2", "ekologia", "anna@example.org", true));
+  h.run(lc.set_tag("other.example.org", "c3", "ekologia", "anna@example.org", true));  // another host's tag
+  ArchiveQuery q;
+  q.owner = "chat.example.org";
+  q.queues = {"general"};
+  auto ids = [&](const ArchiveQuery& query) {
+    std::vector<std::int64_t> out;
+    auto page = h.run(h.s().archive().query(query));
+    for (const auto& r : page.records) out.push_back(r.id - kBaseId);
+    BOOST_TEST(*page.count == static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  q.tag = "ekologia";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 2, 3}));
+  q.fulltext = "kredyt";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 3}));
+  q.channel = "web";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1}));
+  q.tag.reset();
+  q.fulltext.reset();
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{1, 2, 4}));
+  q.channel.reset();
+  q.with = "anna@example.org";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{2}));
+  q.with = "c-2@chat.example.org";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{3}));
+  q.with.reset();
+  q.start_us = kBaseId + 2;
+  q.end_us = kBaseId + 3;
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{2, 3}));
+  h.run(lc.set_tag("chat.example.org", "c1", "ekologia", "anna@example.org", false));
+  q.start_us.reset();
+  q.end_us.reset();
+  q.tag = "ekologia";
+  BOOST_TEST((ids(q) == std::vector<std::int64_t>{3}));
+}
+
 STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
   // Some archives are livechat queues' (room records carry their queue), as in production.
   for (int o = 0; o < 20; ++o)
     fill(h, "user" + std::to_string(o) + "@example.org", o * 1000, 150,
          o == 0 ? std::optional<std::string>("dotacje") : o == 10 ? std::optional<std::string>("general") : std::nullopt);
+  // Tagged conversations, as in production (a tag filter reads livechat_tags (host, tag) first).
+  for (int i = 0; i < 200; ++i)
+    h.run(h.s().livechat().set_tag("chat.example.org", "c" + std::to_string(i), i % 4 ? "inne" : "ekologia",
+                                   "anna@example.org", true));
   using xmppd::storage::SqlBackend;
   SqlBackend backend = h.backend() == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb;
   std::unique_ptr<xmppd::storage::Connection> c;
@@ -1647,7 +1705,7 @@ STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
     w->exec_script("ANALYZE");
     c = std::move(w);
   } else {
-    AdminConnection(h.env(), true).query("ANALYZE TABLE archive");
+    AdminConnection(h.env(), true).query("ANALYZE TABLE archive, livechat_tags");
     xmppd::storage::MariadbParams p;
     p.host = h.env().host, p.socket = h.env().socket, p.user = h.env().user,
     p.password = h.env().password, p.database = h.env().database, p.port = h.env().port;
@@ -1689,6 +1747,19 @@ STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
   queries.push_back(q);
   q.fulltext = "wiadomosc";
   queries.push_back(q);
+  // Staff search filters (migration 0023): tag, with, channel, each with and without words.
+  for (int filter = 0; filter < 3; ++filter) {
+    for (bool words : {false, true}) {
+      q = base;
+      q.owner = "chat.example.org";
+      q.queues = {"general", "dotacje"};
+      if (words) q.fulltext = "wiadomosc";
+      if (filter == 0) q.tag = "ekologia";
+      if (filter == 1) q.with = "bob@example.org";
+      if (filter == 2) q.channel = "web";
+      queries.push_back(q);
+    }
+  }
   for (const auto& query : queries) {
     std::string search = query.fulltext ? xmppd::storage::scoped_search(query, xmppd::storage::parse_search(*query.fulltext), backend) : "";
     for (auto what : {xmppd::storage::ArchiveSelect::page, xmppd::storage::ArchiveSelect::count,
@@ -1711,7 +1782,7 @@ STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
           std::string type = r.is_null(3) ? "" : r.str(3);
           plan.push_back(type);
           // A derived table is the search's first max + 1 ids, not the archive.
-          BOOST_TEST((type != "ALL" || table.rfind("<derived", 0) == 0), st.sql << " => type " << type);
+          BOOST_TEST((type != "ALL" || table.rfind("<derived", 0) == 0), st.sql << " => " << table << " type " << type);
         });
       }
       BOOST_TEST(!plan.empty());

@@ -113,6 +113,40 @@ BOOST_AUTO_TEST_CASE(routing_skips_unavailable_and_full_consultants) {
   BOOST_TEST(!pick_consultant(c, {"bob@d"}).has_value());
 }
 
+// A decline is not answered with the same offer at once while a colleague who has not had the
+// conversation is only busy (found by the crowd scenario, 106-livechat-crowd: bob declined and
+// was offered the same conversation again, and the conversations behind it never reached him).
+BOOST_AUTO_TEST_CASE(routing_keeps_a_declined_conversation_for_a_busy_colleague) {
+  std::vector<Candidate> c = {{"anna@d", true, 2, 2, 100}, {"bob@d", true, 1, 2, 200}};
+  std::set<std::string> tried = {"bob@d"}, declined = {"bob@d"}, none;
+  auto choice = route(c, tried, declined);
+  BOOST_TEST(!choice.consultant.has_value());
+  BOOST_TEST(!choice.queue_full);  // a later conversation may still go to bob
+  BOOST_TEST(tried.count("bob@d") == 1);
+  std::set<std::string> fresh;
+  BOOST_TEST(*route(c, fresh, none).consultant == "bob@d");  // the conversation behind it
+  c[0].open = 1;  // anna closes one: she gets it
+  BOOST_TEST(*route(c, tried, declined).consultant == "anna@d");
+}
+
+// One who let the offer expire (or was disconnected) gets it again when nobody else is free.
+BOOST_AUTO_TEST_CASE(routing_offers_an_expired_conversation_again_when_colleagues_are_busy) {
+  std::vector<Candidate> c = {{"anna@d", true, 1, 1, 100}, {"bob@d", true, 0, 1, 200}};
+  std::set<std::string> tried = {"bob@d"}, none;
+  BOOST_TEST(*route(c, tried, none).consultant == "bob@d");
+  BOOST_TEST(tried.empty());
+}
+
+BOOST_AUTO_TEST_CASE(routing_starts_a_new_round_when_every_available_consultant_had_it) {
+  std::vector<Candidate> c = {{"anna@d", false, 0, 2, 0}, {"bob@d", true, 0, 2, 0}};
+  std::set<std::string> tried = {"bob@d"}, declined = {"bob@d"};
+  BOOST_TEST(*route(c, tried, declined).consultant == "bob@d");  // anna is away: bob again, not nobody
+  BOOST_TEST(tried.empty());
+  c[1].open = 2;
+  tried = {"bob@d"};
+  BOOST_TEST(route(c, tried, declined).queue_full);
+}
+
 // The fairness promise: with equal limits and availability, the accepted-offer counts of any two
 // consultants never differ by more than one, whatever order conversations close in.
 BOOST_AUTO_TEST_CASE(routing_keeps_accepted_counts_within_one) {

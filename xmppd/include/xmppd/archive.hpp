@@ -63,6 +63,11 @@ struct ArchiveQuery {
   // record's `queue`), whatever archive holds them, instead of `owner`/`more_owners`; read through
   // the archive_queue (queue, id) index or the search index. The caller has checked the right.
   std::vector<std::string> queues;
+  // Livechat staff search filters, with `queues`: the records of one channel (web, facebook,
+  // email), and the records of conversations that carry `tag` now (the livechat_tags rows of the
+  // service's host, given as `owner`). Read through the indexes of migration 0023.
+  std::optional<std::string> channel;
+  std::optional<std::string> tag;
   std::optional<std::string> with;          // bare JID; with `with_resource`: one full JID
   std::optional<std::string> with_resource;
   std::optional<std::int64_t> start_us, end_us;

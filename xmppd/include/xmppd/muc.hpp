@@ -169,6 +169,11 @@ class MucRooms {
   // True once the persistent rooms of the host are loaded from storage (they load in the
   // background at start): until then room_config() says nothing about a stored room.
   virtual bool rooms_loaded() const { return true; }
+  // More features in a room's disco#info (XEP-0045 §6.4) for one asker, e.g. the XEP-0050
+  // commands (`http://jabber.org/protocol/commands`) the service owning the host's rooms offers
+  // that asker there. One provider per host; an empty function removes it.
+  using RoomFeatures = std::function<std::vector<std::string>(const Jid& room, const Jid& asker)>;
+  virtual void set_room_features(RoomFeatures features) { (void)features; }
 };
 
 }  // namespace xmppd

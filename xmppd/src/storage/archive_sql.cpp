@@ -283,7 +283,8 @@ Statement index_select(const ArchiveQuery& q, const std::string& search, SqlBack
 Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBackend backend,
                          ArchiveSelect what, std::int64_t first) {
   bool fts = !search.empty();
-  if (fts && !q.with) return index_select(q, search, backend, what, first);
+  // The index alone cannot say a record's sender, channel or conversation's tags: those read rows.
+  if (fts && !q.with && !q.channel && !q.tag) return index_select(q, search, backend, what, first);
   Statement st;
   bool sqlite_fts = fts && backend == SqlBackend::sqlite;
   // With FTS5, ids are compared and ordered on the index's rowid, so the index returns them in
@@ -292,12 +293,29 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
   std::string& sql = st.sql;
   if (what == ArchiveSelect::page) sql = std::string("SELECT ") + kColumns;
   else add_counts(st, id, what, first);
-  sql += " FROM archive a";
+  // A tag: the tagged conversations drive (livechat_tags (host, tag); its primary key holds a
+  // conversation once per tag, so no record comes twice), then their records by conversation.
+  // The join order is forced: started from the archive, a semi-join would scan it.
+  sql += !q.tag ? " FROM archive a"
+        : backend == SqlBackend::sqlite ? " FROM livechat_tags t CROSS JOIN archive a"
+                                         : " FROM livechat_tags t STRAIGHT_JOIN archive a";
   // By queue without words: through archive_queue (queue, id). Left alone, both planners prefer
   // walking the primary key in id order to skip the sort — a scan of the whole archive when the
   // queues hold few of its rows (the storage contract suite checks the plans).
-  if (!q.queues.empty() && !fts)
-    sql += backend == SqlBackend::sqlite ? " INDEXED BY archive_queue" : " FORCE INDEX (archive_queue)";
+  // A staff search filter narrows it further through its own index (migration 0023): a tag by
+  // the tagged conversations' records, `with` and a channel within each queue.
+  if (!q.queues.empty() && !fts) {
+    const char* index = q.tag ? "archive_conversation"
+                        : q.with ? "archive_queue_with"
+                        : q.channel ? "archive_queue_channel"
+                                    : "archive_queue";
+    sql += backend == SqlBackend::sqlite ? std::string(" INDEXED BY ") + index : std::string(" FORCE INDEX (") + index + ")";
+  }
+  if (q.tag) {
+    sql += " ON a.conversation = t.conversation AND t.host = ? AND t.tag = ?";
+    st.values.emplace_back(q.owner);
+    st.values.emplace_back(*q.tag);
+  }
   if (sqlite_fts) sql += " JOIN archive_fts f ON f.rowid = a.id";
   // With FTS5 the search drives (matches in id order, each checked against the archive's primary
   // key); "+" keeps SQLite from driving by the owner index instead and probing the search index
@@ -315,6 +333,10 @@ Statement archive_select(const ArchiveQuery& q, const std::string& search, SqlBa
       sql += " AND a.with_resource = ?";
       st.values.emplace_back(*q.with_resource);
     }
+  }
+  if (q.channel) {
+    sql += " AND a.channel = ?";
+    st.values.emplace_back(*q.channel);
   }
   add_bounds(st, q, id, what, first);
   if (what != ArchiveSelect::page) return st;

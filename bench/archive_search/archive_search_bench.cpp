@@ -209,6 +209,7 @@ int main(int argc, char** argv) {
       found += page.records.size();
       counted += page.count.value_or(-1);
     }
+    if (ms.empty()) continue;  // --queries 0: the load alone
     std::sort(ms.begin(), ms.end());
     std::printf("  %s room%s, %-26s p50 %7.2f ms  p99 %7.2f ms  (%d queries, %.1f results a page, count %.0f)\n",
                 rooms == 1 ? "1 of 10" : "3 of 10", rooms == 1 ? " " : "s", kind.name, ms[ms.size() / 2], ms[std::min(ms.size() - 1, ms.size() * 99 / 100)], queries,

@@ -134,6 +134,11 @@ std::vector<std::int64_t> buckets_of_query(Connection& c, const ArchiveQuery& q)
 
 ArchivePage bucket_search(Connection& c, const ArchiveQuery& q, const std::vector<SearchTerm>& terms) {
   ArchivePage page;
+  // Nothing searchable in the text ("*", punctuation): nothing can match.
+  if (std::none_of(terms.begin(), terms.end(), [](const SearchTerm& t) { return !t.words.empty(); })) {
+    if (q.want_count) page.count = 0;
+    return page;
+  }
   std::vector<std::int64_t> buckets = buckets_of_query(c, q);
   std::optional<std::string> word = counted_word(q, terms);
   std::map<std::int64_t, std::int64_t> counts;

@@ -25,7 +25,7 @@ const pageFiles = /\.(html|css|js|svg|png|jpg|webp|ico|woff2|txt)$/;
 const parts = [
   { from: "demo", to: "demo", keep: pageFiles },
   { from: "site-demo", to: "site-demo", keep: pageFiles },
-  // The widget's build output (build.mjs): loader.js and bundle-<hash>.js, not sizes.json.
+  // The widget's build output (build.mjs): loader.js, bundle-<hash>.js and bundle-xmpp-<hash>.js, not sizes.json.
   { from: "widget/dist", to: "widget/dist", keep: /\.js$/, required: "loader.js" },
   // The demo page's client library, the strophe.js the widget's lockfile pins.
   { from: "widget/node_modules/strophe.js/dist", to: "demo/vendor", keep: /^strophe\.umd\.min\.js$/,

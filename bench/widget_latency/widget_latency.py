@@ -12,8 +12,12 @@ in its own Node process, which stamps each message's arrival (performance.timeOr
 the same clock as the page's). Keys are typed one by one by Playwright (no delay between keys),
 so "first keystroke" includes typing the short text.
 
+The first click is measured apart, on its own: over --openings fresh browsers (cold caches, as a
+first visit), the long tasks from the click on the chat launcher until the join form is shown
+(fetching and evaluating the bundle, the panel's first render), their count and the longest.
+
 Usage (after scripts/build.sh and `npm ci` in tests/web):
-  /usr/bin/python3 bench/widget_latency/widget_latency.py [--messages 100]
+  /usr/bin/python3 bench/widget_latency/widget_latency.py [--messages 100] [--openings 10]
 """
 import argparse
 import gzip
@@ -38,6 +42,19 @@ window.__xmppdBench = { longTasks: [], keys: [] };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__xmppdBench.longTasks.push([e.startTime, e.duration]);
 }).observe({ type: 'longtask', buffered: true });
+// Where a long frame's time went (Long Animation Frames: the scripts by source and what ran them,
+// and the style and layout at its end), to tell evaluating the bundle from the window's render.
+window.__xmppdBench.frames = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__xmppdBench.frames.push({
+      start: e.startTime, duration: e.duration,
+      render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+      styleLayout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+      scripts: e.scripts.map((s) => [s.sourceURL.split('/').pop(), s.invoker, Math.round(s.duration),
+        Math.round(s.forcedStyleAndLayoutDuration)]) });
+  }).observe({ type: 'long-animation-frame', buffered: true });
+} catch (e) { /* no LoAF in this browser */ }
 document.addEventListener('keydown', () => window.__xmppdBench.keys.push(performance.timeOrigin + performance.now()), true);
 """
 
@@ -52,9 +69,32 @@ def gz_size(path):
         return len(gzip.compress(f.read(), 9))
 
 
+def first_click(site):
+    """A first visit in a fresh browser (nothing cached): the long tasks from the click on the chat
+    launcher to the join form shown, as [start, duration] in ms."""
+    page = BrowserPage()
+    try:
+        page.do(init_script=OBSERVERS)
+        page.do(goto=site.url("/fundusze/nabory.html"))
+        page.do(wait_for=["[data-xmppd-widget][data-available=true]", "attached", 30000])
+        clicked = page.do(eval="performance.now()")["value"]
+        page.do(click="#launch-chat")
+        page.do(wait_for=["#join-form", "visible", 30000])
+        # A long task is reported once it has ended; one more frame makes sure the last is in.
+        page.do(eval="new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100)))")
+        for f in page.do(eval="window.__xmppdBench.frames")["value"]:
+            if f["start"] + f["duration"] >= clicked:
+                print("  first click: long frame %.0f ms (render %.0f, style+layout %.0f): %s" % (
+                    f["duration"], f["render"], f["styleLayout"], f["scripts"]), flush=True)
+        return [t for t in page.do(eval="window.__xmppdBench.longTasks")["value"] if t[0] + t[1] >= clicked]
+    finally:
+        page.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--messages", type=int, default=100)
+    ap.add_argument("--openings", type=int, default=10)
     args = ap.parse_args()
     dist = w.ensure_built()
     srv, widget_origin, site = w.server(invite_after="600s")
@@ -70,6 +110,9 @@ def main():
             # Initial presence (offers go to the bare JID: RFC 6121 §8.5.2), then to the service.
             consultant.command(presence={})
             consultant.command(presence={"to": "chat." + h.DOMAIN})
+            opening_tasks = []
+            for _ in range(args.openings):
+                opening_tasks.append(first_click(site))
             page = BrowserPage()
             page.do(init_script=OBSERVERS)
             t0 = time.time()
@@ -116,6 +159,10 @@ def main():
     print("%-34s %9s %9s %9s" % ("", "median", "p99", "max"))
     for name, v in (("first keystroke -> consultant (ms)", first), ("Enter -> consultant (ms)", enter)):
         print("%-34s %9.1f %9.1f %9.1f" % (name, statistics.median(v), pct(v, 99), max(v)))
+    longest = [max([d for _, d in ts] or [0]) for ts in opening_tasks]
+    print("first click -> join form shown, %d fresh browsers: %d long tasks in all, longest %.0f ms "
+          "(per opening: %s)" % (len(opening_tasks), sum(len(ts) for ts in opening_tasks), max(longest or [0]),
+                                 " ".join("%.0f" % x for x in longest)))
     print("long tasks on the host page: %d (total %.0f ms, longest %.0f ms)" % (
         len(tasks), sum(d for _, d in tasks), max([d for _, d in tasks] or [0])))
     for start, duration in tasks:

@@ -79,6 +79,7 @@ Task<IqResult> Service::on_client(const IqRequest& req) {
   out.set_attr("id", client->id);
   set_stamp(out, "created", client->created_us);
   set_stamp(out, "last-seen", client->last_seen_us);
+  if (client->legal_hold) out.set_attr("legal-hold", "true");  // retention.hpp: nothing of it is purged
   auto& lc = server_.storage().livechat();
   for (const auto& c : conversations) {
     if (!readable.count(c.queue)) continue;

@@ -2,7 +2,9 @@
 // notes and tags. See livechat_service.hpp for who calls what, docs/protocol.md for the protocol.
 #include <memory>
 
+#include "legal_hold.hpp"
 #include "livechat_service.hpp"
+#include "retention.hpp"
 #include "widget_sites.hpp"
 
 namespace xmppd::livechat {
@@ -11,8 +13,11 @@ namespace {
 class LivechatModule final : public Module {
  public:
   explicit LivechatModule(ModuleContext& ctx)
-      : service_(std::make_shared<Service>(ctx.server(), read_settings(ctx.host(), ctx.options()))) {
+      : settings_(read_settings(ctx.host(), ctx.options())),
+        service_(std::make_shared<Service>(ctx.server(), settings_)),
+        retention_(ctx.server(), ctx.host(), read_retention(ctx.options())) {
     service_->start(ctx);
+    ctx.add_command(legal_hold_command(ctx.server(), ctx.host(), settings_.roles.administrators));
     ctx.add_metrics([weak = std::weak_ptr<Service>(service_)](MetricsWriter& out) {
       if (auto s = weak.lock()) s->write_metrics(out);
     });
@@ -21,7 +26,9 @@ class LivechatModule final : public Module {
   ~LivechatModule() override { service_->stop(); }
 
  private:
+  Settings settings_;
   std::shared_ptr<Service> service_;
+  RetentionJob retention_;
 };
 
 ModuleInfo describe() {
@@ -38,6 +45,7 @@ ModuleInfo describe() {
             "urn:xmppd:livechat:0 the visitor leaves or cancels, rates once, asks for the transcript by e-mail once",
             "XEP-0050 1.3 commands: note, tag, untag, close on a conversation room; queue status, tickets, "
             "callbacks on chat.D (docs/protocol.md \"XEP-0050 commands\")",
+            "retention per data class with a purge job; XEP-0050 command legal-hold for administrators",
             "urn:xmppd:livechat:0 agent status, pick, transfer, invite, supervisors' silent join (hidden occupants "
             "of XEP-0045 1.34 rooms), a disconnected consultant's grace period"};
   m.options = {
@@ -93,11 +101,13 @@ ModuleInfo describe() {
        "version of the operator's information notice a join must acknowledge; empty: any version, recorded"},
   };
   for (auto& o : widget_site_options()) m.options.push_back(std::move(o));  // the visitor widget's site
+  for (auto& o : retention_options()) m.options.push_back(std::move(o));
   m.default_hosts = {"service"};
   m.create = [](ModuleContext& ctx) { return std::make_unique<LivechatModule>(ctx); };
   m.check = [](const std::string& host, const Options& options) {
     read_settings(host, options);
     read_widget_site(host, options);
+    read_retention(options);
   };
   return m;
 }

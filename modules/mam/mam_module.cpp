@@ -31,6 +31,7 @@
 #include "xmppd/module.hpp"
 #include "xmppd/muc.hpp"
 #include "xmppd/namespaces.hpp"
+#include "xmppd/periodic_job.hpp"
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/storage.hpp"
@@ -61,8 +62,6 @@ struct State {
   std::chrono::milliseconds retention, purge_interval;
   // Accounts whose preferences were read (so the account exists): bare JID -> preferences.
   std::unordered_map<std::string, Prefs> prefs;
-  std::optional<asio::steady_timer> purge_timer;
-  bool stopped = false;
 };
 
 // The owner's preferences, read once; nullopt when there is no such account.
@@ -132,11 +131,7 @@ class MamModule final : public Module {
     ctx.on<AccountDeleted>(priority::kNormal, [this](AccountDeleted& ev) {
       st_->prefs.erase(ev.username + "@" + ev.host);
     });
-    st_->server.spawn(purge_job(st_), "archive purge");
-  }
-  ~MamModule() override {
-    st_->stopped = true;
-    if (st_->purge_timer) st_->purge_timer->cancel();
+    purge_.emplace(st_->server, st_->purge_interval, [st = st_] { return purge(st); }, "archive purge");
   }
 
  private:
@@ -145,7 +140,7 @@ class MamModule final : public Module {
     auto mode = mode_from_string(o.string("default_mode"));
     if (!mode) throw std::runtime_error("default_mode: expected always, never or roster");
     return State{ctx.server(), ctx.host(), *mode, static_cast<std::size_t>(o.integer("max_page")),
-                 o.duration("archive_expires_after"), o.duration("purge_interval"), {}, {}, false};
+                 o.duration("archive_expires_after"), o.duration("purge_interval"), {}};
   }
 
   // Modules start in any order, so this is asked when a stanza comes, not at start.
@@ -249,25 +244,15 @@ class MamModule final : public Module {
   }
 
   // Retention (DESIGN.md privacy): every purge_interval, what is older than the period goes.
-  static Task<void> purge_job(std::shared_ptr<State> st) {
-    st->purge_timer.emplace(co_await asio::this_coro::executor);
-    while (!st->stopped) {
-      try {
-        std::int64_t before = st->server.now_us() - std::chrono::duration_cast<std::chrono::microseconds>(st->retention).count();
-        std::int64_t n = co_await st->server.archive().purge(kDataClass, before);
-        if (n > 0) log::info("mam", "purged ", n, " archived messages past retention");
-      } catch (const std::exception& e) {
-        log::error("mam", "archive purge failed: ", e.what());
-      }
-      if (st->stopped) break;
-      st->purge_timer->expires_after(st->purge_interval);
-      boost::system::error_code ec;
-      co_await st->purge_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+  static Task<void> purge(std::shared_ptr<State> st) {
+    std::int64_t before = st->server.now_us() - std::chrono::duration_cast<std::chrono::microseconds>(st->retention).count();
+    std::int64_t n = co_await st->server.archive().purge(kDataClass, before);
+    if (n > 0) log::info("mam", "purged ", n, " archived messages past retention");
   }
 
   std::shared_ptr<State> st_;
   RoomArchiveService rooms_;
+  std::optional<PeriodicJob> purge_;  // last: stopped before the state it uses goes
 };
 
 ModuleInfo describe() {

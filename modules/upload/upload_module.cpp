@@ -31,6 +31,7 @@
 #include "xmppd/http.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/module.hpp"
+#include "xmppd/periodic_job.hpp"
 #include "xmppd/server.hpp"
 #include "xmppd/session.hpp"
 #include "xmppd/random.hpp"
@@ -73,8 +74,7 @@ struct State {
   std::string directory;
   // Blocking file work (writes, fsync, rename, unlink) stays off the I/O thread.
   asio::thread_pool files{1};
-  std::optional<asio::steady_timer> purge_timer;
-  bool stopped = false;
+  bool stopped = false;  // the module is going: erasures and sweeps stop between slices
 
   std::string path_of(const std::string& id) const { return directory + "/" + id; }
 };
@@ -332,28 +332,17 @@ Task<void> remove_owner(std::shared_ptr<State> st, std::string owner) {
 
 // Retention (DESIGN.md privacy, data class `upload`): unused slots past their time and files
 // past files_expire_after go, a slice at a time.
-Task<void> purge_job(std::shared_ptr<State> st) {
-  st->purge_timer.emplace(co_await asio::this_coro::executor);
-  while (!st->stopped) {
-    try {
-      UploadStore& uploads = st->server.storage().uploads();
-      for (;;) {
-        auto due = co_await uploads.expired(st->host, st->server.now_us(), 500);
-        for (const auto& rec : due) {
-          std::string path = st->path_of(rec.id);
-          co_await on_file_thread(*st, [&path] { remove_files(path); });
-          co_await uploads.remove(st->host, rec.id);
-        }
-        if (!due.empty()) log::info("upload", "removed ", due.size(), " expired uploads and slots");
-        if (due.size() < 500 || st->stopped) break;
-      }
-    } catch (const std::exception& e) {
-      log::error("upload", "upload sweep failed: ", e.what());
+Task<void> sweep(std::shared_ptr<State> st) {
+  UploadStore& uploads = st->server.storage().uploads();
+  for (;;) {
+    auto due = co_await uploads.expired(st->host, st->server.now_us(), 500);
+    for (const auto& rec : due) {
+      std::string path = st->path_of(rec.id);
+      co_await on_file_thread(*st, [&path] { remove_files(path); });
+      co_await uploads.remove(st->host, rec.id);
     }
-    if (st->stopped) break;
-    st->purge_timer->expires_after(st->purge_interval);
-    boost::system::error_code ec;
-    co_await st->purge_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!due.empty()) log::info("upload", "removed ", due.size(), " expired uploads and slots");
+    if (due.size() < 500 || st->stopped) break;
   }
 }
 
@@ -408,18 +397,16 @@ class UploadModule final : public Module {
     route.stream_handler = [st](const HttpRequest& r, HttpBodyReader& body) { return receive_file(st, r, body); };
     ctx.add_http_route(std::move(route));
 
-    st_->server.spawn(purge_job(st_), "upload sweep");
+    sweep_.emplace(st_->server, st_->purge_interval, [st] { return sweep(st); }, "upload sweep");
     ctx.on<AccountDeleted>(priority::kNormal, [st](AccountDeleted& ev) {
       st->server.spawn(remove_owner(st, ev.username + "@" + ev.host), "upload erasure");
     });
   }
-  ~UploadModule() override {
-    st_->stopped = true;
-    if (st_->purge_timer) st_->purge_timer->cancel();
-  }
+  ~UploadModule() override { st_->stopped = true; }
 
  private:
   std::shared_ptr<State> st_;
+  std::optional<PeriodicJob> sweep_;  // last: stopped before the state it uses goes
 };
 
 ModuleInfo describe() {

@@ -92,7 +92,7 @@ OFFLINE_QUEUE = "general | Pytania ogólne | alice | 30s | least_busy | bob"
 ALWAYS_OPEN = 'hours = ["general | daily 00:00-24:00 | holidays open"]\n'
 
 
-def server(queues=("general | Pytania ogólne | alice | 30s",), invite_after="1500ms", rules=(), extra=""):
+def server(queues=("general | Pytania ogólne | alice | 30s",), invite_after="1500ms", rules=(), extra="", limits=None):
     """An xmppd with the widget's site `fundusze`; returns (Server, widget_origin, HostSite)."""
     port = h.free_port()
     widget_origin = "http://localhost:%d" % port
@@ -104,7 +104,7 @@ def server(queues=("general | Pytania ogólne | alice | 30s",), invite_after="15
               'widget_url_rules = [%s]\nwidget_notice_url = "%s/informacja.html"\n%s'
               % (webroot(), UPLOAD, upload_origin, lc.CHAT, ", ".join('"%s"' % q for q in queues), NOTICE_VERSION,
                  SITE_KEY, site.origin, invite_after, ", ".join('"%s"' % r for r in rules), site.origin, extra))
-    srv = h.Server(channel_binding=False, extra_config=config,
+    srv = h.Server(channel_binding=False, extra_config=config, limits=limits,
                    extra_listeners=[{"type": "http", "tls": "none", "port": port,
                                      "origins": [site.origin, widget_origin]}])
     return srv, widget_origin, site

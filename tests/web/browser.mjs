@@ -20,7 +20,11 @@
 //   "page": n on any command picks the tab (0 is the first).
 //   {"id": 17, "init_script": "<js>"}: a script every page runs first from the next navigation on.
 // Page console messages and errors are printed as {"console": ...} / {"pageerror": ...}.
-//   argv[2]: {"chromium"?: "/usr/bin/chromium", "args"?: [...], "block_websocket"?: false}
+//   {"id": 18, "websockets": "drop"}: with "route_websocket", the network fails under the page's
+//   WebSockets: each open one closes on both sides (1006 to the page; a WebSocket close to the
+//   server, as the browser's own connection under Playwright's route), and new ones are refused until {"websockets": "up"} (XEP-0198 resumption tests).
+//   argv[2]: {"chromium"?: "/usr/bin/chromium", "args"?: [...], "block_websocket"?: false,
+//             "route_websocket"?: false}
 import { chromium } from "playwright-core";
 import readline from "node:readline";
 
@@ -44,9 +48,21 @@ async function openPage() {
     // A network that lets HTTP through but not WebSocket (a proxy that refuses the Upgrade).
     await p.routeWebSocket(/.*/, (ws) => ws.close({ code: 1006, reason: "blocked" }));
   }
+  if (opts.route_websocket) {
+    // Every WebSocket through Playwright, so that a test can cut it (the "websockets" command).
+    await p.routeWebSocket(/.*/, (ws) => {
+      if (websocketsDown) return ws.close({ code: 1006, reason: "offline" });
+      const server = ws.connectToServer();
+      const pair = { ws, server };
+      openSockets.add(pair);
+      ws.onClose(() => openSockets.delete(pair));
+    });
+  }
   pages.push(p);
   return p;
 }
+let websocketsDown = false;
+const openSockets = new Set();
 await openPage();
 
 async function run(cmd) {
@@ -59,6 +75,21 @@ async function run(cmd) {
     // Runs in every page before its own scripts from the next navigation on (benchmarks install
     // their observers with it, e.g. bench/widget_latency's long-task observer).
     await context.addInitScript(cmd.init_script);
+    return {};
+  }
+  if (cmd.websockets) {
+    websocketsDown = cmd.websockets === "drop";
+    if (websocketsDown) {
+      const cut = [...openSockets];
+      openSockets.clear();
+      for (const { ws, server } of cut) {
+        // The page's WebSocket API takes 1000 (the default) or 3000-4999 only: another code
+        // would throw there and leave the server's side open.
+        await server.close().catch(() => {});
+        await ws.close({ code: 1006, reason: "network" }).catch(() => {});
+      }
+      return { dropped: cut.length };
+    }
     return {};
   }
   if (cmd.wait_for) {

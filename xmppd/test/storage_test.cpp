@@ -285,7 +285,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
           "0015_livechat_clients", "0016_livechat_audit",
           "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope",
-          "0022_upload_client", "0024_archive_search_buckets"};
+          "0022_upload_client", "0024_archive_search_buckets", "0025_livechat_legal_hold"};
 }
 
 }  // namespace
@@ -1554,6 +1554,112 @@ STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_inde
     c.query("SELECT COUNT(*) FROM temp.archive_vocab WHERE term = 'slowo'", {}, [&](const xmppd::storage::Row& r) { n = r.i64(0); });
     BOOST_TEST(n == 0);
   }
+}
+
+// DESIGN.md privacy: each livechat data class goes after its period, counted from when the
+// record finished; open work stays; a client under legal hold keeps everything, in the livechat
+// tables and in the archive; another host is not touched.
+STORAGE_TEST(livechat_retention_purges_finished_records_and_skips_legal_hold) {
+  const std::string chat = "chat.example.org";
+  auto& lc = h.s().livechat();
+  auto& cs = h.s().livechat_clients();
+  auto& fb = h.s().livechat_feedback();
+  auto fresh = [](std::string id, std::int64_t t) { return xmppd::LivechatClientRecord{id, t, t, "livechat_client"}; };
+  using Key = xmppd::LivechatClientKey;
+  BOOST_TEST(h.run(cs.link(chat, {Key{"token", std::string(64, 'a')}}, fresh("0001-held", 1000))) == "0001-held");
+  BOOST_TEST(h.run(cs.link(chat, {Key{"token", std::string(64, 'b')}}, fresh("0002-b", 1000))) == "0002-b");
+  BOOST_TEST(h.run(cs.link(chat, {Key{"email", std::string(64, 'd')}}, fresh("0004-gone", 1000))) == "0004-gone");
+  BOOST_TEST(h.run(cs.link(chat, {Key{"email", std::string(64, 'e')}}, fresh("0005-recent", 9000))) == "0005-recent");
+  h.run(cs.add_note(chat, {"0004-gone", "anna@example.org", "Dzwonił w sprawie faktury", 1000, "livechat_client_note"}));
+  BOOST_TEST(!h.run(cs.set_legal_hold(chat, "0009-nobody", true)));
+  BOOST_TEST(h.run(cs.set_legal_hold(chat, "0001-held", true)));
+  BOOST_TEST(h.run(cs.set_legal_hold(chat, "0001-held", true)));  // again: still there
+  BOOST_TEST(h.run(cs.client(chat, "0001-held"))->legal_hold);
+  BOOST_TEST(!h.run(cs.client(chat, "0002-b"))->legal_hold);
+
+  auto conversation = [&](std::string id, std::string client, std::string state, std::int64_t closed) {
+    xmppd::LivechatConversationRecord c{id, "general", "web", client, "ab12", state, "Dotacje", "", "Visitor",
+                                        "2026-01", "anna@example.org", 100, 200, 300, closed, "livechat_conversation"};
+    h.run(lc.put_conversation(chat, c, {state, state == "closed" ? "closed" : "joined", "visitor", 100}));
+    h.run(lc.put_offer(chat, {id + "-o", id, "anna@example.org", "accepted", 200, 300, 300}));
+    h.run(lc.add_note(chat, {id, client, "anna@example.org", "Notatka", 250, "livechat_note"}));
+    h.run(lc.set_tag(chat, id, "nabór", "anna@example.org", true));
+    h.run(fb.put_feedback(chat, {id, client, "", "consultant", 5, "", 0, "none", 0, "livechat_feedback"}));
+  };
+  conversation("c-old", "0002-b", "closed", 1000);
+  conversation("c-recent", "0002-b", "closed", 9000);
+  conversation("c-held", "0001-held", "closed", 1000);
+  conversation("c-open", "0002-b", "queued", 0);
+  h.run(lc.put_conversation("chat.other.org",
+                            {"c-old", "general", "web", "0002-b", "ab12", "closed", "", "", "Visitor", "", "", 100, 0,
+                             0, 1000, "livechat_conversation"},
+                            {"closed", "closed", "visitor", 1000}));
+  auto ticket = [&](std::string id, std::string client, std::string state) {
+    h.run(lc.put_ticket(chat, {id, "general", client, state, "", "Ola", "ola@example.pl", "Pytanie", "", "2026-01",
+                               1000, 1000, "livechat_ticket"}));
+  };
+  ticket("t-answered", "0002-b", "answered");
+  ticket("t-closed-held", "0001-held", "closed");
+  ticket("t-open", "0002-b", "open");
+  auto callback = [&](std::string id, std::string state) {
+    h.run(lc.put_callback(chat, {id, "general", "0002-b", state, "", "", "+48601234567", "Dotacje", "2026-01", 500,
+                                 600, 0, 0, 400, 1000, "livechat_callback"}));
+  };
+  callback("b-done", "done");
+  callback("b-requested", "requested");
+  h.run(cs.audit(chat, {"anna@example.org", "search", "0002-b", 1000, "audit"}));
+  h.run(cs.audit(chat, {"anna@example.org", "search", "0001-held", 1000, "audit"}));
+  h.run(cs.audit(chat, {"anna@example.org", "history", "0002-b", 9000, "audit"}));
+
+  xmppd::LivechatRetentionCutoffs cut{5000, 5000, 5000, 5000, 5000};
+  auto& retention = h.s().livechat_retention();
+  // One of a kind per call: called again until a call finds less than its maximum.
+  BOOST_TEST((h.run(retention.purge(chat, cut, 1)) == xmppd::LivechatPurged{1, 1, 1, 1, 1}));
+  BOOST_TEST((h.run(retention.purge(chat, cut, 1)) == xmppd::LivechatPurged{}));
+
+  BOOST_TEST(!h.run(lc.conversation(chat, "c-old")));
+  BOOST_TEST(h.run(lc.transitions(chat, "c-old")).empty());
+  BOOST_TEST(h.run(lc.notes(chat, "c-old")).empty());
+  BOOST_TEST(h.run(lc.tags(chat, "c-old")).empty());
+  BOOST_TEST(!h.run(fb.feedback(chat, "c-old")));
+  for (const char* kept : {"c-recent", "c-held", "c-open"}) {
+    BOOST_TEST(h.run(lc.conversation(chat, kept)).has_value(), kept);
+    BOOST_TEST(h.run(lc.notes(chat, kept)).size() == 1u, kept);
+    BOOST_TEST(h.run(lc.tags(chat, kept)).size() == 1u, kept);
+    BOOST_TEST(h.run(fb.feedback(chat, kept)).has_value(), kept);
+  }
+  BOOST_TEST(h.run(lc.conversation("chat.other.org", "c-old")).has_value());
+  std::vector<std::string> tickets, callbacks;
+  for (const auto& t : h.run(cs.tickets_of(chat, "0002-b"))) tickets.push_back(t.id);
+  for (const auto& t : h.run(cs.tickets_of(chat, "0001-held"))) tickets.push_back(t.id);
+  BOOST_TEST((tickets == std::vector<std::string>{"t-open", "t-closed-held"}));
+  for (const auto& c : h.run(cs.callbacks_of(chat, "0002-b"))) callbacks.push_back(c.id);
+  BOOST_TEST((callbacks == std::vector<std::string>{"b-requested"}));
+  BOOST_TEST(h.run(cs.audit_of(chat, "0002-b")).size() == 1u);
+  BOOST_TEST(h.run(cs.audit_of(chat, "0001-held")).size() == 1u);
+  // The client with nothing left went with its keys and notes; the others stay.
+  BOOST_TEST(!h.run(cs.client(chat, "0004-gone")));
+  BOOST_TEST(h.run(cs.notes(chat, "0004-gone")).empty());
+  BOOST_TEST(h.run(cs.link(chat, {Key{"email", std::string(64, 'd')}}, fresh("0006-new", 9500))) == "0006-new");
+  for (const char* kept : {"0001-held", "0002-b", "0005-recent"})
+    BOOST_TEST(h.run(cs.client(chat, kept)).has_value(), kept);
+
+  // The archive's purge skips the held client's records too.
+  auto held = make_record("c-held@chat.example.org", kBaseId + 1, "wiadomość");
+  held.client = "0001-held";
+  auto other = make_record("c-old@chat.example.org", kBaseId + 2, "wiadomość");
+  other.client = "0002-b";
+  auto account = make_record("alice@example.org", kBaseId + 3, "wiadomość");
+  h.run(h.s().archive().append({held, other, account}));
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10)) == 2);
+  ArchiveQuery q;
+  q.owner = "c-held@chat.example.org";
+  BOOST_TEST(h.run(h.s().archive().query(q)).records.size() == 1u);
+  // Released, it goes at the next purge.
+  BOOST_TEST(h.run(cs.set_legal_hold(chat, "0001-held", false)));
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10)) == 1);
+  // Its conversation, ticket and audit row go, and then the client, with nothing left.
+  BOOST_TEST((h.run(retention.purge(chat, cut, 10)) == xmppd::LivechatPurged{1, 1, 0, 1, 1}));
 }
 
 // Livechat staff search (issue 6): records of the given queues, whatever archive holds them (a

@@ -1,6 +1,7 @@
 // The chat / offline / callback window (issue 7), fetched by the loader on the visitor's first
 // action. It speaks the livechat protocol (docs/protocol.md, urn:xmppd:livechat:0) over the
-// visitor's anonymous XMPP session (xmpp.js).
+// visitor's anonymous XMPP session (xmpp.js, which comes in a file of its own, bundle-xmpp-<hash>.js,
+// evaluated in its own task: the loader hands it over as `ctx.xmpp`).
 //
 // The only thing kept in the browser is the conversation token (with its room and an expiry), in
 // localStorage under the site's key: the issue asks that a second tab of the same visitor
@@ -12,12 +13,12 @@
 // built as elements with a checked http(s) href), never as HTML.
 import css from "./panel.css";
 import { panel as table, format } from "./strings.js";
-import * as X from "./xmpp.js";
 
 const TOKEN_LIFETIME_MS = 2 * 60 * 60 * 1000;
 const PAUSED_AFTER_MS = 5000;  // XEP-0085 §5.2: composing → paused after a few seconds idle
 
 function mount(ctx) {
+  const X = ctx.xmpp;
   const t = table[ctx.lang];
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
@@ -62,31 +63,92 @@ function mount(ctx) {
     title.textContent = heading;
     body.replaceChildren(...content);
     compose.hidden = true;  // only the conversation has it (showChat)
+    if (panel.hidden) settle();
     panel.hidden = false;
+  }
+
+  // The window opening: its first style and layout (the form controls' first in the page) are
+  // left to the browser's next rendering step instead of being forced at once by focus() in the
+  // task that built it, which made one long task of both (issue 7, bench/widget_latency). Until
+  // then it is laid out but invisible; the element to focus gets focus as it becomes visible.
+  let settling = null;  // while settling: true, or the element to focus then
+  function settle() {
+    settling = true;
+    panel.dataset.settling = "";
+    requestAnimationFrame(() => setTimeout(() => {
+      delete panel.dataset.settling;
+      const target = settling;
+      settling = null;
+      if (target !== true) target.focus();
+    }, 0));
+  }
+  function focus(e) {
+    if (settling) settling = e;
+    else e.focus();
   }
 
   // --- the session --------------------------------------------------------------------------
   let session = null;  // {conn, transport}
   let connecting = null;
+  function attach(s) {
+    session = s;
+    panel.dataset.transport = s.transport;
+    // strophe.js drops every handler when a connection ends: installed again on each.
+    s.conn.addHandler(onMessage, null, "message");
+    s.conn.addHandler(onPresence, null, "presence");
+    return s.conn;
+  }
   function xmpp() {
     if (session) return Promise.resolve(session.conn);
     if (!connecting) {
-      connecting = X.connect(doc, ctx.origin, () => {
-        session = null;
+      let s = null;
+      connecting = X.connect(doc, ctx.origin, () => dropped(s)).then((got) => {
+        s = got;
         connecting = null;
-        onDisconnected();
-      }).then((s) => {
-        session = s;
-        panel.dataset.transport = s.transport;
-        s.conn.addHandler(onMessage, null, "message");
-        s.conn.addHandler(onPresence, null, "presence");
-        return s.conn;
+        return attach(got);
       }, (e) => {
         connecting = null;
         throw e;
       });
     }
     return connecting;
+  }
+
+  // A dropped connection that the widget did not end (the network, a proxy, the server): during
+  // a conversation, the same session again by XEP-0198 §5 resumption while the server keeps it
+  // (the SM window it gave, `max`): still in the room, what was sent meanwhile arrives once, no
+  // history fetched again. Otherwise (refused, BOSH, window over) a new session that rejoins by
+  // the token and catches up from the room's history.
+  function dropped(s) {
+    if (session !== s) return;  // one the widget let go (another window took over, a form done)
+    session = null;
+    if (!conversation || !elsewhere.hidden) return;
+    const sm = s.conn.sm && s.conn.sm.state;
+    const until = sm && sm.resumeSupported ? Date.now() + (sm.max || 0) * 1000 : 0;
+    const before = statusLine.textContent;
+    statusLine.textContent = t.connecting;
+    comeBack(s, until, before, 0);
+  }
+  function comeBack(s, until, before, tries) {
+    if (Date.now() >= until) {
+      setTimeout(() => conversation && !session && !connecting && resume(conversation), 2000);
+      return;
+    }
+    const again = X.reconnect(s, doc.visitor_host, () => dropped(s)).then(async (resumed) => {
+      connecting = null;
+      attach(s);
+      if (resumed) statusLine.textContent = before;
+      else await resume(conversation);  // refused: this is a new session, which rejoins
+      return s.conn;
+    });
+    connecting = again;
+    again.catch(() => {
+      // Not reachable (still offline): again, a little later each time, within the window.
+      if (connecting === again) connecting = null;
+      if (!conversation || session || !elsewhere.hidden) return;
+      const wait = Math.max(0, Math.min(1000 * 2 ** tries, 15000, until - Date.now()));
+      setTimeout(() => !session && !connecting && comeBack(s, until, before, tries + 1), wait);
+    });
   }
 
   // --- forms ------------------------------------------------------------------------------------
@@ -168,7 +230,7 @@ function mount(ctx) {
   function done(heading, text) {
     const p = el("p", { class: "done", tabindex: "-1", role: "status", text });
     show(heading, p);
-    p.focus();
+    focus(p);
   }
 
   // --- the chat join form ------------------------------------------------------------------------
@@ -208,7 +270,7 @@ function mount(ctx) {
       }
     });
     show(t.chatTitle, f);
-    topic.input.focus();
+    focus(topic.input);
   }
 
   function serverError(f, fields, err, fallbackField) {
@@ -262,7 +324,7 @@ function mount(ctx) {
       }
     });
     show(t.offlineTitle, f);
-    name.input.focus();
+    focus(name.input);
   }
 
   // A form's session ends with the form: nothing of it is kept.
@@ -329,12 +391,15 @@ function mount(ctx) {
       }
     });
     show(t.callTitle, f);
-    name.input.focus();
+    focus(name.input);
   }
 
   // --- the conversation ------------------------------------------------------------------------
   let conversation = null;  // {token, room, nick}
   let seen = new Set();     // stanza-ids (XEP-0359) already shown: history after a rejoin repeats them
+  // The visitor's messages that the room has not reflected yet (XEP-0045 §7.4), by id: after a
+  // rejoin, those that the room's history did not bring back either are sent again, once.
+  const unconfirmed = new Map();
   let consultants = new Set();
   let typingTimer = null;
   let composing = false;
@@ -409,7 +474,7 @@ function mount(ctx) {
     save();
     showChat();
     statusLine.textContent = state === "active" ? "" : t.waiting;
-    text.focus();
+    focus(text);
   }
 
   async function resume(saved) {
@@ -424,6 +489,9 @@ function mount(ctx) {
       conversation.room = joined.getAttribute("room");
       conversation.nick = joined.getAttribute("nick");
       save();
+      // The history (XEP-0045 §7.2.15) came with the rejoin, before its result; what it did not
+      // have of ours never reached the room.
+      for (const stanza of unconfirmed.values()) conn.send(stanza);
       const active = joined.getAttribute("state") === "active";
       statusLine.textContent = active ? "" : t.waiting;
       if (active) {
@@ -551,6 +619,7 @@ function mount(ctx) {
     if (mine && id) {
       const pending = log.querySelector(`li[data-id="${CSS.escape(id)}"]`);
       if (pending) {
+        unconfirmed.delete(id);
         if (sid) pending.dataset.sid = sid.getAttribute("id");
         const st = pending.querySelector(".state");
         if (st.textContent !== t.read) st.textContent = t.delivered;
@@ -705,13 +774,8 @@ function mount(ctx) {
     box.append(status);
     chatView.append(box);
     const first = box.querySelector("input, button");
-    if (first) first.focus();
+    if (first) focus(first);
     else finish();
-  }
-
-  function onDisconnected() {
-    // A dropped connection (not one we ended): come back by the token.
-    if (conversation && elsewhere.hidden) setTimeout(() => conversation && !session && resume(conversation), 2000);
   }
 
   function sendState(state) {
@@ -743,7 +807,9 @@ function mount(ctx) {
     const stanza = X.$msg({ to: conversation.room, type: "groupchat", id }).c("body").t(bodyText).up()
       .c("active", { xmlns: X.CHATSTATES }).up().c("markable", { xmlns: X.MARKERS }).up();
     if (extra) extra(stanza);
-    session.conn.send(stanza.tree());
+    const tree = stanza.tree();
+    unconfirmed.set(id, tree);
+    session.conn.send(tree);
     const li = addLine("mine", t.you, linkify(bodyText), id);
     li.append(el("span", { class: "state", text: t.sending }));
     composing = false;
@@ -758,7 +824,7 @@ function mount(ctx) {
     await xmpp();
     sendBody(value);
     text.value = "";
-    text.focus();
+    focus(text);
   });
 
   // XEP-0363: a slot from the upload host, the PUT, then the GET URL as a message (with
@@ -797,7 +863,7 @@ function mount(ctx) {
       if (mode === "call") return callForm();
       if (conversation) {
         showChat();
-        return text.focus();
+        return focus(text);
       }
       if (saved && saved.token) return resume(saved);
       try {

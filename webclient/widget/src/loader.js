@@ -117,23 +117,45 @@ import { launcher as table } from "./strings.js";
     document.addEventListener("keydown", onEscape);
   }
 
+  // One file of the bundle, by a script element to which the file hands its export (no global
+  // name). Each file is evaluated in a task of its own (issue 7: no long task on the host page).
+  function script(name) {
+    return new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = new URL(name, base).href;
+      s.async = true;
+      s.xmppdWidget = resolve;
+      s.onerror = () => {
+        s.remove();
+        reject(new Error("bundle"));
+      };
+      document.head.append(s);
+    });
+  }
+
+  // The panel and strophe.js (with xmpp.js), fetched in parallel.
   function loadBundle() {
     if (!bundle) {
-      bundle = new Promise((resolve, reject) => {
-        const s = document.createElement("script");
-        s.src = new URL(BUNDLE_NAME, base).href;
-        s.async = true;
-        // The bundle hands its mount function to its own script element: no global name.
-        s.xmppdWidget = resolve;
-        s.onerror = () => {
+      bundle = Promise.all([script(BUNDLE_NAME), script(XMPP_BUNDLE_NAME)]).then(
+        ([mount, xmpp]) => ({ mount, xmpp }),
+        (e) => {
           bundle = null;
-          s.remove();
-          reject(new Error("bundle"));
-        };
-        document.head.append(s);
-      });
+          throw e;
+        });
     }
     return bundle;
+  }
+
+  // Lets the browser run other tasks (input, rendering) before the next step, so the window's
+  // steps do not add up to one long task (issue 7): scheduler.yield() where there is one, else a
+  // message to ourselves (a task, without setTimeout's clamping).
+  function nextTask() {
+    if (globalThis.scheduler && typeof scheduler.yield === "function") return scheduler.yield();
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
   }
 
   let panel = null;
@@ -146,12 +168,14 @@ import { launcher as table } from "./strings.js";
     status.hidden = false;
     status.textContent = t.loading;
     try {
-      const mount = await loadBundle();
+      const { mount, xmpp } = await loadBundle();
       if (!doc) doc = await fetchDocument();
       if (!panel) {
-        panel = mount({ shadow, slot, lang, doc, site, tokenKey, origin, refresh: fetchDocument,
+        await nextTask();
+        panel = mount({ shadow, slot, lang, doc, site, tokenKey, origin, xmpp, refresh: fetchDocument,
           onClose: () => { panelOpen = false; (lastMode === "call" ? callButton : chatButton).focus(); } });
       }
+      await nextTask();  // the window's first render apart from building it
       status.hidden = true;
       panel.open(mode, resume);
     } catch {

@@ -2,7 +2,14 @@
 // XEP-0175) on the visitor host over WebSocket (RFC 7395), or over BOSH (XEP-0124/0206) when the
 // WebSocket cannot be opened (a proxy that refuses the Upgrade). The URLs come from the site
 // document, i.e. the installation that served the widget.
-import { Strophe, $iq, $msg, $pres } from "strophe.js";
+//
+// Stream management (XEP-0198) on the WebSocket with strophe.js's own engine: <enable
+// resume='true'/> after bind (§3), and after a dropped WebSocket the same session resumes
+// (§5, <resume previd h/>): what the consultant sent meanwhile arrives once, and nothing is
+// fetched again. The SM-ID and counters live in this page's memory only (strophe.js would keep
+// them in sessionStorage): the conversation token is all the widget stores (issue 7), so a
+// reload starts a new session and rejoins by the token.
+import { Strophe, $iq, $msg, $pres, MemoryStorageBackend } from "strophe.js";
 
 export { Strophe, $iq, $msg, $pres };
 export const NS = "urn:xmppd:livechat:0";
@@ -14,9 +21,10 @@ export const STANZA_ID = "urn:xmpp:sid:0";
 export const DELAY = "urn:xmpp:delay";
 export const MARKERS = "urn:xmpp:chat-markers:0";
 
-function attempt(url, domain, onDisconnect) {
+// Connects (or, for a connection that was bound before, reconnects) `c`; resolves once it is
+// bound or resumed, rejects when it cannot be. `onDisconnect` runs when a bound connection drops.
+function open(c, domain, onDisconnect) {
   return new Promise((resolve, reject) => {
-    const c = new Strophe.Connection(url);
     let bound = false;
     c.connect(domain, null, (status, condition) => {
       const S = Strophe.Status;
@@ -31,6 +39,37 @@ function attempt(url, domain, onDisconnect) {
       }
     });
   });
+}
+
+function attempt(url, domain, onDisconnect) {
+  // strophe.js negotiates XEP-0198 on WebSocket only (BOSH's request ids already acknowledge).
+  const c = new Strophe.Connection(url, {
+    enableStreamManagement: true,
+    streamManagement: { requestResume: true, storage: new MemoryStorageBackend() },
+  });
+  if (c.sm) {
+    // A refused resumption (XEP-0198 §5 <failed/>) starts a new session on the same stream, where
+    // the widget rejoins by its token and sends again only its messages that the room's history
+    // does not have (bundle.js). strophe.js would re-send the old stream's unacknowledged
+    // stanzas before that rejoin, where the room refuses them (the new session is no occupant yet).
+    const failed = c.sm.onFailed.bind(c.sm);
+    c.sm.onFailed = (view, resumeFailed) => {
+      if (resumeFailed) c.sm._pendingResend = [];
+      failed(view, resumeFailed);
+    };
+  }
+  return open(c, domain, onDisconnect);
+}
+
+// After a dropped connection: the same WebSocket session again. Resolves with true when the
+// server resumed it (XEP-0198 §5: nothing lost, nothing repeated, still in the room), false when
+// it refused (the session was gone: timed out, server restarted) and a new one was bound
+// instead, which must rejoin; rejects when the server cannot be reached or nothing is resumable.
+export async function reconnect(session, domain, onDisconnect) {
+  const c = session.conn;
+  if (session.transport !== "websocket" || !c.sm) throw new Error("not resumable");
+  await open(c, domain, onDisconnect);
+  return c.hasResumed();
 }
 
 // Resolves with a bound connection ({conn, transport}); rejects when neither transport works.

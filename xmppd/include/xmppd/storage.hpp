@@ -295,6 +295,7 @@ struct LivechatClientRecord {
   std::string id;
   std::int64_t created_us = 0, last_seen_us = 0;
   std::string data_class;
+  bool legal_hold = false;  // DESIGN.md: records under a legal hold are skipped by purge and erasure
   friend bool operator==(const LivechatClientRecord&, const LivechatClientRecord&) = default;
 };
 struct LivechatClientNoteRecord {
@@ -328,6 +329,38 @@ class LivechatClientStore {
   virtual Task<void> audit(std::string host, LivechatAuditRecord entry) = 0;
   // The audit rows about a client, oldest first (export; tests).
   virtual Task<std::vector<LivechatAuditRecord>> audit_of(std::string host, std::string client) = 0;
+  // Puts a client under legal hold or releases it; false when there is no such client.
+  virtual Task<bool> set_legal_hold(std::string host, std::string client, bool held) = 0;
+};
+
+// Retention of the livechat service's personal data (DESIGN.md privacy: "every class has a
+// retention period with a safe default, and a purge job"; modules/livechat/retention.cpp). Each
+// cut-off is a time in microseconds: what finished before it goes. Records of a client under
+// legal hold are never purged.
+struct LivechatRetentionCutoffs {
+  // Closed conversations, with their transitions, offers, notes, tags and feedback.
+  std::int64_t conversations_us = 0;
+  // Tickets answered or closed, last changed before the cut-off.
+  std::int64_t tickets_us = 0;
+  // Callbacks done, given up (no_answer) or cancelled, last changed before the cut-off.
+  std::int64_t callbacks_us = 0;
+  std::int64_t audit_us = 0;
+  // Clients last seen before the cut-off with no conversation, ticket or callback left, with
+  // their keys and notes.
+  std::int64_t clients_us = 0;
+};
+struct LivechatPurged {
+  std::int64_t conversations = 0, tickets = 0, callbacks = 0, audit = 0, clients = 0;
+  std::int64_t total() const { return conversations + tickets + callbacks + audit + clients; }
+  friend bool operator==(const LivechatPurged&, const LivechatPurged&) = default;
+};
+
+class LivechatRetentionStore {
+ public:
+  virtual ~LivechatRetentionStore() = default;
+  // Deletes, on `host`, at most `max` records of each kind past its cut-off (oldest first), each
+  // kind in a write of its own; called again until it returns fewer than `max` of every kind.
+  virtual Task<LivechatPurged> purge(std::string host, LivechatRetentionCutoffs cutoffs, std::int64_t max) = 0;
 };
 
 // The end of a livechat conversation from the visitor's side (schema/*/0017_livechat_feedback.sql,
@@ -417,6 +450,7 @@ class Storage {
   virtual LivechatStore& livechat() = 0;
   virtual LivechatClientStore& livechat_clients() = 0;
   virtual LivechatFeedbackStore& livechat_feedback() = 0;
+  virtual LivechatRetentionStore& livechat_retention() = 0;
   virtual UploadStore& uploads() = 0;
   // The message archive (xmppd/archive.hpp); modules use Server::archive(), which orders writes.
   virtual ArchiveStore& archive() = 0;

@@ -565,7 +565,12 @@ void ClientStream::handle_sm(const Element& e) {
   if (e.name() == "resume") {
     if (state_ != State::bind) return failed("unexpected-request");
     auto old = SmRegistry::instance().find(std::string(e.attr("previd")));
-    if (!old || old->ended() || old->jid().local() != authenticated_user_ || old->jid().domain() != host_name_) {
+    // XEP-0198 §5: only the same authenticated entity resumes. An anonymous login (XEP-0175)
+    // gets a new throwaway localpart on every stream, so on the visitor host the entity is
+    // proven by the unguessable SM-ID the old stream was given instead (issue 7: a visitor's
+    // dropped WebSocket resumes); the old session must be an anonymous one of this host.
+    bool same_entity = anonymous_host_ ? old && old->anonymous() : old && old->jid().local() == authenticated_user_;
+    if (!old || old->ended() || !same_entity || old->jid().domain() != host_name_) {
       write("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
       return;
     }

@@ -14,7 +14,9 @@ constexpr const char* kClientInsert =
     "INSERT INTO livechat_clients (host, id, created_us, last_seen_us, data_class) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kClientSeen = "UPDATE livechat_clients SET last_seen_us = ? WHERE host = ? AND id = ?";
 constexpr const char* kClientById =
-    "SELECT id, created_us, last_seen_us, data_class FROM livechat_clients WHERE host = ? AND id = ?";
+    "SELECT id, created_us, last_seen_us, data_class, legal_hold FROM livechat_clients WHERE host = ? AND id = ?";
+constexpr const char* kClientHold = "UPDATE livechat_clients SET legal_hold = ? WHERE host = ? AND id = ?";
+constexpr const char* kClientExists = "SELECT 1 FROM livechat_clients WHERE host = ? AND id = ?";
 constexpr const char* kTicketsOf =
     "SELECT id, queue, client, state, assignee, name, email, question, answer, notice_version, created_us, "
     "updated_us, data_class FROM livechat_tickets WHERE host = ? AND client = ? ORDER BY id";
@@ -62,7 +64,7 @@ class SqlLivechatClientStore final : public LivechatClientStore {
     return engine_.read([host = std::move(host), id = std::move(id)](Connection& db) {
       std::optional<LivechatClientRecord> out;
       db.query(kClientById, {host, id},
-               [&](const Row& r) { out = LivechatClientRecord{r.str(0), r.i64(1), r.i64(2), r.str(3)}; });
+               [&](const Row& r) { out = LivechatClientRecord{r.str(0), r.i64(1), r.i64(2), r.str(3), r.i64(4) != 0}; });
       return out;
     });
   }
@@ -126,6 +128,17 @@ class SqlLivechatClientStore final : public LivechatClientStore {
       db.query(kAuditOf, {host, client},
                [&](const Row& r) { out.push_back({r.str(0), r.str(1), r.str(2), r.i64(3), r.str(4)}); });
       return out;
+    });
+  }
+
+  Task<bool> set_legal_hold(std::string host, std::string client, bool held) override {
+    return engine_.write([host = std::move(host), client = std::move(client), held](Connection& db) {
+      // MariaDB counts only changed rows, so setting the hold twice would look like "no such
+      // client": existence is its own question.
+      bool exists = false;
+      db.query(kClientExists, {host, client}, [&](const Row&) { exists = true; });
+      if (exists) db.exec(kClientHold, {std::int64_t{held ? 1 : 0}, host, client});
+      return exists;
     });
   }
 

@@ -584,6 +584,7 @@ SqlStorage::SqlStorage(const Dialect& dialect, ConnectionFactory migration_conne
       livechat_(make_livechat_store(engine_)),
       livechat_clients_(make_livechat_client_store(engine_)),
       livechat_feedback_(make_livechat_feedback_store(engine_)),
+      livechat_retention_(make_livechat_retention_store(engine_)),
       uploads_(make_upload_store(engine_)),
       archive_(std::make_unique<SqlArchiveStore>(
           engine_, std::string_view(dialect.backend) == "sqlite" ? SqlBackend::sqlite : SqlBackend::mariadb,
@@ -603,6 +604,7 @@ MucStore& SqlStorage::muc() { return *muc_; }
 LivechatStore& SqlStorage::livechat() { return *livechat_; }
 LivechatClientStore& SqlStorage::livechat_clients() { return *livechat_clients_; }
 LivechatFeedbackStore& SqlStorage::livechat_feedback() { return *livechat_feedback_; }
+LivechatRetentionStore& SqlStorage::livechat_retention() { return *livechat_retention_; }
 ArchiveStore& SqlStorage::archive() { return *archive_; }
 
 std::vector<std::string> SqlStorage::migrate() {

@@ -48,6 +48,8 @@ LivechatConversationRecord livechat_conversation_from(const Row& r);
 std::unique_ptr<LivechatClientStore> make_livechat_client_store(Engine& engine);
 // Ratings, transcript requests and profile consents (livechat_feedback_storage.cpp).
 std::unique_ptr<LivechatFeedbackStore> make_livechat_feedback_store(Engine& engine);
+// The retention purge of the livechat rows (livechat_retention_storage.cpp).
+std::unique_ptr<LivechatRetentionStore> make_livechat_retention_store(Engine& engine);
 // The XEP-0363 upload records over `engine` (upload_storage.cpp).
 std::unique_ptr<UploadStore> make_upload_store(Engine& engine);
 
@@ -70,6 +72,7 @@ class SqlStorage final : public Storage {
   LivechatStore& livechat() override;
   LivechatClientStore& livechat_clients() override;
   LivechatFeedbackStore& livechat_feedback() override;
+  LivechatRetentionStore& livechat_retention() override;
   UploadStore& uploads() override;
   ArchiveStore& archive() override;
   std::vector<std::string> migrate() override;
@@ -100,6 +103,7 @@ class SqlStorage final : public Storage {
   std::unique_ptr<LivechatStore> livechat_;
   std::unique_ptr<LivechatClientStore> livechat_clients_;
   std::unique_ptr<LivechatFeedbackStore> livechat_feedback_;
+  std::unique_ptr<LivechatRetentionStore> livechat_retention_;
   std::unique_ptr<UploadStore> uploads_;
   std::unique_ptr<SqlArchiveStore> archive_;
 };

@@ -285,7 +285,8 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0012_livechat_conversations", "0013_upload_files", "0014_livechat_tickets",
           "0015_livechat_clients", "0016_livechat_audit",
           "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope",
-          "0022_upload_client", "0023_archive_staff_filters", "0025_livechat_legal_hold"};
+          "0022_upload_client", "0023_archive_staff_filters", "0024_archive_search_buckets",
+          "0025_livechat_legal_hold"};
 }
 
 }  // namespace
@@ -1465,6 +1466,74 @@ STORAGE_TEST(archive_search_is_scoped_by_the_index_and_pages_with_exact_counts) 
   BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == V{kBaseId + 100}));
 }
 
+// Migration 0024 (MariaDB: words indexed per time bucket, counted in archive_terms): a search
+// whose matches spread over many buckets, some empty, pages newest-first and oldest-first with
+// max 3 through every match without gaps or duplicates, with the exact XEP-0059 count and
+// index (§2.2) on every page, for a counted word, a prefix and a phrase, also within start/end
+// bounds that cut buckets in two; a purged record leaves the count. The expected pages are
+// computed here from the records themselves.
+STORAGE_TEST(archive_search_spread_over_time_buckets_pages_and_counts_exactly) {
+  constexpr std::int64_t kHalfBucket = std::int64_t{1} << 39;  // 2^40 us: one bucket (~12.7 days)
+  std::vector<ArchiveRecord> rs;
+  std::vector<std::int64_t> word_ids;
+  for (int i = 0; i < 40; ++i) {
+    // Buckets 8 to 13 hold nothing: the page must widen past them.
+    std::int64_t id = kBaseId + (i < 16 ? i : i + 12) * kHalfBucket + i;
+    bool has = i % 3 != 1;
+    std::string text = has ? "fundusze europejskie numer " + std::to_string(i) : "inny temat";
+    auto r = make_record(i % 4 == 3 ? "carol@example.org" : "alice@example.org", id, text);
+    r.data_class = i < 4 ? "old" : "message";
+    if (has && r.owner == "alice@example.org") word_ids.push_back(id);
+    rs.push_back(std::move(r));
+  }
+  h.run(h.s().archive().append(rs));
+  auto check = [&](const std::string& text, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
+                   const std::vector<std::int64_t>& all_ids) {
+    std::vector<std::int64_t> expected;
+    for (auto id : all_ids)
+      if ((!start || id >= *start) && (!end || id <= *end)) expected.push_back(id);
+    for (bool backwards : {true, false}) {
+      ArchiveQuery q;
+      q.owner = "alice@example.org";
+      q.fulltext = text;
+      q.start_us = start;
+      q.end_us = end;
+      q.max = 3;
+      q.from_end = backwards;
+      std::vector<std::int64_t> seen;
+      for (int pages = 0; pages < 20; ++pages) {
+        auto page = h.run(h.s().archive().query(q));
+        BOOST_TEST_CONTEXT(text << (backwards ? " backwards" : " forwards") << " page " << pages) {
+          BOOST_TEST(*page.count == static_cast<std::int64_t>(expected.size()));
+          if (page.records.empty()) break;
+          auto at = std::find(expected.begin(), expected.end(), page.records.front().id);
+          BOOST_REQUIRE(at != expected.end());
+          BOOST_TEST(*page.first_index == at - expected.begin());
+          auto ids = ids_of(page);
+          BOOST_TEST((ids == std::vector<std::int64_t>(at, at + static_cast<std::ptrdiff_t>(ids.size()))));
+          seen.insert(backwards ? seen.begin() : seen.end(), ids.begin(), ids.end());
+          if (page.complete) break;
+          if (backwards) q.page_before = ids.front();
+          else q.page_after = ids.back();
+        }
+      }
+      BOOST_TEST(seen == expected);
+    }
+  };
+  check("fundusze", std::nullopt, std::nullopt, word_ids);
+  check("fundu*", std::nullopt, std::nullopt, word_ids);
+  check("\"fundusze europejskie\"", std::nullopt, std::nullopt, word_ids);
+  // Bounds in the middle of a bucket.
+  check("fundusze", kBaseId + 3 * kHalfBucket + 1, kBaseId + 33 * kHalfBucket, word_ids);
+  check("europejskie", kBaseId + 5 * kHalfBucket, std::nullopt, word_ids);
+  // A purge takes its records out of the count (archive_terms follows deletes).
+  h.run(h.s().archive().purge("old", kBaseId + 100 * kHalfBucket));
+  std::vector<std::int64_t> kept;
+  for (auto id : word_ids)
+    if (id >= kBaseId + 4 * kHalfBucket) kept.push_back(id);
+  check("fundusze", std::nullopt, std::nullopt, kept);
+}
+
 STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_index) {
   auto old_one = make_record("alice@example.org", kBaseId + 1, "przeterminowane słowo");
   auto other_class = make_record("alice@example.org", kBaseId + 2, "przeterminowane notatki");
@@ -1761,7 +1830,10 @@ STORAGE_TEST(archive_queries_read_through_indexes_never_a_table_scan) {
     }
   }
   for (const auto& query : queries) {
-    std::string search = query.fulltext ? xmppd::storage::scoped_search(query, xmppd::storage::parse_search(*query.fulltext), backend) : "";
+    // MariaDB: the bucket of the records (migration 0024), as the search asks for it.
+    std::string search = query.fulltext ? xmppd::storage::scoped_search(query, xmppd::storage::parse_search(*query.fulltext), backend,
+                                                                        {xmppd::storage::search_bucket(kBaseId + 3000)})
+                                        : "";
     for (auto what : {xmppd::storage::ArchiveSelect::page, xmppd::storage::ArchiveSelect::count,
                       xmppd::storage::ArchiveSelect::before, xmppd::storage::ArchiveSelect::count_and_before}) {
       auto st = xmppd::storage::archive_select(query, search, backend, what, kBaseId + 3050);

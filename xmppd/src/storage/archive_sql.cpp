@@ -123,19 +123,21 @@ std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend
     if (queue_tag) text += ' ' + *queue_tag;
     return text;
   }
-  // The words as parse_search reads a query ('_' and punctuation separate them), each tagged.
+  // The words as parse_search reads a query ('_' and punctuation separate them), each tagged,
+  // joined by single spaces (the archive_terms triggers of migration 0024 split on them).
   std::vector<std::string> words = words_of(folded);
+  std::int64_t bucket = search_bucket(record.id);
   for (const std::string* tag : {&owner_tag, queue_tag ? &*queue_tag : nullptr}) {
     if (!tag) continue;
     for (const auto& w : words) {
       if (!text.empty()) text += ' ';
-      text += *tag + '_' + w;
+      text += bucketed_word(*tag, bucket, w);
     }
   }
   return text;
 }
 
-std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend) {
+std::vector<std::string> archive_search_tags(const ArchiveQuery& q) {
   std::vector<std::string> tags;
   if (!q.queues.empty()) {
     for (const auto& name : q.queues) tags.push_back(archive_search_tag('q', name));
@@ -143,6 +145,16 @@ std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& 
     tags.push_back(archive_search_tag('o', q.owner));
     for (const auto& o : q.more_owners) tags.push_back(archive_search_tag('o', o));
   }
+  return tags;
+}
+
+std::string bucketed_word(const std::string& tag, std::int64_t bucket, std::string_view word) {
+  return tag + '_' + std::to_string(bucket) + '_' + std::string(word);
+}
+
+std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend,
+                          const std::vector<std::int64_t>& buckets) {
+  std::vector<std::string> tags = archive_search_tags(q);
   if (backend == SqlBackend::sqlite) {
     std::string search = search_expression(terms, backend);
     if (search.empty()) return search;
@@ -153,17 +165,20 @@ std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& 
   }
   // InnoDB boolean mode: "+(a b)" is "a or b, required"; every term required. Tagged words are
   // long enough for innodb_ft_min_token_size whatever the word, so one-letter words count too.
+  // A phrase's words are in the same record, so in the same archive and bucket.
+  if (buckets.empty()) return {};
   std::string out;
   for (const SearchTerm& t : terms) {
     if (t.words.empty()) continue;
     std::string any;
-    for (const auto& tag : tags) {
-      std::string one;
-      for (const auto& w : t.words) one += (one.empty() ? "" : " ") + tag + '_' + w;
-      if (t.words.size() > 1) one = '"' + one + '"';
-      else if (t.prefix) one += '*';
-      any += (any.empty() ? "" : " ") + one;
-    }
+    for (const auto& tag : tags)
+      for (std::int64_t bucket : buckets) {
+        std::string one;
+        for (const auto& w : t.words) one += (one.empty() ? "" : " ") + bucketed_word(tag, bucket, w);
+        if (t.words.size() > 1) one = '"' + one + '"';
+        else if (t.prefix) one += '*';
+        any += (any.empty() ? "" : " ") + one;
+      }
     out += (out.empty() ? "+(" : " +(") + any + ')';
   }
   return out;

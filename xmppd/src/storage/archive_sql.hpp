@@ -1,8 +1,9 @@
 // The SQL of the message archive (issue 5, XEP-0313, XEP-0431) on SQLite (FTS5) and MariaDB
 // (InnoDB FULLTEXT): statements built from a query's filters, with their parameters. Every
-// statement reads through an index: archive_owner / archive_owner_with (owner, [with,] id),
-// archive_queue (queue, id) (livechat staff search) or
-// the full-text index; the storage contract suite checks the plans.
+// statement reads through an index: archive_owner / archive_owner_with / archive_owner_nick
+// (owner, [with, [resource,]] id), archive_queue (queue, id) (livechat staff search), the
+// full-text index, or (MariaDB) archive_terms' primary key; the storage contract suite checks
+// the plans.
 //
 // Searches are scoped by the full-text index itself (migration 0019), so it never returns
 // another archive's matches; each archive (and livechat queue) has a tag, "xo_" (owner) or
@@ -12,10 +13,12 @@
 //   through them, so the 20 newest matches are the first 20 it yields (ORDER BY rowid DESC
 //   LIMIT) and the XEP-0059 count is counted in the index alone, without reading a row.
 // - MariaDB: InnoDB FULLTEXT reads the whole posting list of every term of a query, whatever
-//   the LIMIT, so a tag term would cost a posting per record of the archive. Instead every word
-//   is indexed with its archive's tag in front ("xo_<hex>_fundusze"; a livechat record also with
-//   its queue's), and a search asks for "+(xo_A_w xo_B_w ...)": the posting lists read are those
-//   of the word in the reader's archives only, and no row is read to check its archive.
+//   the LIMIT, and MariaDB reads the row of every match, even to count them. So every word is
+//   indexed with its archive's tag and its record's time bucket in front
+//   ("xo_<hex>_<bucket>_fundusze", bucket = id >> 40, about 12.7 days; a livechat record also
+//   with its queue's tag, migration 0024), and a search asks for "+(xo_A_1620_w xo_B_1620_w ...)":
+//   the postings read are those of the word in the reader's archives and in the buckets asked
+//   for only. The newest page asks for the newest buckets first (archive_bucket_search.hpp).
 // Tags contain '_', a word character of both tokenizers (FTS5: tokenchars '_'), which the folded
 // text never holds ('_' becomes a space there, and a query's words never contain it), so no
 // text can pass for a tag or a tagged word.
@@ -47,11 +50,20 @@ std::string search_expression(const std::vector<SearchTerm>& terms, SqlBackend b
 
 // The tag of an archive (kind 'o': owner) or of a livechat queue (kind 'q') in the index.
 std::string archive_search_tag(char kind, std::string_view value);
+// The tags of the archives (owner and more_owners) or, when given, the queues a query reads.
+std::vector<std::string> archive_search_tags(const ArchiveQuery& q);
+// MariaDB: the time bucket of a record in the index (its id is its time in microseconds).
+constexpr int kSearchBucketBits = 40;
+constexpr std::int64_t search_bucket(std::int64_t id) { return id >> kSearchBucketBits; }
+// MariaDB: what the index holds for `word` of the archive (or queue) `tag` in `bucket`.
+std::string bucketed_word(const std::string& tag, std::int64_t bucket, std::string_view word);
 // What the full-text index holds for a record (the `folded` column), see above.
 std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend);
 // The search for `terms` within the query's archives (owner and more_owners) or, when given,
-// its queues, see above. Empty when no term is searchable (then nothing matches).
-std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend);
+// its queues, see above; on MariaDB within `buckets` (no bucket: nothing matches). Empty when
+// no term is searchable (then nothing matches).
+std::string scoped_search(const ArchiveQuery& q, const std::vector<SearchTerm>& terms, SqlBackend backend,
+                          const std::vector<std::int64_t>& buckets = {});
 
 // A statement with the parameters it binds (owning their text).
 struct Statement {

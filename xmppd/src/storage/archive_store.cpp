@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "storage/archive_bucket_search.hpp"
 #include "xmppd/log.hpp"
 
 namespace xmppd::storage {
@@ -38,7 +39,9 @@ constexpr const char* kOptimizeSqlite = "INSERT INTO archive_fts (archive_fts) V
 // InnoDB keeps deleted documents' words in its auxiliary tables until OPTIMIZE TABLE, which
 // with innodb_optimize_fulltext_only only rebuilds the full-text index. Needs a global
 // setting, so a user without that right gets a warning and the words stay until a DBA runs it.
+// Counters of words no record holds any more (archive_terms, migration 0024) go with them.
 constexpr const char* kOptimizeMariadb =
+    "DELETE FROM archive_terms WHERE n <= 0; "
     "SET GLOBAL innodb_optimize_fulltext_only = ON; OPTIMIZE TABLE archive; "
     "SET GLOBAL innodb_optimize_fulltext_only = OFF";
 
@@ -86,11 +89,24 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
 // captured strings were freed twice), so each returns the engine's awaitable directly.
 Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
   std::string search;
+  std::vector<SearchTerm> terms;
   if (query.fulltext) {
-    search = scoped_search(query, parse_search(*query.fulltext), backend_);
+    terms = parse_search(*query.fulltext);
+    if (backend_ == SqlBackend::sqlite) search = scoped_search(query, terms, backend_);
   }
-  return engine_.read([q = std::move(query), search = std::move(search), backend = backend_](Connection& c) {
+  return engine_.read([q = std::move(query), search = std::move(search), terms = std::move(terms),
+                       backend = backend_](Connection& c) mutable {
     ArchivePage page;
+    // MariaDB: the search names the time buckets to read (migration 0024): without `with`, the
+    // page asks for the nearest ones first; with `with`, all the query's bounds reach.
+    if (backend == SqlBackend::mariadb && q.fulltext) {
+      if (!q.with) return bucket_search(c, q, terms);
+      search = scoped_search(q, terms, backend, buckets_of_query(c, q));
+      if (search.empty()) {
+        if (q.want_count) page.count = 0;
+        return page;
+      }
+    }
     // Nothing searchable in the text ("*", punctuation): nothing can match.
     if (q.fulltext && search.empty()) {
       if (q.want_count) page.count = 0;

@@ -1,6 +1,6 @@
 // The SQL of the message archive (issue 5, XEP-0313, XEP-0431) on SQLite (FTS5) and MariaDB
 // (InnoDB FULLTEXT): statements built from a query's filters, with their parameters. Every
-// statement reads through an index: archive_owner / archive_owner_with / archive_owner_nick
+// statement reads through an index: archive_owner / archive_owner_with / (MariaDB) archive_owner_nick
 // (owner, [with, [resource,]] id), archive_queue (queue, id) (livechat staff search), the
 // full-text index, or (MariaDB) archive_terms' primary key; the storage contract suite checks
 // the plans.

@@ -97,10 +97,12 @@ Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
   return engine_.read([q = std::move(query), search = std::move(search), terms = std::move(terms),
                        backend = backend_](Connection& c) mutable {
     ArchivePage page;
-    // MariaDB: the search names the time buckets to read (migration 0024): without `with`, the
-    // page asks for the nearest ones first; with `with`, all the query's bounds reach.
+    // MariaDB: the search names the time buckets to read (migration 0024): without a filter
+    // beyond the archives and the time, the page asks for the nearest ones first (its counts
+    // come from archive_terms, which knows no `with`, channel or tag); with one, all the
+    // buckets the query's bounds reach, counted by the same statement as the page.
     if (backend == SqlBackend::mariadb && q.fulltext) {
-      if (!q.with) return bucket_search(c, q, terms);
+      if (!q.with && !q.channel && !q.tag) return bucket_search(c, q, terms);
       search = scoped_search(q, terms, backend, buckets_of_query(c, q));
       if (search.empty()) {
         if (q.want_count) page.count = 0;

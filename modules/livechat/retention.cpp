@@ -30,9 +30,9 @@ Task<void> purge(Server& server, const std::string& host, const RetentionPeriods
   }
   // The search records the service wrote into the one archive (staff_search.cpp, offline_desk.cpp).
   std::int64_t records = 0;
-  records += co_await server.archive().purge("livechat_note", cut.conversations_us);
-  records += co_await server.archive().purge("livechat_tag", cut.conversations_us);
-  records += co_await server.archive().purge("livechat_ticket", cut.tickets_us);
+  records += co_await server.archive().purge("livechat_note", cut.conversations_us, host);
+  records += co_await server.archive().purge("livechat_tag", cut.conversations_us, host);
+  records += co_await server.archive().purge("livechat_ticket", cut.tickets_us, host);
   if (total.total() > 0 || records > 0)
     log::info("livechat", "retention: purged ", total.conversations, " conversations, ", total.tickets, " tickets, ",
               total.callbacks, " callbacks, ", total.audit, " audit entries, ", total.clients, " clients, ", records,

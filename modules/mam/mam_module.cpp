@@ -246,7 +246,7 @@ class MamModule final : public Module {
   // Retention (DESIGN.md privacy): every purge_interval, what is older than the period goes.
   static Task<void> purge(std::shared_ptr<State> st) {
     std::int64_t before = st->server.now_us() - std::chrono::duration_cast<std::chrono::microseconds>(st->retention).count();
-    std::int64_t n = co_await st->server.archive().purge(kDataClass, before);
+    std::int64_t n = co_await st->server.archive().purge(kDataClass, before, st->host);
     if (n > 0) log::info("mam", "purged ", n, " archived messages past retention");
   }
 
@@ -266,7 +266,7 @@ ModuleInfo describe() {
        0, INT64_MAX, "XEP-0313 §6 default for accounts that set no preferences: always, never or roster"},
       {"max_page", OptionType::integer, "250", 1, 10000, "most results in one page; a larger <max/> is cut to it"},
       {"archive_expires_after", OptionType::duration, "730d", 3600000, INT64_MAX,
-       "messages older than this are purged (data class 'message')"},
+       "messages of this host's archives (accounts, rooms) older than this are purged (data class 'message'; each host has its own period)"},
       {"purge_interval", OptionType::duration, "1h", 1000, INT64_MAX, "how often the purge job runs"},
   };
   m.default_hosts = {"accounts", "conference", "service"};  // rooms (conversations on chat.D too): history and archive

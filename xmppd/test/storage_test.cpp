@@ -1527,7 +1527,7 @@ STORAGE_TEST(archive_search_spread_over_time_buckets_pages_and_counts_exactly) {
   check("fundusze", kBaseId + 3 * kHalfBucket + 1, kBaseId + 33 * kHalfBucket, word_ids);
   check("europejskie", kBaseId + 5 * kHalfBucket, std::nullopt, word_ids);
   // A purge takes its records out of the count (archive_terms follows deletes).
-  h.run(h.s().archive().purge("old", kBaseId + 100 * kHalfBucket));
+  h.run(h.s().archive().purge("old", kBaseId + 100 * kHalfBucket, "example.org"));
   std::vector<std::int64_t> kept;
   for (auto id : word_ids)
     if (id >= kBaseId + 4 * kHalfBucket) kept.push_back(id);
@@ -1540,8 +1540,13 @@ STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_inde
   other_class.data_class = "note";
   auto fresh = make_record("alice@example.org", kBaseId + 3, "świeże");
   fresh.stamp_us = kBaseId + 1'000'000;
-  h.run(h.s().archive().append({old_one, other_class, fresh}));
-  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 500'000)) == 1);
+  // Another host's archive, as old: each host purges with its own period.
+  auto other_host = make_record("room@conference.example.org", kBaseId + 4, "przeterminowany pokój");
+  h.run(h.s().archive().append({old_one, other_class, fresh, other_host}));
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 500'000, "example.org")) == 1);
+  ArchiveQuery room;
+  room.owner = "room@conference.example.org";
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(room))) == std::vector<std::int64_t>{kBaseId + 4}));
   ArchiveQuery q;
   q.owner = "alice@example.org";
   BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == std::vector<std::int64_t>{kBaseId + 2, kBaseId + 3}));
@@ -1652,13 +1657,14 @@ STORAGE_TEST(livechat_retention_purges_finished_records_and_skips_legal_hold) {
   other.client = "0002-b";
   auto account = make_record("alice@example.org", kBaseId + 3, "wiadomość");
   h.run(h.s().archive().append({held, other, account}));
-  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10)) == 2);
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10, "example.org")) == 1);
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10, "chat.example.org")) == 1);
   ArchiveQuery q;
   q.owner = "c-held@chat.example.org";
   BOOST_TEST(h.run(h.s().archive().query(q)).records.size() == 1u);
   // Released, it goes at the next purge.
   BOOST_TEST(h.run(cs.set_legal_hold(chat, "0001-held", false)));
-  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10)) == 1);
+  BOOST_TEST(h.run(h.s().archive().purge("message", kBaseId + 10, "chat.example.org")) == 1);
   // Its conversation, ticket and audit row go, and then the client, with nothing left.
   BOOST_TEST((h.run(retention.purge(chat, cut, 10)) == xmppd::LivechatPurged{1, 1, 0, 1, 1}));
 }

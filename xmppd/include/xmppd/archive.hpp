@@ -109,9 +109,10 @@ class Archive {
   }
   // Reads one archive. Throws StorageError.
   virtual Task<ArchivePage> query(ArchiveQuery query) = 0;
-  // Deletes the records of `data_class` archived before `before_us` (retention), then has the
-  // search index drop what it no longer needs; returns how many were deleted.
-  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) = 0;
+  // Deletes the records of `data_class` archived before `before_us` (retention) whose owner is
+  // on `host` (a bare JID ending in "@host"; each host has its own period), then has the search
+  // index drop what it no longer needs; returns how many were deleted.
+  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) = 0;
 };
 
 // The storage side, implemented by each backend (xmppd/storage.hpp Storage::archive()).
@@ -121,7 +122,7 @@ class ArchiveStore {
   // Writes the records in the order given, in one group-committed job; folds their text.
   virtual Task<void> append(std::vector<ArchiveRecord> records) = 0;
   virtual Task<ArchivePage> query(ArchiveQuery query) = 0;
-  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) = 0;
+  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) = 0;
   // The greatest id stored (0 when none). Blocking: called once at start, before any append.
   virtual std::int64_t newest_id() = 0;
 };

@@ -40,8 +40,8 @@ class ArchiveService final : public Archive {
   // Nothing reserved, queued or being written (shutdown waits for it).
   bool idle() const { return pending_.empty() && !writing_; }
   Task<ArchivePage> query(ArchiveQuery query) override;
-  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) override {
-    return store_.purge(std::move(data_class), before_us);
+  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) override {
+    return store_.purge(std::move(data_class), before_us, std::move(host));
   }
 
  private:

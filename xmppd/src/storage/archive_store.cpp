@@ -28,11 +28,14 @@ constexpr const char* kNewest = "SELECT COALESCE(MAX(id), 0) FROM archive";
 constexpr std::int64_t kPurgeSlice = 1000;
 // A record of a livechat client under legal hold (migration 0025) stays (DESIGN.md privacy).
 #define XMPPD_NOT_HELD "(client IS NULL OR client NOT IN (SELECT id FROM livechat_clients WHERE legal_hold = 1))"
+// Only the host's archives ("…@host"): each host purges with its own period. The suffix is
+// compared as text (a LIKE pattern would read '_' in a name as a wildcard).
 constexpr const char* kPurgeSqlite =
     "DELETE FROM archive WHERE id IN (SELECT id FROM archive WHERE data_class = ? AND "
-    "stamp_us < ? AND " XMPPD_NOT_HELD " LIMIT ?)";
+    "stamp_us < ? AND substr(owner, -length(?)) = ? AND " XMPPD_NOT_HELD " LIMIT ?)";
 constexpr const char* kPurgeMariadb =
-    "DELETE FROM archive WHERE data_class = ? AND stamp_us < ? AND " XMPPD_NOT_HELD " LIMIT ?";
+    "DELETE FROM archive WHERE data_class = ? AND stamp_us < ? AND RIGHT(owner, CHAR_LENGTH(?)) = ? AND "
+    XMPPD_NOT_HELD " LIMIT ?";
 #undef XMPPD_NOT_HELD
 // FTS5 merges its b-trees, so deleted entries leave the index (and the disk).
 constexpr const char* kOptimizeSqlite = "INSERT INTO archive_fts (archive_fts) VALUES ('optimize')";
@@ -153,10 +156,12 @@ Task<ArchivePage> SqlArchiveStore::query(ArchiveQuery query) {
   });
 }
 
-Task<std::uint64_t> SqlArchiveStore::purge_slice(std::string data_class, std::int64_t before_us) {
+Task<std::uint64_t> SqlArchiveStore::purge_slice(std::string data_class, std::int64_t before_us,
+                                                  std::string owner_suffix) {
   const char* sql = backend_ == SqlBackend::sqlite ? kPurgeSqlite : kPurgeMariadb;
-  return engine_.write([sql, data_class = std::move(data_class), before_us](Connection& c) {
-    return c.exec(sql, {data_class, before_us, kPurgeSlice});
+  return engine_.write([sql, data_class = std::move(data_class), before_us, owner_suffix = std::move(owner_suffix)](
+                           Connection& c) {
+    return c.exec(sql, {data_class, before_us, owner_suffix, owner_suffix, kPurgeSlice});
   });
 }
 
@@ -178,10 +183,11 @@ Task<int> SqlArchiveStore::optimize_index() {
   });
 }
 
-Task<std::int64_t> SqlArchiveStore::purge(std::string data_class, std::int64_t before_us) {
+Task<std::int64_t> SqlArchiveStore::purge(std::string data_class, std::int64_t before_us, std::string host) {
   std::int64_t total = 0;
+  std::string owner_suffix = "@" + host;
   for (;;) {
-    std::uint64_t n = co_await purge_slice(data_class, before_us);
+    std::uint64_t n = co_await purge_slice(data_class, before_us, owner_suffix);
     total += static_cast<std::int64_t>(n);
     if (static_cast<std::int64_t>(n) < kPurgeSlice) break;
   }

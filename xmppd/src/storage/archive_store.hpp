@@ -17,11 +17,11 @@ class SqlArchiveStore final : public ArchiveStore {
 
   Task<void> append(std::vector<ArchiveRecord> records) override;
   Task<ArchivePage> query(ArchiveQuery query) override;
-  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us) override;
+  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) override;
   std::int64_t newest_id() override;
 
  private:
-  Task<std::uint64_t> purge_slice(std::string data_class, std::int64_t before_us);
+  Task<std::uint64_t> purge_slice(std::string data_class, std::int64_t before_us, std::string owner_suffix);
   Task<int> optimize_index();
 
   Engine& engine_;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "xmppd/datetime.hpp"
 #include "xmppd/jid.hpp"
 #include "xmppd/namespaces.hpp"
 
@@ -40,45 +41,6 @@ Element& add_field(Element& form, std::string var, std::string type, std::string
 }
 
 }  // namespace
-
-std::optional<std::int64_t> parse_datetime(std::string_view text) {
-  // CCYY-MM-DDThh:mm:ss[.sss]TZD (XEP-0082 §3.3); TZD is Z or (+|-)hh:mm.
-  std::string s(text);
-  int y, mo, d, h, mi, sec, consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) != 6 ||
-      consumed != 19)
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  std::size_t i = 19;
-  std::int64_t micros = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    int digits = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (digits < 6) micros = micros * 10 + (s[i] - '0'), ++digits;
-      ++i;
-    }
-    if (digits == 0) return std::nullopt;
-    while (digits < 6) micros *= 10, ++digits;
-  }
-  std::int64_t offset_s = 0;
-  if (i < s.size() && s[i] == 'Z') {
-    ++i;
-  } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-    int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset_s = (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != s.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi,
-  tm.tm_sec = sec;
-  std::int64_t t = timegm(&tm);
-  return (t - offset_s) * 1000000 + micros;
-}
 
 Element query_form() {
   Element x("x", ns::kDataForms);
@@ -120,11 +82,11 @@ std::variant<ArchiveQuery, StanzaError> read_query(const Element& query, const s
       if (!jid->is_bare()) q.with_resource = jid->resource();
     }
     if (auto start = single_value(*form, "start")) {
-      q.start_us = parse_datetime(*start);
+      q.start_us = parse_xep0082(*start);
       if (!q.start_us) return StanzaError::bad_request("'start' is not an XEP-0082 DateTime");
     }
     if (auto end = single_value(*form, "end")) {
-      q.end_us = parse_datetime(*end);
+      q.end_us = parse_xep0082(*end);
       if (!q.end_us) return StanzaError::bad_request("'end' is not an XEP-0082 DateTime");
     }
     // §4.1.3: an id that names no message of this archive: item-not-found. Ours are numbers.

@@ -20,9 +20,6 @@ inline constexpr char kFulltext[] = "urn:xmpp:fulltext:0";          // XEP-0431
 inline constexpr char kFulltextField[] = "{urn:xmpp:fulltext:0}fulltext";
 inline constexpr char kStanzaId[] = "urn:xmpp:sid:0";               // XEP-0359
 
-// XEP-0082 DateTime ("2010-06-07T00:00:00Z", fractions and offsets allowed) -> microseconds.
-std::optional<std::int64_t> parse_datetime(std::string_view text);
-
 // The form a client fills in (XEP-0313 §5.1 form discovery, with XEP-0431's field).
 Element query_form();
 

@@ -36,29 +36,6 @@ Element presence_payload(const Element& presence) {
   return payload;
 }
 
-// XEP-0082 DateTime: "1970-01-01T00:00:00Z", fractions and offsets "+hh:mm" accepted.
-std::optional<std::int64_t> parse_datetime_us(const std::string& s) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &consumed) != 6)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  std::int64_t secs = timegm(&tm);
-  std::string_view rest(s.c_str() + consumed);
-  if (!rest.empty() && rest.front() == '.')
-    while (!rest.empty() && (rest.front() == '.' || std::isdigit(static_cast<unsigned char>(rest.front()))))
-      rest.remove_prefix(1);
-  int oh = 0, om = 0;
-  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') &&
-      std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) == 2)
-    secs -= (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-  else if (rest != "Z")
-    return std::nullopt;
-  return secs * 1'000'000;
-}
-
 std::optional<std::uint64_t> uint_attr(const Element& e, std::string_view name) {
   if (!e.has_attr(name)) return std::nullopt;
   try {
@@ -393,7 +370,7 @@ std::optional<StanzaError> MucHost::join(Room& room, const Jid& user, const std:
     request.max_stanzas = uint_attr(*h, "maxstanzas");
     if (auto s = uint_attr(*h, "seconds")) request.since_us = server_.now_us() - static_cast<std::int64_t>(*s) * 1'000'000;
     if (h->has_attr("since"))
-      if (auto since = parse_datetime_us(std::string(h->attr("since"))))
+      if (auto since = parse_xep0082(h->attr("since")))
         request.since_us = std::max(request.since_us.value_or(*since), *since);
   }
   // Nothing of an earlier room of the same name (the archive keeps it until retention).

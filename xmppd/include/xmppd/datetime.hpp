@@ -31,7 +31,8 @@ inline std::string xep0082_stamp_us(std::int64_t us) {
 }
 
 // Reads an XEP-0082 §3.3 DateTime, CCYY-MM-DDThh:mm:ss[.sss]TZD with TZD Z or (+|-)hh:mm, as
-// clients send it in XEP-0313 `start` and `end`: microseconds since the epoch, or nothing.
+// clients send it in XEP-0313 `start` and `end` and XEP-0045 history `since`: microseconds since
+// the epoch, or nothing. The one parser of the project (mam, muc, livechat staff search).
 inline std::optional<std::int64_t> parse_xep0082(std::string_view text) {
   std::string s(text);
   int y, mo, d, h, mi, sec, consumed = 0;

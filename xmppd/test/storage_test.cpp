@@ -286,7 +286,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0015_livechat_clients", "0016_livechat_audit",
           "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope",
           "0022_upload_client", "0023_archive_staff_filters", "0024_archive_search_buckets",
-          "0025_livechat_legal_hold"};
+          "0025_livechat_legal_hold", "0027_archive_terms_by_the_writer"};
 }
 
 }  // namespace
@@ -1204,6 +1204,40 @@ void fill(Harness& h, const std::string& owner, std::int64_t first, std::int64_t
   if (!batch.empty()) h.run(h.s().archive().append(std::move(batch)));
 }
 
+// Pages `base` (its archives, search and bounds) newest-first and oldest-first, max 3 a page,
+// through every result, and checks each page against `all_ids` (the ids the search should find,
+// in order, before the bounds): no gap, no duplicate, and the exact XEP-0059 count and index of
+// the page's first item (§2.2) on every page.
+void check_search_pages(Harness& h, const ArchiveQuery& base, const std::vector<std::int64_t>& all_ids) {
+  std::vector<std::int64_t> expected;
+  for (auto id : all_ids)
+    if ((!base.start_us || id >= *base.start_us) && (!base.end_us || id <= *base.end_us)) expected.push_back(id);
+  for (bool backwards : {true, false}) {
+    ArchiveQuery q = base;
+    q.max = 3;
+    q.from_end = backwards;
+    std::vector<std::int64_t> seen;
+    for (int pages = 0; pages < 40; ++pages) {
+      auto page = h.run(h.s().archive().query(q));
+      BOOST_TEST_CONTEXT(*base.fulltext << (backwards ? " backwards" : " forwards") << " page " << pages) {
+        BOOST_TEST(*page.count == static_cast<std::int64_t>(expected.size()));
+        if (page.records.empty()) break;
+        auto at = std::find(expected.begin(), expected.end(), page.records.front().id);
+        BOOST_REQUIRE(at != expected.end());
+        BOOST_TEST(*page.first_index == at - expected.begin());
+        std::vector<std::int64_t> ids;
+        for (const auto& r : page.records) ids.push_back(r.id);
+        BOOST_TEST((ids == std::vector<std::int64_t>(at, at + static_cast<std::ptrdiff_t>(ids.size()))));
+        seen.insert(backwards ? seen.begin() : seen.end(), ids.begin(), ids.end());
+        if (page.complete) break;
+        if (backwards) q.page_before = ids.front();
+        else q.page_after = ids.back();
+      }
+    }
+    BOOST_TEST(seen == expected);
+  }
+}
+
 }  // namespace
 
 STORAGE_TEST(archive_keeps_a_record_whole_and_reads_only_its_owners_archive) {
@@ -1489,36 +1523,12 @@ STORAGE_TEST(archive_search_spread_over_time_buckets_pages_and_counts_exactly) {
   h.run(h.s().archive().append(rs));
   auto check = [&](const std::string& text, std::optional<std::int64_t> start, std::optional<std::int64_t> end,
                    const std::vector<std::int64_t>& all_ids) {
-    std::vector<std::int64_t> expected;
-    for (auto id : all_ids)
-      if ((!start || id >= *start) && (!end || id <= *end)) expected.push_back(id);
-    for (bool backwards : {true, false}) {
-      ArchiveQuery q;
-      q.owner = "alice@example.org";
-      q.fulltext = text;
-      q.start_us = start;
-      q.end_us = end;
-      q.max = 3;
-      q.from_end = backwards;
-      std::vector<std::int64_t> seen;
-      for (int pages = 0; pages < 20; ++pages) {
-        auto page = h.run(h.s().archive().query(q));
-        BOOST_TEST_CONTEXT(text << (backwards ? " backwards" : " forwards") << " page " << pages) {
-          BOOST_TEST(*page.count == static_cast<std::int64_t>(expected.size()));
-          if (page.records.empty()) break;
-          auto at = std::find(expected.begin(), expected.end(), page.records.front().id);
-          BOOST_REQUIRE(at != expected.end());
-          BOOST_TEST(*page.first_index == at - expected.begin());
-          auto ids = ids_of(page);
-          BOOST_TEST((ids == std::vector<std::int64_t>(at, at + static_cast<std::ptrdiff_t>(ids.size()))));
-          seen.insert(backwards ? seen.begin() : seen.end(), ids.begin(), ids.end());
-          if (page.complete) break;
-          if (backwards) q.page_before = ids.front();
-          else q.page_after = ids.back();
-        }
-      }
-      BOOST_TEST(seen == expected);
-    }
+    ArchiveQuery q;
+    q.owner = "alice@example.org";
+    q.fulltext = text;
+    q.start_us = start;
+    q.end_us = end;
+    check_search_pages(h, q, all_ids);
   };
   check("fundusze", std::nullopt, std::nullopt, word_ids);
   check("fundu*", std::nullopt, std::nullopt, word_ids);
@@ -1532,6 +1542,67 @@ STORAGE_TEST(archive_search_spread_over_time_buckets_pages_and_counts_exactly) {
   for (auto id : word_ids)
     if (id >= kBaseId + 4 * kHalfBucket) kept.push_back(id);
   check("fundusze", std::nullopt, std::nullopt, kept);
+}
+
+// A prefix covers several words, and a record may hold two of them (MariaDB counts a prefix from
+// archive_terms: per archive and bucket the counter of its main word plus the index for the
+// records without it; a counter counts a record once however often it holds the word): pages,
+// counts and indexes stay exact in two archives read as one ("3 of 10 rooms"), also with bounds
+// that cut buckets, after a purge, and after an account's removal deleted one of the archives.
+STORAGE_TEST(archive_prefix_search_counts_a_record_holding_two_of_its_words_once) {
+  constexpr std::int64_t kQuarterBucket = std::int64_t{1} << 38;  // 2^40 us: one bucket
+  const std::vector<std::string> texts = {
+      "fundusze funduszy",              // two words of the prefix
+      "funduszy tylko",                 // a word of the prefix, not the most frequent one
+      "fundusze unijne",                // the most frequent word only
+      "inny temat",                     // none
+      "Fundusz, fundusze i funduszy, fundusze",  // three, one of them twice
+  };
+  std::vector<ArchiveRecord> rs;
+  std::vector<std::int64_t> prefix_ids, word_ids, alice_prefix_ids;
+  for (int i = 0; i < 80; ++i) {
+    std::int64_t id = kBaseId + i * kQuarterBucket + i;  // 4 records a bucket, 20 buckets
+    const std::string& text = texts[static_cast<std::size_t>(i * 7 / 3) % texts.size()];
+    std::string owner = i % 3 == 0 ? "alice@example.org" : i % 3 == 1 ? "carol@example.org" : "dave@example.org";
+    auto r = make_record(owner, id, text);
+    r.data_class = i < 10 ? "old" : "message";
+    bool has_prefix = text.find("undusz") != std::string::npos;
+    if (owner != "dave@example.org" && has_prefix) prefix_ids.push_back(id);
+    if (owner != "dave@example.org" && text.find("fundusze") != std::string::npos) word_ids.push_back(id);
+    if (owner == "alice@example.org" && has_prefix) alice_prefix_ids.push_back(id);
+    rs.push_back(std::move(r));
+  }
+  h.run(h.s().archive().append(rs));
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  q.more_owners = {"carol@example.org"};
+  q.fulltext = "fundu*";
+  check_search_pages(h, q, prefix_ids);
+  q.fulltext = "fundusze";
+  check_search_pages(h, q, word_ids);
+  q.fulltext = "FUNDUSZ*";
+  q.start_us = kBaseId + 9 * kQuarterBucket - 5;  // inside a bucket
+  q.end_us = kBaseId + 61 * kQuarterBucket + 3;
+  check_search_pages(h, q, prefix_ids);
+  q.start_us.reset();
+  q.end_us.reset();
+  // The purge (counters follow deletes).
+  h.run(h.s().archive().purge("old", kBaseId + 1000 * kQuarterBucket, "example.org"));
+  auto kept = [&](std::vector<std::int64_t> ids) {
+    std::erase_if(ids, [&](std::int64_t id) { return id < kBaseId + 10 * kQuarterBucket; });
+    return ids;
+  };
+  prefix_ids = kept(prefix_ids);
+  alice_prefix_ids = kept(alice_prefix_ids);
+  q.fulltext = "fundu*";
+  check_search_pages(h, q, prefix_ids);
+  // An account's removal deletes its archive, and its records leave the counters.
+  BOOST_TEST(h.run(h.s().accounts().create(make_account("carol"))));
+  BOOST_TEST(h.run(h.s().accounts().remove(kHost, "carol")));
+  check_search_pages(h, q, alice_prefix_ids);
+  q.owner = "carol@example.org";
+  q.more_owners.clear();
+  check_search_pages(h, q, {});
 }
 
 STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_index) {

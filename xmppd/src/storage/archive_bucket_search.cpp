@@ -31,21 +31,43 @@ IdRange form_range(const ArchiveQuery& q) {
 constexpr std::int64_t bucket_first_id(std::int64_t bucket) { return bucket << kSearchBucketBits; }
 constexpr std::int64_t bucket_last_id(std::int64_t bucket) { return bucket_first_id(bucket + 1) - 1; }
 
-// One plain word (letters and digits, as the index splits words), no phrase, no prefix, no id
-// list: then archive_terms counts its records exactly.
-std::optional<std::string> counted_word(const ArchiveQuery& q, const std::vector<SearchTerm>& terms) {
-  if (!q.ids.empty() || terms.size() != 1 || terms[0].prefix || terms[0].words.size() != 1) return std::nullopt;
+// A search archive_terms can count: one plain word or one plain prefix (letters and digits, as
+// the index splits words), no phrase, no id list.
+struct CountedTerm {
+  std::string text;
+  bool prefix = false;
+};
+
+std::optional<CountedTerm> counted_term(const ArchiveQuery& q, const std::vector<SearchTerm>& terms) {
+  if (!q.ids.empty() || terms.size() != 1 || terms[0].words.size() != 1) return std::nullopt;
   const std::string& w = terms[0].words[0];
   bool plain = std::all_of(w.begin(), w.end(), [](unsigned char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
   });
   if (!plain) return std::nullopt;
-  return w;
+  return CountedTerm{w, terms[0].prefix};
 }
 
-// How many records of the query's archives hold `word`, per bucket (absent: none).
-std::map<std::int64_t, std::int64_t> word_counts(Connection& c, const std::vector<std::string>& tags,
-                                                 const std::string& word, const std::vector<std::int64_t>& buckets) {
+// What the counters say of one bucket, summed over the query's archives. For a word, `least` is
+// its records, exact. A prefix covers several words, and a record holding two of them is in
+// both counters, so their sum could count it twice: `least` sums each archive's largest counter
+// only (its "main" word of the prefix: at least that many records hold the prefix). When an
+// archive holds only one word of the prefix in the bucket, that is exact too; when it holds
+// several, `mixed` lists its main word: the records holding the prefix but not that word are
+// counted by the index (counted_in).
+struct MixedCell {
+  std::string prefix;     // "xo_<tag>_<bucket>_fundu"
+  std::string main_word;  // "xo_<tag>_<bucket>_fundusze"
+};
+struct BucketCount {
+  std::int64_t least = 0;
+  std::vector<MixedCell> mixed;
+};
+using BucketCounts = std::map<std::int64_t, BucketCount>;
+
+// The counters of a word: one per archive and bucket, looked up by key.
+BucketCounts word_counts(Connection& c, const std::vector<std::string>& tags, const std::string& word,
+                         const std::vector<std::int64_t>& buckets) {
   Statement st;
   st.sql = "SELECT term, n FROM archive_terms WHERE term IN (";
   std::map<std::string, std::int64_t> bucket_of;
@@ -57,12 +79,61 @@ std::map<std::int64_t, std::int64_t> word_counts(Connection& c, const std::vecto
       bucket_of.emplace(std::move(term), b);
     }
   st.sql += ')';
-  std::map<std::int64_t, std::int64_t> counts;
+  BucketCounts counts;
   auto params = st.params();
   c.query_params(st.sql, params, [&](const Row& r) {
     auto it = bucket_of.find(r.str(0));
-    if (it != bucket_of.end() && r.i64(1) > 0) counts[it->second] += r.i64(1);
+    if (it == bucket_of.end() || r.i64(1) <= 0) return;
+    counts[it->second].least += r.i64(1);
   });
+  return counts;
+}
+
+// The counters of a prefix: a range of archive_terms' primary key per archive and bucket
+// (utf8mb4_bin: "xo_<tag>_<bucket>_fundu" up to, not including, "..._fundv").
+BucketCounts prefix_counts(Connection& c, const std::vector<std::string>& tags, const std::string& prefix,
+                           const std::vector<std::int64_t>& buckets) {
+  Statement st;
+  st.sql = "SELECT term, n FROM archive_terms WHERE ";
+  // "xo_<tag>_<bucket>_" -> its bucket
+  std::map<std::string, std::int64_t, std::less<>> bucket_of;
+  for (const auto& tag : tags)
+    for (std::int64_t b : buckets) {
+      std::string from = bucketed_word(tag, b, prefix);
+      std::string to = from;
+      ++to.back();  // a letter or digit: the next code point, still ASCII
+      st.sql += bucket_of.empty() ? "(term >= ? AND term < ?)" : " OR (term >= ? AND term < ?)";
+      st.values.emplace_back(from);
+      st.values.emplace_back(to);
+      bucket_of.emplace(bucketed_word(tag, b, ""), b);
+    }
+  // Per archive and bucket: how many words of the prefix, and the main one with its counter.
+  struct Cell {
+    std::int64_t top = 0;
+    std::string top_term;
+    int words = 0;
+  };
+  std::map<std::string, Cell, std::less<>> cells;  // by "xo_<tag>_<bucket>_"
+  auto params = st.params();
+  c.query_params(st.sql, params, [&](const Row& r) {
+    std::int64_t n = r.i64(1);
+    if (n <= 0) return;  // no record holds it any more (kept until the purge's optimisation)
+    std::string term = r.str(0);
+    // The tag is "xo_" + 16 hex digits; the bucket follows it up to the next '_'.
+    std::size_t end = term.find('_', 20);
+    if (end == std::string::npos) return;
+    Cell& cell = cells[term.substr(0, end + 1)];
+    ++cell.words;
+    if (n > cell.top) cell.top = n, cell.top_term = std::move(term);
+  });
+  BucketCounts counts;
+  for (auto& [key, cell] : cells) {
+    auto it = bucket_of.find(key);
+    if (it == bucket_of.end()) continue;
+    BucketCount& bc = counts[it->second];
+    bc.least += cell.top;
+    if (cell.words > 1) bc.mixed.push_back({key + prefix, std::move(cell.top_term)});
+  }
   return counts;
 }
 
@@ -98,19 +169,34 @@ std::pair<std::int64_t, std::int64_t> fulltext_count(Connection& c, const Archiv
   return out;
 }
 
-// The records of a counted word in `range`: counters for the buckets the range covers whole,
-// the full-text index for the (at most two) it cuts through.
+// The records of a counted term in `range`: counters for the buckets the range covers whole,
+// the full-text index for the (at most two) it cuts through. For a prefix whose archive holds
+// several of its words in a bucket, the main word's counter plus the records holding the prefix
+// but not the main word: the index finds those ("+(xo_A_b_fundu* ...) -xo_A_b_fundusze ..."),
+// without reading the main word's records. Each record is counted once: exact.
 std::int64_t counted_in(Connection& c, const ArchiveQuery& q, const std::vector<SearchTerm>& terms,
-                        const std::map<std::int64_t, std::int64_t>& counts, IdRange range) {
+                        const BucketCounts& counts, IdRange range) {
   if (range.empty()) return 0;
   std::int64_t total = 0;
   std::vector<std::int64_t> cut;
+  std::string any_prefix, no_main_word;
   for (auto it = counts.lower_bound(search_bucket(range.lo)); it != counts.end() && it->first <= search_bucket(range.hi);
        ++it) {
-    if (bucket_first_id(it->first) >= range.lo && bucket_last_id(it->first) <= range.hi) total += it->second;
-    else cut.push_back(it->first);
+    if (bucket_first_id(it->first) < range.lo || bucket_last_id(it->first) > range.hi) {
+      cut.push_back(it->first);
+      continue;
+    }
+    total += it->second.least;
+    for (const MixedCell& m : it->second.mixed) {
+      any_prefix += (any_prefix.empty() ? "" : " ") + m.prefix + '*';
+      no_main_word += " -" + m.main_word;
+    }
   }
   if (!cut.empty()) total += fulltext_count(c, q, scoped_search(q, terms, SqlBackend::mariadb, cut), range).first;
+  // The prefix in the archives and buckets holding several of its words, without their main
+  // words. A record holds only its own archive's and bucket's tagged words, so excluding every
+  // main word excludes exactly the records its own main word's counter counted.
+  if (!any_prefix.empty()) total += fulltext_count(c, q, "+(" + any_prefix + ")" + no_main_word, range).first;
   return total;
 }
 
@@ -140,11 +226,13 @@ ArchivePage bucket_search(Connection& c, const ArchiveQuery& q, const std::vecto
     return page;
   }
   std::vector<std::int64_t> buckets = buckets_of_query(c, q);
-  std::optional<std::string> word = counted_word(q, terms);
-  std::map<std::int64_t, std::int64_t> counts;
-  if (word && !buckets.empty()) counts = word_counts(c, archive_search_tags(q), *word, buckets);
+  std::optional<CountedTerm> counted = counted_term(q, terms);
+  BucketCounts counts;
+  if (counted && !buckets.empty())
+    counts = counted->prefix ? prefix_counts(c, archive_search_tags(q), counted->text, buckets)
+                             : word_counts(c, archive_search_tags(q), counted->text, buckets);
 
-  // The page: the buckets its bounds reach, nearest its end first; for a counted word only
+  // The page: the buckets its bounds reach, nearest its end first; for a counted term only
   // those holding it.
   IdRange page_range = form_range(q);
   if (q.page_after) page_range.lo = std::max(page_range.lo, *q.page_after + 1);
@@ -152,19 +240,19 @@ ArchivePage bucket_search(Connection& c, const ArchiveQuery& q, const std::vecto
   std::vector<std::int64_t> order;
   for (std::int64_t b : buckets)
     if (!page_range.empty() && b >= search_bucket(page_range.lo) && b <= search_bucket(page_range.hi) &&
-        (!word || counts.count(b)))
+        (!counted || counts.count(b)))
       order.push_back(b);
   if (q.from_end) std::reverse(order.begin(), order.end());
   const std::size_t want = q.max + 1;  // one more than max: is the page complete?
   std::size_t next = 0, round = 1;
   while (page.records.size() < want && next < order.size()) {
     std::vector<std::int64_t> these;
-    if (word) {
-      // Enough buckets for the rows still missing, as the counters see them (the bounds may cut
-      // the last one: then the next round takes more).
+    if (counted) {
+      // Enough buckets for the rows still missing, as the counters see them at least (the
+      // bounds may cut the last one: then the next round takes more).
       std::int64_t expected = 0;
       while (next < order.size() && expected < static_cast<std::int64_t>(want - page.records.size())) {
-        expected += counts[order[next]];
+        expected += counts[order[next]].least;
         these.push_back(order[next++]);
       }
     } else {
@@ -188,7 +276,7 @@ ArchivePage bucket_search(Connection& c, const ArchiveQuery& q, const std::vecto
   auto n = static_cast<std::int64_t>(page.records.size());
   bool first_page = !page.records.empty() && !q.from_end && !q.page_after;
   bool last_page = !page.records.empty() && q.from_end && !q.page_before;
-  if (word) {
+  if (counted) {
     page.count = counted_in(c, q, terms, counts, all);
     if (first_page) page.first_index = 0;
     else if (last_page) page.first_index = std::max<std::int64_t>(0, *page.count - n);

@@ -137,6 +137,30 @@ std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend
   return text;
 }
 
+std::map<std::string, std::int64_t> archive_term_counts(const std::vector<std::string>& indexed_texts) {
+  constexpr std::size_t kMaxTokenChars = 84;  // innodb_ft_max_token_size
+  std::map<std::string, std::int64_t> counts;
+  std::vector<std::string_view> words;
+  for (const std::string& text : indexed_texts) {
+    words.clear();
+    std::string_view rest(text);
+    while (!rest.empty()) {
+      std::size_t end = rest.find(' ');
+      std::string_view w = rest.substr(0, end);
+      // In characters, as InnoDB counts them: UTF-8 continuation bytes do not start one.
+      auto chars = static_cast<std::size_t>(std::count_if(
+          w.begin(), w.end(), [](char ch) { return (static_cast<unsigned char>(ch) & 0xC0) != 0x80; }));
+      if (chars >= 1 && chars <= kMaxTokenChars) words.push_back(w);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+    // A record holding a word twice counts once.
+    std::sort(words.begin(), words.end());
+    words.erase(std::unique(words.begin(), words.end()), words.end());
+    for (std::string_view w : words) ++counts[std::string(w)];
+  }
+  return counts;
+}
+
 std::vector<std::string> archive_search_tags(const ArchiveQuery& q) {
   std::vector<std::string> tags;
   if (!q.queues.empty()) {

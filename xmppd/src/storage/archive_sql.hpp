@@ -24,6 +24,7 @@
 // text can pass for a tag or a tagged word.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -59,6 +60,12 @@ constexpr std::int64_t search_bucket(std::int64_t id) { return id >> kSearchBuck
 std::string bucketed_word(const std::string& tag, std::int64_t bucket, std::string_view word);
 // What the full-text index holds for a record (the `folded` column), see above.
 std::string archive_indexed_text(const ArchiveRecord& record, SqlBackend backend);
+// MariaDB: what a batch adds to the archive_terms counters (migrations 0024, 0027): for every
+// word of the records' indexed texts (as archive_indexed_text makes them, tagged, joined by
+// single spaces), how many of the records hold it, each record once. Words longer than
+// innodb_ft_max_token_size (84 characters) are not in the full-text index, so not counted.
+// Sorted by word: the order the upsert locks the counters in.
+std::map<std::string, std::int64_t> archive_term_counts(const std::vector<std::string>& indexed_texts);
 // The search for `terms` within the query's archives (owner and more_owners) or, when given,
 // its queues, see above; on MariaDB within `buckets` (no bucket: nothing matches). Empty when
 // no term is searchable (then nothing matches).

@@ -2,6 +2,7 @@
 #include "storage/archive_store.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "storage/archive_bucket_search.hpp"
 #include "xmppd/log.hpp"
@@ -22,6 +23,40 @@ std::string insert_sql(std::size_t rows) {
   for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : "") + std::string(kInsertRow);
   return sql;
 }
+
+// MariaDB: the batch's words added to archive_terms (migration 0027), aggregated per word, in
+// the batch's transaction. Before 0027 a trigger did it per record: a JSON_TABLE split and one
+// upsert per word of every record, three times mariadbd's CPU for archive writes at 1,000,000
+// messages. Rows per statement as for the records: a few sizes, each one cached statement.
+constexpr std::size_t kTermChunks[] = {256, 32, 4, 1};
+
+std::string term_upsert_sql(std::size_t rows) {
+  std::string sql = "INSERT INTO archive_terms (term, n) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?)" : "(?, ?)";
+  return sql + " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+}
+
+void add_term_counts(Connection& c, const std::map<std::string, std::int64_t>& counts) {
+  auto it = counts.begin();
+  std::size_t left = counts.size();
+  std::vector<Param> params;
+  while (left > 0) {
+    std::size_t rows = 1;
+    for (std::size_t chunk : kTermChunks)
+      if (left >= chunk) {
+        rows = chunk;
+        break;
+      }
+    params.clear();
+    for (std::size_t i = 0; i < rows; ++i, ++it) {
+      params.emplace_back(std::string_view(it->first));
+      params.emplace_back(it->second);
+    }
+    c.exec_params(term_upsert_sql(rows), params);
+    left -= rows;
+  }
+}
+
 constexpr const char* kNewest = "SELECT COALESCE(MAX(id), 0) FROM archive";
 // Purged in slices, each its own write: one big DELETE would hold the writer (and every
 // other write behind it) for as long as it runs.
@@ -85,6 +120,7 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
       c.exec_params(insert_sql(rows), params);
       at += rows;
     }
+    if (backend == SqlBackend::mariadb) add_term_counts(c, archive_term_counts(indexed));
   });
 }
 

@@ -1,0 +1,3 @@
+-- Issue 5: on MariaDB, 0027 moves the counting of new records' words into archive_terms from a
+-- trigger to the archive's writer. SQLite has no archive_terms (FTS5 counts in its own index,
+-- see 0019 and 0024). Nothing to do here: the version keeps both backends' histories alike.

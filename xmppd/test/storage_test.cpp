@@ -1550,28 +1550,35 @@ STORAGE_TEST(archive_search_spread_over_time_buckets_pages_and_counts_exactly) {
 // counts and indexes stay exact in two archives read as one ("3 of 10 rooms"), also with bounds
 // that cut buckets, after a purge, and after an account's removal deleted one of the archives.
 STORAGE_TEST(archive_prefix_search_counts_a_record_holding_two_of_its_words_once) {
-  constexpr std::int64_t kQuarterBucket = std::int64_t{1} << 38;  // 2^40 us: one bucket
+  constexpr std::int64_t kBucket = std::int64_t{1} << 40;  // MariaDB's time bucket (~12.7 days)
+  const std::int64_t base = ((kBaseId >> 40) + 1) << 40;  // the start of a bucket
   const std::vector<std::string> texts = {
-      "fundusze funduszy",              // two words of the prefix
-      "funduszy tylko",                 // a word of the prefix, not the most frequent one
-      "fundusze unijne",                // the most frequent word only
-      "inny temat",                     // none
+      "fundusze funduszy",                       // two words of the prefix
+      "funduszy tylko",                          // one word of the prefix
+      "fundusze unijne",                         // another
+      "inny temat",                              // none
       "Fundusz, fundusze i funduszy, fundusze",  // three, one of them twice
   };
+  // 20 buckets; in each, two records of each of three archives, with two texts that follow each
+  // other in the list: an archive's bucket may hold several words of the prefix, in one record
+  // or in two, or a record without the bucket's most frequent one ("funduszy tylko" beside
+  // "fundusze unijne"), which the counters alone would miss.
   std::vector<ArchiveRecord> rs;
   std::vector<std::int64_t> prefix_ids, word_ids, alice_prefix_ids;
-  for (int i = 0; i < 80; ++i) {
-    std::int64_t id = kBaseId + i * kQuarterBucket + i;  // 4 records a bucket, 20 buckets
-    const std::string& text = texts[static_cast<std::size_t>(i * 7 / 3) % texts.size()];
-    std::string owner = i % 3 == 0 ? "alice@example.org" : i % 3 == 1 ? "carol@example.org" : "dave@example.org";
-    auto r = make_record(owner, id, text);
-    r.data_class = i < 10 ? "old" : "message";
-    bool has_prefix = text.find("undusz") != std::string::npos;
-    if (owner != "dave@example.org" && has_prefix) prefix_ids.push_back(id);
-    if (owner != "dave@example.org" && text.find("fundusze") != std::string::npos) word_ids.push_back(id);
-    if (owner == "alice@example.org" && has_prefix) alice_prefix_ids.push_back(id);
-    rs.push_back(std::move(r));
-  }
+  const std::string owners[] = {"alice@example.org", "carol@example.org", "dave@example.org"};
+  for (int k = 0; k < 20; ++k)
+    for (int slot = 0; slot < 6; ++slot) {
+      int o = slot / 2;
+      std::int64_t id = base + k * kBucket + slot * (kBucket / 8) + 1;
+      const std::string& text = texts[static_cast<std::size_t>(k + o + slot % 2) % texts.size()];
+      auto r = make_record(owners[o], id, text);
+      r.data_class = k < 2 ? "old" : "message";
+      bool has_prefix = text.find("undusz") != std::string::npos;
+      if (o < 2 && has_prefix) prefix_ids.push_back(id);
+      if (o < 2 && text.find("fundusze") != std::string::npos) word_ids.push_back(id);
+      if (o == 0 && has_prefix) alice_prefix_ids.push_back(id);
+      rs.push_back(std::move(r));
+    }
   h.run(h.s().archive().append(rs));
   ArchiveQuery q;
   q.owner = "alice@example.org";
@@ -1581,15 +1588,15 @@ STORAGE_TEST(archive_prefix_search_counts_a_record_holding_two_of_its_words_once
   q.fulltext = "fundusze";
   check_search_pages(h, q, word_ids);
   q.fulltext = "FUNDUSZ*";
-  q.start_us = kBaseId + 9 * kQuarterBucket - 5;  // inside a bucket
-  q.end_us = kBaseId + 61 * kQuarterBucket + 3;
+  q.start_us = base + 3 * kBucket + 3 * (kBucket / 8);  // inside buckets
+  q.end_us = base + 15 * kBucket + 2 * (kBucket / 8) + 5;
   check_search_pages(h, q, prefix_ids);
   q.start_us.reset();
   q.end_us.reset();
   // The purge (counters follow deletes).
-  h.run(h.s().archive().purge("old", kBaseId + 1000 * kQuarterBucket, "example.org"));
+  h.run(h.s().archive().purge("old", base + 100 * kBucket, "example.org"));
   auto kept = [&](std::vector<std::int64_t> ids) {
-    std::erase_if(ids, [&](std::int64_t id) { return id < kBaseId + 10 * kQuarterBucket; });
+    std::erase_if(ids, [&](std::int64_t id) { return id < base + 2 * kBucket; });
     return ids;
   };
   prefix_ids = kept(prefix_ids);

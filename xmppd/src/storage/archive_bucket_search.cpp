@@ -48,20 +48,20 @@ std::optional<CountedTerm> counted_term(const ArchiveQuery& q, const std::vector
   return CountedTerm{w, terms[0].prefix};
 }
 
-// What the counters say of one bucket, summed over the query's archives. For a word, `least` is
-// its records, exact. A prefix covers several words, and a record holding two of them is in
-// both counters, so their sum could count it twice: `least` sums each archive's largest counter
-// only (its "main" word of the prefix: at least that many records hold the prefix). When an
-// archive holds only one word of the prefix in the bucket, that is exact too; when it holds
-// several, `mixed` lists its main word: the records holding the prefix but not that word are
-// counted by the index (counted_in).
-struct MixedCell {
-  std::string prefix;     // "xo_<tag>_<bucket>_fundu"
-  std::string main_word;  // "xo_<tag>_<bucket>_fundusze"
+// What the counters say of one bucket, summed over the query's archives. For a word: its
+// records, exact. A prefix covers several words, and a record holding two of them is in both
+// counters, so their sum could count it twice. Per archive, the counter of the bucket's most
+// frequent word of the prefix (its "main" word) counts its records exactly; when the archive
+// holds other words of the prefix in the bucket, the index counts the records holding one of
+// them but not the main word (`indexed`), a few for a prefix led by one word.
+struct IndexedCell {
+  std::string others;     // tagged words, space-separated, or the tagged prefix with '*'
+  std::string main_word;  // its records are counted by its counter; empty: none are
 };
 struct BucketCount {
-  std::int64_t least = 0;
-  std::vector<MixedCell> mixed;
+  std::int64_t least = 0;    // at least this many records hold the term (the page's choice of buckets)
+  std::int64_t counted = 0;  // the records the counters count; the index counts those of `indexed`
+  std::vector<IndexedCell> indexed;
 };
 using BucketCounts = std::map<std::int64_t, BucketCount>;
 
@@ -85,6 +85,7 @@ BucketCounts word_counts(Connection& c, const std::vector<std::string>& tags, co
     auto it = bucket_of.find(r.str(0));
     if (it == bucket_of.end() || r.i64(1) <= 0) return;
     counts[it->second].least += r.i64(1);
+    counts[it->second].counted += r.i64(1);
   });
   return counts;
 }
@@ -107,11 +108,12 @@ BucketCounts prefix_counts(Connection& c, const std::vector<std::string>& tags, 
       st.values.emplace_back(to);
       bucket_of.emplace(bucketed_word(tag, b, ""), b);
     }
-  // Per archive and bucket: how many words of the prefix, and the main one with its counter.
+  // Per archive and bucket: the words of the prefix, the main one with its counter.
   struct Cell {
     std::int64_t top = 0;
     std::string top_term;
-    int words = 0;
+    std::vector<std::string> words;
+    bool plain = true;
   };
   std::map<std::string, Cell, std::less<>> cells;  // by "xo_<tag>_<bucket>_"
   auto params = st.params();
@@ -123,8 +125,13 @@ BucketCounts prefix_counts(Connection& c, const std::vector<std::string>& tags, 
     std::size_t end = term.find('_', 20);
     if (end == std::string::npos) return;
     Cell& cell = cells[term.substr(0, end + 1)];
-    ++cell.words;
-    if (n > cell.top) cell.top = n, cell.top_term = std::move(term);
+    // A word InnoDB reads as this same token: letters, digits, '_'. Anything else (what ICU
+    // could not fold) the full-text parser may split where archive_terms does not.
+    cell.plain = cell.plain && std::all_of(term.begin(), term.end(), [](unsigned char ch) {
+                   return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+                 });
+    if (n > cell.top) cell.top = n, cell.top_term = term;
+    cell.words.push_back(std::move(term));
   });
   BucketCounts counts;
   for (auto& [key, cell] : cells) {
@@ -132,7 +139,19 @@ BucketCounts prefix_counts(Connection& c, const std::vector<std::string>& tags, 
     if (it == bucket_of.end()) continue;
     BucketCount& bc = counts[it->second];
     bc.least += cell.top;
-    if (cell.words > 1) bc.mixed.push_back({key + prefix, std::move(cell.top_term)});
+    if (!cell.plain) {
+      bc.indexed.push_back({key + prefix + '*', {}});  // the index counts it all
+      continue;
+    }
+    bc.counted += cell.top;
+    if (cell.words.size() == 1) continue;
+    // The other words by name: the index reads their postings only, not the main word's
+    // matches again (at 1,000,000 messages, 3 rooms: 60 ms instead of 105 ms with "fundu*").
+    IndexedCell ic;
+    for (const auto& w : cell.words)
+      if (w != cell.top_term) ic.others += (ic.others.empty() ? "" : " ") + w;
+    ic.main_word = std::move(cell.top_term);
+    bc.indexed.push_back(std::move(ic));
   }
   return counts;
 }
@@ -170,33 +189,32 @@ std::pair<std::int64_t, std::int64_t> fulltext_count(Connection& c, const Archiv
 }
 
 // The records of a counted term in `range`: counters for the buckets the range covers whole,
-// the full-text index for the (at most two) it cuts through. For a prefix whose archive holds
-// several of its words in a bucket, the main word's counter plus the records holding the prefix
-// but not the main word: the index finds those ("+(xo_A_b_fundu* ...) -xo_A_b_fundusze ..."),
-// without reading the main word's records. Each record is counted once: exact.
+// the full-text index for the (at most two) it cuts through. For a prefix, the main words'
+// counters plus the records the index finds holding another word of the prefix but not their
+// archive's main word ("+(xo_A_b_fundu42 xo_B_b_fundusz ...) -xo_A_b_fundusze -xo_B_b_fundusze"):
+// each record is counted once, exact.
 std::int64_t counted_in(Connection& c, const ArchiveQuery& q, const std::vector<SearchTerm>& terms,
                         const BucketCounts& counts, IdRange range) {
   if (range.empty()) return 0;
   std::int64_t total = 0;
   std::vector<std::int64_t> cut;
-  std::string any_prefix, no_main_word;
+  std::string any_other, no_main_word;
   for (auto it = counts.lower_bound(search_bucket(range.lo)); it != counts.end() && it->first <= search_bucket(range.hi);
        ++it) {
     if (bucket_first_id(it->first) < range.lo || bucket_last_id(it->first) > range.hi) {
       cut.push_back(it->first);
       continue;
     }
-    total += it->second.least;
-    for (const MixedCell& m : it->second.mixed) {
-      any_prefix += (any_prefix.empty() ? "" : " ") + m.prefix + '*';
-      no_main_word += " -" + m.main_word;
+    total += it->second.counted;
+    for (const IndexedCell& ic : it->second.indexed) {
+      any_other += (any_other.empty() ? "" : " ") + ic.others;
+      if (!ic.main_word.empty()) no_main_word += " -" + ic.main_word;
     }
   }
   if (!cut.empty()) total += fulltext_count(c, q, scoped_search(q, terms, SqlBackend::mariadb, cut), range).first;
-  // The prefix in the archives and buckets holding several of its words, without their main
-  // words. A record holds only its own archive's and bucket's tagged words, so excluding every
-  // main word excludes exactly the records its own main word's counter counted.
-  if (!any_prefix.empty()) total += fulltext_count(c, q, "+(" + any_prefix + ")" + no_main_word, range).first;
+  // A record holds only its own archive's and bucket's tagged words, so excluding every main
+  // word excludes exactly the records its own archive's main word's counter counted.
+  if (!any_other.empty()) total += fulltext_count(c, q, "+(" + any_other + ")" + no_main_word, range).first;
   return total;
 }
 

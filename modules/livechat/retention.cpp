@@ -19,14 +19,8 @@ Task<void> purge(Server& server, const std::string& host, const RetentionPeriods
   LivechatPurged total;
   for (;;) {
     LivechatPurged n = co_await server.storage().livechat_retention().purge(host, cut, kSlice);
-    total.conversations += n.conversations;
-    total.tickets += n.tickets;
-    total.callbacks += n.callbacks;
-    total.audit += n.audit;
-    total.clients += n.clients;
-    if (n.conversations < kSlice && n.tickets < kSlice && n.callbacks < kSlice && n.audit < kSlice &&
-        n.clients < kSlice)
-      break;
+    total += n;
+    if (!n.any_reached(kSlice)) break;
   }
   // The search records the service wrote into the one archive (staff_search.cpp, offline_desk.cpp).
   std::int64_t records = 0;

@@ -60,6 +60,7 @@ struct State {
   DefaultMode default_mode;
   std::size_t max_page;
   std::chrono::milliseconds retention, purge_interval;
+  std::chrono::milliseconds room_period_max;  // the longest a room's own period counts
   // Accounts whose preferences were read (so the account exists): bare JID -> preferences.
   std::unordered_map<std::string, Prefs> prefs;
 };
@@ -110,7 +111,10 @@ Task<void> decide_later(std::shared_ptr<State> st, std::int64_t id, ArchiveRecor
 class MamModule final : public Module {
  public:
   explicit MamModule(ModuleContext& ctx)
-      : st_(std::make_shared<State>(make_state(ctx))), rooms_(ctx.server(), st_->max_page) {
+      : st_(std::make_shared<State>(make_state(ctx))),
+        rooms_(ctx.server(), st_->host, st_->max_page,
+               RoomRetention{std::chrono::duration_cast<std::chrono::seconds>(st_->retention),
+                             std::chrono::duration_cast<std::chrono::seconds>(st_->room_period_max)}) {
     ctx.provide<RoomHistory>(rooms_);
     ctx.provide<RoomArchive>(rooms_);
     for (const char* f : {kMam, kMamExtended, kFulltext, kStanzaId}) {
@@ -139,8 +143,18 @@ class MamModule final : public Module {
     const Options& o = ctx.options();
     auto mode = mode_from_string(o.string("default_mode"));
     if (!mode) throw std::runtime_error("default_mode: expected always, never or roster");
+    auto retention = o.duration("archive_expires_after");
+    // Privacy by default (DESIGN.md): unless the operator says otherwise, a room may shorten the
+    // host's period but not lengthen it.
+    auto room_max = o.duration("room_archive_expires_after_max");
+    if (room_max.count() == 0) room_max = retention;
     return State{ctx.server(), ctx.host(), *mode, static_cast<std::size_t>(o.integer("max_page")),
-                 o.duration("archive_expires_after"), o.duration("purge_interval"), {}};
+                 retention, o.duration("purge_interval"), room_max, {}};
+  }
+
+  // A period in microseconds, saturated: a period of centuries must not wrap into the past.
+  static std::int64_t microseconds(std::chrono::milliseconds d) {
+    return d.count() > INT64_MAX / 1000 ? INT64_MAX : d.count() * 1000;
   }
 
   // Modules start in any order, so this is asked when a stanza comes, not at start.
@@ -243,10 +257,16 @@ class MamModule final : public Module {
     co_return IqResult::ok(prefs_element(*prefs));  // §6.1: the preferences now in force
   }
 
-  // Retention (DESIGN.md privacy): every purge_interval, what is older than the period goes.
+  // Retention (DESIGN.md privacy): every purge_interval, what is older than the period goes: the
+  // host's, or a room's own (XEP-0045 configuration form, at most room_archive_expires_after_max).
   static Task<void> purge(std::shared_ptr<State> st) {
-    std::int64_t before = st->server.now_us() - std::chrono::duration_cast<std::chrono::microseconds>(st->retention).count();
-    std::int64_t n = co_await st->server.archive().purge(kDataClass, before, st->host);
+    ArchivePurge p;
+    p.data_class = kDataClass;
+    p.host = st->host;
+    p.now_us = st->server.now_us();
+    p.before_us = *p.now_us - microseconds(st->retention);
+    p.own_period_max_us = microseconds(st->room_period_max);
+    std::int64_t n = co_await st->server.archive().purge(std::move(p));
     if (n > 0) log::info("mam", "purged ", n, " archived messages past retention");
   }
 
@@ -268,6 +288,9 @@ ModuleInfo describe() {
       {"archive_expires_after", OptionType::duration, "730d", 3600000, INT64_MAX,
        "messages of this host's archives (accounts, rooms) older than this are purged (data class 'message'; each host has its own period)"},
       {"purge_interval", OptionType::duration, "1h", 1000, INT64_MAX, "how often the purge job runs"},
+      {"room_archive_expires_after_max", OptionType::duration, "0s", 0, INT64_MAX,
+       "the longest archive period a room's owner may choose in the room's configuration; 0s: "
+       "archive_expires_after (a room may shorten its host's period, not lengthen it)"},
   };
   m.default_hosts = {"accounts", "conference", "service"};  // rooms (conversations on chat.D too): history and archive
   m.create = [](ModuleContext& ctx) { return std::make_unique<MamModule>(ctx); };

@@ -80,8 +80,10 @@ void MucHost::start() { server_.spawn(load(), "muc: loading rooms"); }
 Task<void> MucHost::load() {
   auto alive = alive_;
   std::vector<MucRoomRecord> records;
+  bool read = false;
   try {
     records = co_await server_.storage().muc().rooms(settings_.host);
+    read = true;
   } catch (const std::exception& e) {
     log::error("muc", "cannot load the rooms of ", settings_.host, ": ", e.what());
   }
@@ -103,6 +105,20 @@ Task<void> MucHost::load() {
   }
   log::info("muc", "rooms loaded on ", settings_.host, ": ", records.size());
   loaded_ = true;
+  // The archive keeps the rooms' own periods; a room that did not survive the restart (a
+  // temporary one) ended with it, and a stored one may have been written without its period.
+  // Not after a failed read: the rooms are there, only unknown.
+  RoomArchive* archive = read ? room_archive() : nullptr;
+  if (archive) {
+    std::vector<RoomPeriod> periods;
+    for (auto& entry : rooms_) {
+      MucRoomConfig c = entry.second->config();
+      bound_period(c);  // the operator may have lowered the bound since
+      entry.second->set_config(std::move(c));
+      periods.push_back(period_of(*entry.second));
+    }
+    archive->rooms_loaded(periods);
+  }
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& st : waiting) server_.route(std::move(st));
@@ -118,6 +134,21 @@ RoomHistory& MucHost::history_for(const Room& room) {
 void MucHost::forget_history(const Room& room) {
   memory_.forget(room.jid());
   if (RoomHistory* archive = archive_history()) archive->forget(room.jid());
+  // The records the room left keep its period (the archive keeps them until it has passed).
+  if (RoomArchive* archive = room_archive()) archive->room_ended(period_of(room));
+}
+
+RoomArchive* MucHost::room_archive() { return server_.service<RoomArchive>(settings_.host); }
+
+std::optional<RoomRetention> MucHost::retention() {
+  RoomArchive* archive = room_archive();
+  if (!archive) return std::nullopt;
+  return archive->retention();
+}
+
+void MucHost::bound_period(MucRoomConfig& c) {
+  auto r = retention();
+  if (r && c.archive_period && *c.archive_period > r->max_period) c.archive_period = r->max_period;
 }
 
 Room* MucHost::find(const std::string& name) {
@@ -770,6 +801,10 @@ Element MucHost::room_info(const Room& room, const Jid& asker) {
   for (const auto& o : room.occupants()) shown += room.has_hidden() && room.hidden(o.bare) ? 0 : 1;
   field("muc#roominfo_occupants", std::to_string(shown));
   field("muc#roomconfig_changesubject", c.change_subject ? "1" : "0");
+  // How long a logged room's messages are kept (XEP-0128 extended information, our own field in
+  // Clark notation, XEP-0068 §4.2): what status 170 warns of, with its period.
+  if (auto r = retention(); r && c.logging)
+    field(kArchivePeriodField, period_text(c.archive_period.value_or(r->host_period)));
   return q;
 }
 
@@ -926,7 +961,8 @@ IqResult MucHost::owner_iq(Room& room, const Jid& from, const Element& st, const
   if (room.affiliation(from) != MucAffiliation::owner) return StanzaError::forbidden();  // §10
   if (st.attr("type") == "get") {
     Element q("query", kMucOwner);
-    q.add(config_form(room));  // §10.2
+    auto r = retention();
+    q.add(config_form(room, r ? &*r : nullptr));  // §10.2
     return IqResult::ok(std::move(q));
   }
   if (const Element* d = query.child("destroy", kMucOwner)) {  // §10.9
@@ -942,7 +978,8 @@ IqResult MucHost::owner_iq(Room& room, const Jid& from, const Element& st, const
   }
   if (x->attr("type") != "submit") return StanzaError::bad_request();
   MucRoomConfig config = room.config();
-  if (auto e = apply_config_form(*x, config, settings_.history_max)) return *e;
+  auto r = retention();
+  if (auto e = apply_config_form(*x, config, settings_.history_max, r ? &*r : nullptr)) return *e;
   apply_config(room, std::move(config));  // §10.1.2 instant room: an empty form unlocks it
   return IqResult::ok();
 }
@@ -987,6 +1024,8 @@ void MucHost::apply_config(Room& room, MucRoomConfig config) {
   const MucRoomConfig& c = room.config();
   if (c.persistent) persist(room);
   else if (old.persistent) server_.spawn(server_.storage().muc().remove_room(settings_.host, room.jid().local()), "muc: room write");
+  if (old.archive_period != c.archive_period)
+    if (RoomArchive* archive = room_archive()) archive->set_period(period_of(room));
   if (!was_locked && !(old == c)) {
     // §10.2.1: occupants hear that the configuration changed.
     Element m("message", ns::kClient);
@@ -1043,18 +1082,24 @@ void MucHost::persist(const Room& room) {
 
 bool MucHost::create_room(const Jid& jid, const MucRoomConfig& config) {
   if (jid.domain() != settings_.host || jid.local().empty() || find(jid.local())) return false;
-  auto room = new_room(jid, config);
+  MucRoomConfig bounded = config;
+  bound_period(bounded);
+  auto room = new_room(jid, bounded);
   room->set_kept_by_service(true);
   Room& r = *room;
   rooms_[jid.local()] = std::move(room);
   persist(r);
+  if (r.config().archive_period)
+    if (RoomArchive* archive = room_archive()) archive->set_period(period_of(r));
   return true;
 }
 
 bool MucHost::configure_room(const Jid& jid, const MucRoomConfig& config) {
   Room* room = find(jid.local());
   if (!room) return false;
-  apply_config(*room, config);
+  MucRoomConfig bounded = config;
+  bound_period(bounded);
+  apply_config(*room, std::move(bounded));
   drop_if_unused(*room);
   return true;
 }

@@ -85,6 +85,14 @@ class MucHost final : public MucRooms {
   RoomHistory* archive_history();
   RoomHistory& history_for(const Room& room);
   void forget_history(const Room& room);
+  // The room archive's retention (issue 5, per-room archive periods), when the host has one.
+  RoomArchive* room_archive();
+  std::optional<RoomRetention> retention();
+  // A room's own period within the operator's bound (a lower bound since it was chosen: capped).
+  void bound_period(MucRoomConfig& config);
+  static RoomPeriod period_of(const Room& room) {
+    return {room.jid(), room.created_us(), room.config().archive_period};
+  }
 
   // Presence (§7.2 join, §7.6 nick change, §7.7 status change, §7.14 leave)
   std::optional<StanzaError> join(Room& room, const Jid& user, const std::string& nick, const Element& presence,

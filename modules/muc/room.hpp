@@ -8,6 +8,7 @@
 // Rooms are small (the livechat day has ~1,000 of them with a handful of occupants each):
 // occupants and affiliations are plain vectors searched linearly, cheaper than maps here.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -118,10 +119,21 @@ class Room {
   std::vector<std::string> hidden_;  // bare JIDs
 };
 
-// The muc#roomconfig data form (§10.2, §15.5.3) and its submission.
-Element config_form(const Room& room);
-// Applies a submitted form to `config`; an error for a value out of range or malformed.
-std::optional<StanzaError> apply_config_form(const Element& x, MucRoomConfig& config, std::uint32_t history_max);
+// The room's archive period in the configuration form: a field of our own in the registered
+// muc#roomconfig form, in Clark notation (XEP-0068 §3.4, §4.2). Its values: "default" (the host's
+// period) or a duration as the configuration file writes it ("30d", "12h", "90s").
+inline constexpr char kArchivePeriodField[] = "{urn:xmppd:muc:0}archive_expires_after";
+inline constexpr char kArchivePeriodDefault[] = "default";
+
+// The muc#roomconfig data form (§10.2, §15.5.3) and its submission. With `retention` (the host
+// has a room archive) the form has the archive period; without it the field is ignored.
+Element config_form(const Room& room, const RoomRetention* retention = nullptr);
+// Applies a submitted form to `config`; an error for a value out of range or malformed, or a
+// period longer than the host allows.
+std::optional<StanzaError> apply_config_form(const Element& x, MucRoomConfig& config, std::uint32_t history_max,
+                                             const RoomRetention* retention = nullptr);
+// A period as the form writes it, in its largest whole unit: "30d", "12h", "5m", "90s".
+std::string period_text(std::chrono::seconds period);
 // The configuration as stored (JSON), and back (unknown or missing keys keep defaults).
 std::string config_to_json(const MucRoomConfig& c);
 MucRoomConfig config_from_json(const std::string& text, MucRoomConfig defaults);

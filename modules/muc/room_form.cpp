@@ -1,12 +1,15 @@
-// The muc#roomconfig form (XEP-0045 §10.2, field registry §15.5.3; XEP-0004 data forms) and the
-// stored form of a room's configuration (JSON, nlohmann-json).
+// The muc#roomconfig form (XEP-0045 §10.2, field registry §15.5.3; XEP-0004 data forms; the room
+// archive's period as a field of our own, XEP-0068) and the stored form of a room's configuration
+// (JSON, nlohmann-json).
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "room.hpp"
 #include "xmppd/namespaces.hpp"
+#include "xmppd/options.hpp"
 
 namespace xmppd::muc {
 namespace {
@@ -47,9 +50,77 @@ std::optional<std::uint32_t> parse_uint(const std::string& v) {
   return n;
 }
 
+// "1 day", "7 days", "12 hours", "90 seconds": an option's label.
+std::string period_label(std::chrono::seconds period) {
+  struct Unit {
+    std::int64_t seconds;
+    const char* one;
+    const char* many;
+  };
+  constexpr Unit kUnits[] = {{86400, "day", "days"}, {3600, "hour", "hours"}, {60, "minute", "minutes"},
+                             {1, "second", "seconds"}};
+  std::int64_t s = period.count();
+  for (const Unit& u : kUnits)
+    if (s % u.seconds == 0 || u.seconds == 1)
+      return std::to_string(s / u.seconds) + " " + (s / u.seconds == 1 ? u.one : u.many);
+  return {};
+}
+
+// The room archive's period: the host's default, then the usual periods up to the operator's
+// bound, the bound itself and the room's own (a client shows a list-single as a choice).
+void archive_period_field(Element& x, const MucRoomConfig& c, const RoomRetention& r) {
+  using std::chrono::seconds;
+  Element& f = field(x, kArchivePeriodField, "list-single", "How long the archive keeps this room's messages");
+  Element& d = f.add_child("option", ns::kDataForms);
+  d.set_attr("label", "The service's default (" + period_label(r.host_period) + ")");
+  value(d, kArchivePeriodDefault);
+  std::vector<seconds> choices;
+  constexpr std::int64_t kDays[] = {1, 7, 30, 90, 180, 365, 730, 1825, 3650};
+  for (std::int64_t days : kDays)
+    if (seconds(days * 86400) <= r.max_period) choices.push_back(seconds(days * 86400));
+  choices.push_back(r.max_period);
+  if (c.archive_period) choices.push_back(*c.archive_period);
+  std::sort(choices.begin(), choices.end());
+  choices.erase(std::unique(choices.begin(), choices.end()), choices.end());
+  for (seconds p : choices) {
+    if (p.count() <= 0) continue;
+    Element& o = f.add_child("option", ns::kDataForms);
+    o.set_attr("label", period_label(p));
+    value(o, period_text(p));
+  }
+  value(f, c.archive_period ? period_text(*c.archive_period) : std::string(kArchivePeriodDefault));
+}
+
+// A submitted period: "default", or a duration of at least a second up to the bound. XEP-0045
+// §10.2: a value the service cannot use, or one beyond its policy, is not-acceptable.
+std::optional<StanzaError> read_archive_period(const std::string& v, const RoomRetention& r,
+                                               std::optional<std::chrono::seconds>& out) {
+  if (v == kArchivePeriodDefault || v.empty()) {
+    out.reset();
+    return std::nullopt;
+  }
+  std::chrono::milliseconds ms{};
+  if (!parse_duration(v, ms) || ms < std::chrono::seconds(1))
+    return StanzaError::not_acceptable("archive_expires_after: \"default\" or a duration such as \"30d\"");
+  auto period = std::chrono::duration_cast<std::chrono::seconds>(ms);
+  if (period > r.max_period)
+    return StanzaError::not_acceptable("archive_expires_after: at most " + period_text(r.max_period) +
+                                       " on this service");
+  out = period;
+  return std::nullopt;
+}
+
 }  // namespace
 
-Element config_form(const Room& room) {
+std::string period_text(std::chrono::seconds period) {
+  std::int64_t s = period.count();
+  if (s > 0 && s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s > 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s > 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+Element config_form(const Room& room, const RoomRetention* retention) {
   const MucRoomConfig& c = room.config();
   Element x("x", ns::kDataForms);
   x.set_attr("type", "form");
@@ -82,10 +153,12 @@ Element config_form(const Room& room) {
         std::to_string(c.max_users));
   value(field(x, "muc#maxhistoryfetch", "text-single", "Messages of history sent on join"),
         std::to_string(c.history_fetch));
+  if (retention) archive_period_field(x, c, *retention);
   return x;
 }
 
-std::optional<StanzaError> apply_config_form(const Element& x, MucRoomConfig& c, std::uint32_t history_max) {
+std::optional<StanzaError> apply_config_form(const Element& x, MucRoomConfig& c, std::uint32_t history_max,
+                                             const RoomRetention* retention) {
   MucRoomConfig next = c;
   for (const Element* f : x.elements("field", ns::kDataForms)) {
     std::string var(f->attr("var"));
@@ -123,6 +196,8 @@ std::optional<StanzaError> apply_config_form(const Element& x, MucRoomConfig& c,
       auto n = parse_uint(v);
       if (n) next.history_fetch = std::min(*n, history_max);
       ok = n.has_value();
+    } else if (var == kArchivePeriodField && retention) {
+      if (auto error = read_archive_period(v, *retention, next.archive_period)) return error;
     }
     // Other fields (a client's or a newer XEP's) are ignored, as XEP-0004 §3.2 allows.
     if (!ok) return StanzaError::not_acceptable(var);
@@ -149,6 +224,7 @@ std::string config_to_json(const MucRoomConfig& c) {
                       {"allow_pm", kPmNames[static_cast<int>(c.allow_pm)]},
                       {"max_users", c.max_users},
                       {"history_fetch", c.history_fetch}};
+  if (c.archive_period) j["archive_period_s"] = c.archive_period->count();
   return j.dump();
 }
 
@@ -195,6 +271,9 @@ MucRoomConfig config_from_json(const std::string& text, MucRoomConfig c) {
     if (pm == kPmNames[i]) c.allow_pm = static_cast<MucPmPolicy>(i);
   get("max_users", c.max_users);
   get("history_fetch", c.history_fetch);
+  std::int64_t period = 0;
+  get("archive_period_s", period);
+  if (period > 0) c.archive_period = std::chrono::seconds(period);
   return c;
 }
 

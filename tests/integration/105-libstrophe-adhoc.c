@@ -13,6 +13,8 @@
 #include <strophe.h>
 #include <unistd.h>
 
+#include "libstrophe_test_client.h"
+
 struct state {
     xmpp_ctx_t *ctx;
     char **iqs;
@@ -105,9 +107,8 @@ int main(int argc, char **argv)
         return 2;
     }
     char password[256];
-    if (!fgets(password, sizeof password, stdin))
+    if (!read_password(password, sizeof password))
         return 2;
-    password[strcspn(password, "\r\n")] = '\0';
     alarm(30); /* never hang a test */
     /* libstrophe acknowledges (XEP-0198 <a/>) after its </stream:stream>; the server may have
      * closed the socket by then, and that late write must not kill the client. */
@@ -116,17 +117,12 @@ int main(int argc, char **argv)
     xmpp_initialize();
     xmpp_log_t *log = xmpp_get_default_logger(XMPP_LEVEL_DEBUG);
     struct state st = {xmpp_ctx_new(NULL, log), argv + 3, argc - 3, 0, 0, ""};
-    xmpp_conn_t *conn = xmpp_conn_new(st.ctx);
-    /* STARTTLS is required; the test certificate is self-signed, so it is trusted as is. */
-    xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_TRUST_TLS);
-    xmpp_conn_set_jid(conn, argv[1]);
-    xmpp_conn_set_pass(conn, password);
-    xmpp_timed_handler_add(conn, on_timeout, 20000, &st);
-    if (xmpp_connect_client(conn, "127.0.0.1", (unsigned short)atoi(argv[2]), on_connection, &st) !=
-        XMPP_EOK) {
+    xmpp_conn_t *conn = connect_test_client(st.ctx, argv[1], password, argv[2], on_connection, &st);
+    if (!conn) {
         fprintf(stderr, "libstrophe_adhoc: cannot connect\n");
         return 2;
     }
+    xmpp_timed_handler_add(conn, on_timeout, 20000, &st);
     xmpp_run(st.ctx);
     xmpp_conn_release(conn);
     xmpp_ctx_free(st.ctx);

@@ -20,7 +20,6 @@ import livechat_util as lc
 import muc_util as m
 import widget_util as w
 import xmppd_harness as h
-from web_clients import BrowserPage
 from xmpp_clients import run
 
 SHADOW = "document.querySelector('[data-xmppd-widget]').shadowRoot"
@@ -40,88 +39,81 @@ def visitor_left(alice, room, nick):
 
 
 def test():
-    srv, _origin, site = w.server(limits={"smacks_resume_timeout": '"8s"'})
-    page = None
-    try:
-        with srv as server:
-            password = "alice-Pass-1"
-            server.adduser("alice", password)
-            alice = run(lc.consultant(server, "alice", password, new=False))
+    with w.running(limits={"smacks_resume_timeout": '"8s"'}) as (server, _origin, site, open_page):
+        password = "alice-Pass-1"
+        server.adduser("alice", password)
+        alice = run(lc.consultant(server, "alice", password, new=False))
 
-            page = BrowserPage(route_websocket=True)
-            page.do(goto=site.url("/fundusze/dotacje.html"))
-            page.do(wait_for=["[data-xmppd-widget][data-available=true]", "attached", 20000])
-            page.do(click="#launch-chat")
-            page.do(wait_for=["#join-form", "visible", 20000])
-            page.do(fill=["#topic", "Wznowienie połączenia"])
-            page.do(click="#join-ack")
-            page.do(click="#join-form button[type=submit]")
-            page.do(wait_for=["#message", "visible", 20000])
-            assert page.do(attribute=["#panel", "data-transport"])["value"] == "websocket"
-            token = json.loads(page.do(eval="localStorage.getItem('xmppd-widget:%s')" % w.SITE_KEY)["value"])
-            room, _ = run(lc.offer(alice, timeout=20))
-            assert room == token["room"]
-            run(m.join(alice, room, "Anna"))
-            page.do(locator_text=["#log li", "Anna", 20000])
-            lc.say(alice, room, "Dzień dobry, słucham.")
-            run(alice.sync())
-            page.do(locator_text=["#log li", "słucham", 20000])
-            page.do(fill=["#message", "Pytanie przed przerwą"])
-            page.do(press="Enter")
-            run(lc.room_message(alice, room, "Pytanie przed przerwą"))
-            page.do(locator_text=["#log li.mine", "dostarczono", 20000])
+        page = open_page(route_websocket=True)
+        page.do(goto=site.url("/fundusze/dotacje.html"))
+        page.do(wait_for=["[data-xmppd-widget][data-available=true]", "attached", 20000])
+        page.do(click="#launch-chat")
+        page.do(wait_for=["#join-form", "visible", 20000])
+        page.do(fill=["#topic", "Wznowienie połączenia"])
+        page.do(click="#join-ack")
+        page.do(click="#join-form button[type=submit]")
+        page.do(wait_for=["#message", "visible", 20000])
+        assert page.do(attribute=["#panel", "data-transport"])["value"] == "websocket"
+        token = json.loads(page.do(eval="localStorage.getItem('xmppd-widget:%s')" % w.SITE_KEY)["value"])
+        room, _ = run(lc.offer(alice, timeout=20))
+        assert room == token["room"]
+        run(m.join(alice, room, "Anna"))
+        page.do(locator_text=["#log li", "Anna", 20000])
+        lc.say(alice, room, "Dzień dobry, słucham.")
+        run(alice.sync())
+        page.do(locator_text=["#log li", "słucham", 20000])
+        page.do(fill=["#message", "Pytanie przed przerwą"])
+        page.do(press="Enter")
+        run(lc.room_message(alice, room, "Pytanie przed przerwą"))
+        page.do(locator_text=["#log li.mine", "dostarczono", 20000])
 
-            # The network fails; the consultant writes twice meanwhile.
-            assert page.do(websockets="drop")["dropped"] == 1
-            lc.say(alice, room, "Pierwsza odpowiedź w przerwie")
-            lc.say(alice, room, "Druga odpowiedź w przerwie")
-            run(alice.sync())
-            page.do(websockets="up")
-            page.do(locator_text=["#log li", "Druga odpowiedź w przerwie", 30000])
-            page.do(fill=["#message", "Po przerwie"])
-            page.do(press="Enter")
-            run(lc.room_message(alice, room, "Po przerwie"))
-            page.do(locator_text=["#log li.mine", "Po przerwie", 20000])
-            # Resumed: each message once, the visitor never left the room.
-            for text in ("słucham", "Pytanie przed przerwą", "Pierwsza odpowiedź w przerwie",
-                         "Druga odpowiedź w przerwie", "Po przerwie"):
-                assert shown(page, text) == 1, (text, shown(page, text))
-            assert not visitor_left(alice, room, token["nick"]), "the visitor left and joined again: not resumed"
-            # Only the token is stored; the stream's state stays in memory.
-            assert page.do(eval="sessionStorage.length")["value"] == 0
-            assert page.do(eval="Object.keys(localStorage)")["value"] == ["xmppd-widget:%s" % w.SITE_KEY]
+        # The network fails; the consultant writes twice meanwhile.
+        assert page.do(websockets="drop")["dropped"] == 1
+        lc.say(alice, room, "Pierwsza odpowiedź w przerwie")
+        lc.say(alice, room, "Druga odpowiedź w przerwie")
+        run(alice.sync())
+        page.do(websockets="up")
+        page.do(locator_text=["#log li", "Druga odpowiedź w przerwie", 30000])
+        page.do(fill=["#message", "Po przerwie"])
+        page.do(press="Enter")
+        run(lc.room_message(alice, room, "Po przerwie"))
+        page.do(locator_text=["#log li.mine", "Po przerwie", 20000])
+        # Resumed: each message once, the visitor never left the room.
+        for text in ("słucham", "Pytanie przed przerwą", "Pierwsza odpowiedź w przerwie",
+                     "Druga odpowiedź w przerwie", "Po przerwie"):
+            assert shown(page, text) == 1, (text, shown(page, text))
+        assert not visitor_left(alice, room, token["nick"]), "the visitor left and joined again: not resumed"
+        # Only the token is stored; the stream's state stays in memory.
+        assert page.do(eval="sessionStorage.length")["value"] == 0
+        assert page.do(eval="Object.keys(localStorage)")["value"] == ["xmppd-widget:%s" % w.SITE_KEY]
 
-            # A gap longer than the resumption window the server gave (8 s): the consultant writes
-            # at once; the server ends the detached session (the consultant sees the visitor
-            # leave); the widget stops trying to resume, logs in anew (over BOSH: WebSockets
-            # still fail) and rejoins by its token (the consultant sees the visitor come back);
-            # the message comes from the room's history, once.
-            assert page.do(websockets="drop")["dropped"] == 1
-            lc.say(alice, room, "Odpowiedź po końcu sesji")
-            run(alice.sync())
-            run(m.next_presence(alice, lambda p: str(p["from"]) == "%s/%s" % (room, token["nick"]) and
-                                p["type"] == "unavailable", "the visitor's session ended", 40), 45)
-            run(m.next_presence(alice, lambda p: str(p["from"]) == "%s/%s" % (room, token["nick"]) and
-                                p["type"] != "unavailable", "the visitor back in the room", 20), 25)
-            page.do(locator_text=["#log li", "Odpowiedź po końcu sesji", 30000])
-            page.do(websockets="up")
-            for text in ("słucham", "Pytanie przed przerwą", "Pierwsza odpowiedź w przerwie",
-                         "Druga odpowiedź w przerwie", "Po przerwie", "Odpowiedź po końcu sesji"):
-                assert shown(page, text) == 1, (text, shown(page, text))
-            assert page.do(attribute=["#panel", "data-transport"])["value"] == "bosh"
-            page.do(fill=["#message", "Jestem z powrotem"])
-            page.do(press="Enter")
-            run(lc.room_message(alice, room, "Jestem z powrotem"))
-            # Each of the visitor's messages reached the consultant once (the copies taken above).
-            again = [b for b in lc.bodies(alice) if b in ("Pytanie przed przerwą", "Po przerwie", "Jestem z powrotem")]
-            assert not again, "the consultant got these twice: %s" % again
-            page.do(locator_text=["#log li.mine", "Jestem z powrotem", 20000])
-            run(alice.close())
-            assert server.alive()
-    finally:
-        if page:
-            page.close()
-        site.close()
+        # A gap longer than the resumption window the server gave (8 s): the consultant writes
+        # at once; the server ends the detached session (the consultant sees the visitor
+        # leave); the widget stops trying to resume, logs in anew (over BOSH: WebSockets
+        # still fail) and rejoins by its token (the consultant sees the visitor come back);
+        # the message comes from the room's history, once.
+        assert page.do(websockets="drop")["dropped"] == 1
+        lc.say(alice, room, "Odpowiedź po końcu sesji")
+        run(alice.sync())
+        run(m.next_presence(alice, lambda p: str(p["from"]) == "%s/%s" % (room, token["nick"]) and
+                            p["type"] == "unavailable", "the visitor's session ended", 40), 45)
+        run(m.next_presence(alice, lambda p: str(p["from"]) == "%s/%s" % (room, token["nick"]) and
+                            p["type"] != "unavailable", "the visitor back in the room", 20), 25)
+        page.do(locator_text=["#log li", "Odpowiedź po końcu sesji", 30000])
+        page.do(websockets="up")
+        for text in ("słucham", "Pytanie przed przerwą", "Pierwsza odpowiedź w przerwie",
+                     "Druga odpowiedź w przerwie", "Po przerwie", "Odpowiedź po końcu sesji"):
+            assert shown(page, text) == 1, (text, shown(page, text))
+        assert page.do(attribute=["#panel", "data-transport"])["value"] == "bosh"
+        page.do(fill=["#message", "Jestem z powrotem"])
+        page.do(press="Enter")
+        run(lc.room_message(alice, room, "Jestem z powrotem"))
+        # Each of the visitor's messages reached the consultant once (the copies taken above).
+        again = [b for b in lc.bodies(alice) if b in ("Pytanie przed przerwą", "Po przerwie", "Jestem z powrotem")]
+        assert not again, "the consultant got these twice: %s" % again
+        page.do(locator_text=["#log li.mine", "Jestem z powrotem", 20000])
+        run(alice.close())
+        assert server.alive()
 
 
 if __name__ == "__main__":

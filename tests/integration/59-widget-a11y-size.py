@@ -18,7 +18,6 @@ import livechat_util as lc
 import muc_util as m
 import widget_util as w
 import xmppd_harness as h
-from web_clients import BrowserPage
 from xmpp_clients import run
 
 LOADER_BUDGET = 8 * 1024
@@ -65,126 +64,120 @@ def tab_order(page, ids):
 
 
 def test():
-    srv, widget_origin, site = w.server(queues=(w.OFFLINE_QUEUE,), extra=w.ALWAYS_OPEN, invite_after="1s")
-    port = int(widget_origin.rsplit(":", 1)[1])
-    page = None
-    try:
-        with srv as server:
-            password = "alice-Pass-1"
-            server.adduser("alice", password)
-            server.adduser("bob", "bob-Pass-1")  # receives the queue's tickets and callbacks
+    with w.running(queues=(w.OFFLINE_QUEUE,), extra=w.ALWAYS_OPEN, invite_after="1s") \
+            as (server, widget_origin, site, open_page):
+        port = int(widget_origin.rsplit(":", 1)[1])
+        password = "alice-Pass-1"
+        server.adduser("alice", password)
+        server.adduser("bob", "bob-Pass-1")  # receives the queue's tickets and callbacks
 
-            # The budgets, as served.
-            # The bundle is two files (the panel, strophe.js with xmpp.js), evaluated in two tasks;
-            # the budget is for both together.
-            bundles = sorted(os.path.basename(p) for p in glob.glob(os.path.join(w.DIST, "bundle-*.js")))
-            assert len(bundles) == 2 and any(b.startswith("bundle-xmpp-") for b in bundles), bundles
-            loader_gz = gzipped_size(port, "/widget/dist/loader.js")
-            bundle_gz = sum(gzipped_size(port, "/widget/dist/" + b) for b in bundles)
-            print("sizes: loader %d B gzipped, bundle %d B gzipped (%s)" % (loader_gz, bundle_gz, ", ".join(bundles)))
-            assert loader_gz <= LOADER_BUDGET, loader_gz
-            assert bundle_gz <= BUNDLE_BUDGET, bundle_gz
+        # The budgets, as served.
+        # The bundle is two files (the panel, strophe.js with xmpp.js), evaluated in two tasks;
+        # the budget is for both together.
+        bundles = sorted(os.path.basename(p) for p in glob.glob(os.path.join(w.DIST, "bundle-*.js")))
+        assert len(bundles) == 2 and any(b.startswith("bundle-xmpp-") for b in bundles), bundles
+        loader_gz = gzipped_size(port, "/widget/dist/loader.js")
+        bundle_gz = sum(gzipped_size(port, "/widget/dist/" + b) for b in bundles)
+        print("sizes: loader %d B gzipped, bundle %d B gzipped (%s)" % (loader_gz, bundle_gz, ", ".join(bundles)))
+        assert loader_gz <= LOADER_BUDGET, loader_gz
+        assert bundle_gz <= BUNDLE_BUDGET, bundle_gz
 
-            page = BrowserPage()
-            page.do(goto=site.url("/fundusze/"))
-            page.do(wait_for=["[data-xmppd-widget][data-available=false]", "attached", 20000])
-            no_violations(page, "launchers")
-            both_sizes(page, "launchers")
+        page = open_page()
+        page.do(goto=site.url("/fundusze/"))
+        page.do(wait_for=["[data-xmppd-widget][data-available=false]", "attached", 20000])
+        no_violations(page, "launchers")
+        both_sizes(page, "launchers")
 
-            # Keyboard: past the page's own link to the launchers; Enter opens the offline form
-            # (nobody available) with focus on its first field; Tab walks it in order.
-            page.do(press="Tab")
-            assert focused(page) == "page-link"
-            tab_order(page, ["launch-chat", "launch-call"])
-            page.do(press="Shift+Tab")
-            page.do(press="Enter")
-            page.do(wait_for=["#offline-form", "visible", 20000])
-            assert focused(page) == "off-name"
-            tab_order(page, ["off-email", "off-question", "off-notice", "off-ack"])
-            page.do(press="Space")
-            assert page.do(eval=SHADOW + ".querySelector('#off-ack').checked")["value"] is True
-            page.do(press="Tab")
-            assert focused(page) == "button"  # the submit button
-            page.do(press="Enter")  # e-mail and question missing: the errors, focus on the first
-            page.do(locator_text=[".summary", "Popraw", 10000])
-            assert focused(page) == "off-email"
-            no_violations(page, "offline-form-errors")
-            both_sizes(page, "offline-form-errors")
-            page.do(press="Escape")
-            page.do(wait_for=["#panel", "hidden", 10000])
-            assert focused(page) == "launch-chat", "focus goes back to the launcher"
+        # Keyboard: past the page's own link to the launchers; Enter opens the offline form
+        # (nobody available) with focus on its first field; Tab walks it in order.
+        page.do(press="Tab")
+        assert focused(page) == "page-link"
+        tab_order(page, ["launch-chat", "launch-call"])
+        page.do(press="Shift+Tab")
+        page.do(press="Enter")
+        page.do(wait_for=["#offline-form", "visible", 20000])
+        assert focused(page) == "off-name"
+        tab_order(page, ["off-email", "off-question", "off-notice", "off-ack"])
+        page.do(press="Space")
+        assert page.do(eval=SHADOW + ".querySelector('#off-ack').checked")["value"] is True
+        page.do(press="Tab")
+        assert focused(page) == "button"  # the submit button
+        page.do(press="Enter")  # e-mail and question missing: the errors, focus on the first
+        page.do(locator_text=[".summary", "Popraw", 10000])
+        assert focused(page) == "off-email"
+        no_violations(page, "offline-form-errors")
+        both_sizes(page, "offline-form-errors")
+        page.do(press="Escape")
+        page.do(wait_for=["#panel", "hidden", 10000])
+        assert focused(page) == "launch-chat", "focus goes back to the launcher"
 
-            # The callback form by keyboard.
-            page.do(press="Tab")
-            assert focused(page) == "launch-call"
-            page.do(press="Enter")
-            page.do(wait_for=["#call-form", "visible", 20000])
-            assert focused(page) == "call-name"
-            tab_order(page, ["call-phone", "call-slot", "call-topic", "call-notice", "call-ack"])
-            page.do(press="Tab")
-            page.do(press="Enter")
-            page.do(locator_text=["#call-phone-err", "wymagane", 10000])
-            assert focused(page) == "call-phone"
-            no_violations(page, "callback-form-errors")
-            both_sizes(page, "callback-form-errors")
-            page.do(press="Escape")
-            page.do(wait_for=["#panel", "hidden", 10000])
+        # The callback form by keyboard.
+        page.do(press="Tab")
+        assert focused(page) == "launch-call"
+        page.do(press="Enter")
+        page.do(wait_for=["#call-form", "visible", 20000])
+        assert focused(page) == "call-name"
+        tab_order(page, ["call-phone", "call-slot", "call-topic", "call-notice", "call-ack"])
+        page.do(press="Tab")
+        page.do(press="Enter")
+        page.do(locator_text=["#call-phone-err", "wymagane", 10000])
+        assert focused(page) == "call-phone"
+        no_violations(page, "callback-form-errors")
+        both_sizes(page, "callback-form-errors")
+        page.do(press="Escape")
+        page.do(wait_for=["#panel", "hidden", 10000])
 
-            # A consultant available: the invitation, not focused; Esc closes it for this page.
-            alice = run(lc.consultant(server, "alice", password, new=False))
-            page.do(goto=site.url("/fundusze/"))
-            page.do(wait_for=["#invite", "visible", 20000])
-            assert focused(page) == "body"
-            no_violations(page, "invitation")
-            both_sizes(page, "invitation")
-            page.do(press="Escape")
-            page.do(wait_for=["#invite", "hidden", 10000])
+        # A consultant available: the invitation, not focused; Esc closes it for this page.
+        alice = run(lc.consultant(server, "alice", password, new=False))
+        page.do(goto=site.url("/fundusze/"))
+        page.do(wait_for=["#invite", "visible", 20000])
+        assert focused(page) == "body"
+        no_violations(page, "invitation")
+        both_sizes(page, "invitation")
+        page.do(press="Escape")
+        page.do(wait_for=["#invite", "hidden", 10000])
 
-            # The join form and the conversation, by keyboard only.
-            page.do(press="Tab")
-            tab_order(page, ["launch-chat"])
-            page.do(press="Enter")
-            page.do(wait_for=["#join-form", "visible", 20000])
-            assert focused(page) == "topic"
-            page.do(type="Nabór dla organizacji pozarządowych")
-            tab_order(page, ["name", "join-email", "join-notice", "join-ack"])
-            page.do(press="Space")
-            page.do(press="Tab")
-            page.do(press="Enter")
-            page.do(wait_for=["#message", "visible", 20000])
-            assert focused(page) == "message"
-            room, _ = run(lc.offer(alice, timeout=20))
-            run(m.join(alice, room, "Anna"))
-            lc.say(alice, room, "Dzień dobry, w czym mogę pomóc?")
-            run(alice.sync())
-            page.do(locator_text=["#log li", "w czym mogę pomóc", 20000])
-            page.do(type="Dziękuję, mam pytanie o nabór.")
-            page.do(press="Enter")
-            run(lc.room_message(alice, room, "Dziękuję, mam pytanie o nabór."))
-            assert page.do(eval=SHADOW + ".querySelector('#log').getAttribute('aria-live')")["value"] == "polite"
-            no_violations(page, "conversation")
-            both_sizes(page, "conversation")
-            # Ending by keyboard: "End chat" asks first (focus on "No"), then the rating form.
-            tab_order(page, ["send", "file", "end"])
-            page.do(press="Enter")
-            page.do(wait_for=["#end-ask", "visible", 10000])
-            assert focused(page) == "end-no"
-            page.do(press="Shift+Tab")
-            assert focused(page) == "end-yes"
-            page.do(press="Enter")
-            page.do(wait_for=["#rate-form", "visible", 20000])
-            assert focused(page) == "rate-1"
-            no_violations(page, "feedback")
-            both_sizes(page, "feedback")
-            page.do(press="Escape")
-            page.do(wait_for=["#panel", "hidden", 10000])
-            assert focused(page) == "launch-chat"
-            run(alice.close())
-            assert server.alive()
-    finally:
-        if page:
-            page.close()
-        site.close()
+        # The join form and the conversation, by keyboard only.
+        page.do(press="Tab")
+        tab_order(page, ["launch-chat"])
+        page.do(press="Enter")
+        page.do(wait_for=["#join-form", "visible", 20000])
+        assert focused(page) == "topic"
+        page.do(type="Nabór dla organizacji pozarządowych")
+        tab_order(page, ["name", "join-email", "join-notice", "join-ack"])
+        page.do(press="Space")
+        page.do(press="Tab")
+        page.do(press="Enter")
+        page.do(wait_for=["#message", "visible", 20000])
+        assert focused(page) == "message"
+        room, _ = run(lc.offer(alice, timeout=20))
+        run(m.join(alice, room, "Anna"))
+        lc.say(alice, room, "Dzień dobry, w czym mogę pomóc?")
+        run(alice.sync())
+        page.do(locator_text=["#log li", "w czym mogę pomóc", 20000])
+        page.do(type="Dziękuję, mam pytanie o nabór.")
+        page.do(press="Enter")
+        run(lc.room_message(alice, room, "Dziękuję, mam pytanie o nabór."))
+        assert page.do(eval=SHADOW + ".querySelector('#log').getAttribute('aria-live')")["value"] == "polite"
+        no_violations(page, "conversation")
+        both_sizes(page, "conversation")
+        # Ending by keyboard: "End chat" asks first (focus on "No"), then the rating form.
+        tab_order(page, ["send", "file", "end"])
+        page.do(press="Enter")
+        page.do(wait_for=["#end-ask", "visible", 10000])
+        assert focused(page) == "end-no"
+        page.do(press="Shift+Tab")
+        assert focused(page) == "end-yes"
+        page.do(press="Enter")
+        page.do(wait_for=["#rate-form", "visible", 20000])
+        assert focused(page) == "rate-1"
+        no_violations(page, "feedback")
+        both_sizes(page, "feedback")
+        page.do(press="Escape")
+        page.do(wait_for=["#panel", "hidden", 10000])
+        assert focused(page) == "launch-chat"
+        run(alice.close())
+        assert server.alive()
 
 
 if __name__ == "__main__":

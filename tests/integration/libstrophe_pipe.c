@@ -19,6 +19,8 @@
 #include <strophe.h>
 #include <unistd.h>
 
+#include "libstrophe_test_client.h"
+
 struct state {
     xmpp_ctx_t *ctx;
     xmpp_conn_t *conn;
@@ -125,9 +127,8 @@ int main(int argc, char **argv)
         return 2;
     }
     char password[256];
-    if (!fgets(password, sizeof password, stdin))
+    if (!read_password(password, sizeof password))
         return 2;
-    password[strcspn(password, "\r\n")] = '\0';
     /* libstrophe may acknowledge (XEP-0198) after the server closed the socket. */
     signal(SIGPIPE, SIG_IGN);
 
@@ -136,14 +137,8 @@ int main(int argc, char **argv)
     xmpp_log_t *log = getenv("XMPPD_STROPHE_DEBUG") ? xmpp_get_default_logger(XMPP_LEVEL_DEBUG) : NULL;
     struct state st = {0};
     st.ctx = xmpp_ctx_new(NULL, log);
-    st.conn = xmpp_conn_new(st.ctx);
-    /* STARTTLS is required; the test certificate is self-signed, so it is trusted as is. */
-    xmpp_conn_set_flags(st.conn, XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_TRUST_TLS);
-    xmpp_conn_set_jid(st.conn, argv[1]);
-    if (*password)
-        xmpp_conn_set_pass(st.conn, password);
-    if (xmpp_connect_client(st.conn, "127.0.0.1", (unsigned short)atoi(argv[2]), on_connection, &st) !=
-        XMPP_EOK) {
+    st.conn = connect_test_client(st.ctx, argv[1], password, argv[2], on_connection, &st);
+    if (!st.conn) {
         fprintf(stderr, "libstrophe_pipe: cannot connect\n");
         return 1;
     }

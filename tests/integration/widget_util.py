@@ -3,6 +3,7 @@ from its lockfile (scripts/build-widget.sh), an xmppd serving it with a livechat
 (`widget_*` options, docs/configuration.md), and a page of the customer's website on another
 origin with a strict Content-Security-Policy that embeds the one-line snippet — the way the
 funds website will. Consultants are plain slixmpp clients (livechat_util)."""
+import contextlib
 import http.server
 import os
 import subprocess
@@ -108,6 +109,28 @@ def server(queues=("general | Pytania ogólne | alice | 30s",), invite_after="15
                    extra_listeners=[{"type": "http", "tls": "none", "port": port,
                                      "origins": [site.origin, widget_origin]}])
     return srv, widget_origin, site
+
+
+@contextlib.contextmanager
+def running(**server_kw):
+    """server(**server_kw) started: yields (Server, widget_origin, HostSite, open_page), where
+    open_page(**opts) opens a headless Chromium page (web_clients.BrowserPage). The pages and the
+    site are closed at the end, after the server, whatever happened."""
+    from web_clients import BrowserPage
+    srv, widget_origin, site = server(**server_kw)
+    pages = []
+
+    def open_page(**opts):
+        pages.append(BrowserPage(**opts))
+        return pages[-1]
+
+    try:
+        with srv as s:
+            yield s, widget_origin, site, open_page
+    finally:
+        for page in pages:
+            page.close()
+        site.close()
 
 
 def shot(page, name, **kw):

@@ -67,6 +67,7 @@ class ModuleContextImpl final : public ModuleContext {
     core_.remove_metrics([&](std::uint64_t id) { return mine(id); });
     std::erase_if(host_.disco_extensions, [&](const auto& kv) { return mine(kv.first); });
     host_.adhoc.remove_owned([&](std::uint64_t id) { return mine(id); });
+    ++host_.disco_generation;
   }
 
   void set_module(std::unique_ptr<Module> m) { module_ = std::move(m); }
@@ -86,6 +87,7 @@ class ModuleContextImpl final : public ModuleContext {
     host_.iq_handlers[key] = {track(), std::move(handler)};
   }
   void add_feature(std::string feature) override {
+    ++host_.disco_generation;
     features_.push_back(feature);
     host_.features.push_back(std::move(feature));
   }
@@ -100,9 +102,16 @@ class ModuleContextImpl final : public ModuleContext {
   }
   void add_http_route(HttpRoute route) override { core_.add_http_route(track(), std::move(route)); }
   void add_metrics(MetricsCollector collector) override { core_.add_metrics(track(), std::move(collector)); }
-  void add_command(AdhocCommand command) override { host_.adhoc.add(track(), std::move(command)); }
-  void add_disco_extension(Element form) override { host_.disco_extensions.emplace_back(track(), std::move(form)); }
+  void add_command(AdhocCommand command) override {
+    ++host_.disco_generation;  // the first command adds XEP-0050's feature
+    host_.adhoc.add(track(), std::move(command));
+  }
+  void add_disco_extension(Element form) override {
+    ++host_.disco_generation;
+    host_.disco_extensions.emplace_back(track(), std::move(form));
+  }
   void add_identity(std::string category, std::string type, std::string name) override {
+    ++host_.disco_generation;
     Host::Identity id{std::move(category), std::move(type), std::move(name)};
     identities_.push_back(id);
     host_.identities.push_back(std::move(id));
@@ -539,6 +548,11 @@ void Core::deliver_default(Host& h, StanzaKind kind, Target target, Element& sta
     for (Session* s : sessions(to))
       if (s->available) send_to_session(*s, stanza);
   }
+}
+
+std::uint64_t Core::disco_generation(const std::string& host_name) {
+  Host* h = host(host_name);
+  return h ? h->disco_generation : 0;
 }
 
 Element Core::disco_info(const std::string& host_name) {

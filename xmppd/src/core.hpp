@@ -70,6 +70,8 @@ struct Host {
   std::unordered_map<std::type_index, std::pair<std::uint64_t, void*>> services;  // ModuleContext::provide
   AdhocSessions adhoc;  // XEP-0050 commands the modules added (ModuleContext::add_command)
   std::vector<std::unique_ptr<ModuleContext>> modules;
+  // Counts changes to what disco#info says of the host (Server::disco_generation).
+  std::uint64_t disco_generation = 0;
 
   HookList& hooks_for(StanzaHook key);
 };
@@ -99,6 +101,7 @@ class Core : public Server {
   std::vector<Session*> sessions(const Jid& bare) override;
   bool serves_host(const std::string& domain) const override;
   Element disco_info(const std::string& host) override;
+  std::uint64_t disco_generation(const std::string& host) override;
   Storage& storage() override { return storage_; }
   Archive& archive() override;
   // The archive has written everything it was given (see XmppServer::stop).

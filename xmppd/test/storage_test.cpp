@@ -286,7 +286,7 @@ std::vector<std::string> versions_of(const std::string& backend) {
           "0015_livechat_clients", "0016_livechat_audit",
           "0017_livechat_feedback", "0018_livechat_profile_consents", "0019_archive_search_scope",
           "0022_upload_client", "0023_archive_staff_filters", "0024_archive_search_buckets",
-          "0025_livechat_legal_hold", "0027_archive_terms_by_the_writer"};
+          "0025_livechat_legal_hold", "0026_archive_own_periods", "0027_archive_terms_by_the_writer"};
 }
 
 }  // namespace
@@ -1638,6 +1638,99 @@ STORAGE_TEST(archive_purge_deletes_by_class_and_age_and_the_words_leave_the_inde
     c.query("SELECT COUNT(*) FROM temp.archive_vocab WHERE term = 'slowo'", {}, [&](const xmppd::storage::Row& r) { n = r.i64(0); });
     BOOST_TEST(n == 0);
   }
+}
+
+// Issue 5, per-room archive periods (migration 0026): an archive with a period of its own is
+// purged by it, not by its host's: a shorter one goes earlier, a longer one outlives the host's
+// period (up to the cap the purge is given); a record of a client under legal hold stays; another
+// host's archives are not touched; an ended period covers only the records of its range (a room of
+// the same name created later has its own), and goes once they are gone. Without `now_us` (the
+// host's purge alone) archives with their own period are left alone.
+STORAGE_TEST(archive_own_periods_shorten_and_lengthen_the_hosts_period) {
+  using xmppd::ArchiveOwnPeriod;
+  using xmppd::ArchivePurge;
+  constexpr std::int64_t kDay = 86'400'000'000;
+  const std::int64_t now = kBaseId + 400 * kDay;
+  const std::string rooms = "conference.example.org";
+  std::int64_t n = 0;  // ids are unique: a few microseconds apart
+  auto old = [&](std::string owner, std::int64_t days) {
+    return make_record(std::move(owner) + "@" + rooms, now - days * kDay + ++n, "wiadomość");
+  };
+  auto held_client = h.run(h.s().livechat_clients().link(
+      "chat.example.org", {xmppd::LivechatClientKey{"token", std::string(64, 'h')}},
+      xmppd::LivechatClientRecord{"0001-held", 1000, 1000, "livechat_client"}));
+  BOOST_TEST(h.run(h.s().livechat_clients().set_legal_hold("chat.example.org", held_client, true)));
+  auto held = old("short", 10);
+  held.client = held_client;
+  auto other_host = make_record("short@conference.other.org", now - 100 * kDay, "wiadomość");
+  h.run(h.s().archive().append({old("short", 10), old("short", 3), held,
+                                old("long", 70), old("long", 55), old("long", 40),
+                                old("plain", 40), old("plain", 10),
+                                old("ended", 25), old("ended", 10), other_host}));
+  auto in = [&](const std::string& room) { return room + "@" + rooms; };
+  h.run(h.s().archive().set_own_periods({
+      ArchiveOwnPeriod{in("short"), "message", kBaseId, std::nullopt, 7 * kDay},
+      ArchiveOwnPeriod{in("long"), "message", kBaseId, std::nullopt, 60 * kDay},
+      // A room that had 7 days and was destroyed 20 days ago; its successor has none.
+      ArchiveOwnPeriod{in("ended"), "message", kBaseId, now - 20 * kDay, 7 * kDay},
+      ArchiveOwnPeriod{"short@conference.other.org", "message", kBaseId, std::nullopt, 1 * kDay},
+      // Set and removed again: the host's period.
+      ArchiveOwnPeriod{in("plain"), "message", kBaseId, std::nullopt, 1 * kDay},
+  }));
+  h.run(h.s().archive().set_own_periods({ArchiveOwnPeriod{in("plain"), "message", kBaseId, std::nullopt, std::nullopt}}));
+  auto ids = [&](const std::string& owner) {
+    ArchiveQuery q;
+    q.owner = owner;
+    std::vector<std::int64_t> days;
+    for (auto id : ids_of(h.run(h.s().archive().query(q)))) days.push_back((now - id) / kDay);
+    return days;
+  };
+
+  // The host's period (30 days) alone: only the archives without their own period.
+  BOOST_TEST(h.run(h.s().archive().purge("message", now - 30 * kDay, rooms)) == 1);
+  BOOST_TEST((ids("plain@" + rooms) == std::vector<std::int64_t>{9}));
+  BOOST_TEST((ids(in("long")) == std::vector<std::int64_t>{69, 54, 39}));
+
+  ArchivePurge p{"message", rooms, now - 30 * kDay, now, 50 * kDay};
+  BOOST_TEST(h.run(h.s().archive().purge(p)) == 4);
+  BOOST_TEST((ids(in("short")) == std::vector<std::int64_t>{9, 2}));  // the 10-day one held
+  BOOST_TEST((ids(in("long")) == std::vector<std::int64_t>{39}));     // 60 days, capped at 50
+  BOOST_TEST((ids(in("plain")) == std::vector<std::int64_t>{9}));
+  BOOST_TEST((ids(in("ended")) == std::vector<std::int64_t>{9}));     // after its range: the host's
+  BOOST_TEST((ids("short@conference.other.org") == std::vector<std::int64_t>{100}));
+  // The ended period had nothing left: it went too, so a record of its range is the host's now.
+  h.run(h.s().archive().append({old("ended", 21)}));
+  BOOST_TEST(h.run(h.s().archive().purge(p)) == 0);
+  BOOST_TEST((ids(in("ended")) == std::vector<std::int64_t>{20, 9}));
+  // The held record goes once its client is released.
+  BOOST_TEST(h.run(h.s().livechat_clients().set_legal_hold("chat.example.org", held_client, false)));
+  BOOST_TEST(h.run(h.s().archive().purge(p)) == 1);
+  BOOST_TEST((ids(in("short")) == std::vector<std::int64_t>{2}));
+
+}
+
+// After a restart the open periods of a host's archives end (a temporary room did not survive
+// it) unless set again (the rooms still there): the records before keep the period, later ones
+// of an owner not set again are the host's.
+STORAGE_TEST(archive_own_periods_end_at_a_restart_unless_set_again) {
+  using xmppd::ArchiveOwnPeriod;
+  using xmppd::ArchivePurge;
+  constexpr std::int64_t kDay = 86'400'000'000;
+  const std::string rooms = "conference.example.org";
+  const std::string kept = "kept@" + rooms, gone = "gone@" + rooms;
+  const std::int64_t restart = kBaseId + 2 * kDay;
+  h.run(h.s().archive().append({make_record(kept, kBaseId + kDay, "a"), make_record(gone, kBaseId + kDay + 1, "b")}));
+  h.run(h.s().archive().set_own_periods({ArchiveOwnPeriod{kept, "message", kBaseId, std::nullopt, 7 * kDay},
+                                         ArchiveOwnPeriod{gone, "message", kBaseId, std::nullopt, 7 * kDay}}));
+  h.run(h.s().archive().reset_own_periods(rooms, restart, {ArchiveOwnPeriod{kept, "message", kBaseId, std::nullopt, 7 * kDay}}));
+  h.run(h.s().archive().append({make_record(kept, restart + 1, "c"), make_record(gone, restart + 2, "d")}));
+  const std::int64_t now = restart + 10 * kDay;
+  BOOST_TEST(h.run(h.s().archive().purge(ArchivePurge{"message", rooms, now - 30 * kDay, now, INT64_MAX})) == 3);
+  ArchiveQuery q;
+  q.owner = gone;
+  BOOST_TEST((ids_of(h.run(h.s().archive().query(q))) == std::vector<std::int64_t>{restart + 2}));
+  q.owner = kept;
+  BOOST_TEST(h.run(h.s().archive().query(q)).records.empty());
 }
 
 // DESIGN.md privacy: each livechat data class goes after its period, counted from when the

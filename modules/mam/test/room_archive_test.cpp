@@ -18,10 +18,16 @@ constexpr char kRoom[] = "rada@conference.example.org";
 constexpr char kMucUser[] = "http://jabber.org/protocol/muc#user";
 constexpr char kMam[] = "urn:xmpp:mam:2";
 constexpr char kSid[] = "urn:xmpp:sid:0";
+constexpr char kPeriod[] = "{urn:xmppd:muc:0}archive_expires_after";
+constexpr std::int64_t kDay = 86'400'000'000;
 
 std::vector<HostSpec> hosts() {
   HostSpec accounts{"example.org", {"mam"}, {}, false};
-  HostSpec rooms{"conference.example.org", {"muc", "mam"}, {}, false};
+  // Retention: rooms may choose their own archive period up to 90 days (the host's is 30).
+  HostSpec rooms{"conference.example.org",
+                 {"muc", "mam"},
+                 {{"mam", {{"archive_expires_after", "30d"}, {"room_archive_expires_after_max", "90d"}}}},
+                 false};
   return {accounts, rooms};
 }
 
@@ -48,6 +54,34 @@ struct Fixture {
                                    "</x></query></iq>");
     BOOST_REQUIRE_EQUAL(r.attr("type"), "result");
     host.take(alice);
+  }
+  // Submits `fields` (muc#roomconfig) as the owner; the reply.
+  Element configure(const std::string& fields, const std::string& room = kRoom) {
+    Element r = host.iq(alice, "<iq type='set' id='cfg' to='" + room +
+                                   "'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+                                   "type='submit'>" +
+                                   field("FORM_TYPE", "http://jabber.org/protocol/muc#roomconfig") + fields +
+                                   "</x></query></iq>");
+    host.take(alice);
+    return r;
+  }
+  // The archive period field of the room's configuration form (XEP-0045 §10.2).
+  Element period_field(const std::string& room = kRoom) {
+    Element r = host.iq(alice, "<iq type='get' id='form' to='" + room +
+                                   "'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+    const Element* q = r.child("query", "http://jabber.org/protocol/muc#owner");
+    const Element* x = q ? q->child("x", ns::kDataForms) : nullptr;
+    if (x)
+      for (const Element* f : x->elements("field", ns::kDataForms))
+        if (f->attr("var") == kPeriod) return *f;
+    BOOST_FAIL("the configuration form has no archive period");
+    return Element("field", ns::kDataForms);
+  }
+  // One retention run on the room host as the mam module's job makes it, at `now`.
+  std::int64_t purge_at(std::int64_t now) {
+    host.settle();
+    return host.wait(host.core().archive().purge(
+        ArchivePurge{"message", "conference.example.org", now - 30 * kDay, now, 90 * kDay}));
   }
   // Sends a groupchat message; returns the room's stanza id of the copy the sender got.
   std::string say(FakeSession& s, const std::string& body, const std::string& room = kRoom) {
@@ -197,4 +231,91 @@ BOOST_FIXTURE_TEST_CASE(a_room_recreated_under_the_same_name_does_not_read_the_o
       BOOST_TEST(e.child_text("body", ns::kClient) == "nowy");
     }
   BOOST_TEST(bodies == 1);
+}
+
+// Issue 5, per-room archive periods. The room's own period is a field of the configuration form
+// (XEP-0045 §10.2) that XEP-0045 does not define, so it is ours, in Clark notation (XEP-0068
+// §3.4, §4.2): a list-single of the host's default and the usual periods up to the operator's
+// bound; a longer or malformed one is not-acceptable (XEP-0045 §10.2: a value beyond the
+// service's policy).
+BOOST_FIXTURE_TEST_CASE(xep0045_10_2_archive_period_offers_periods_up_to_the_bound_and_refuses_longer, Fixture) {
+  make_room(field("muc#roomconfig_enablelogging", "1"));
+  Element f = period_field();
+  BOOST_TEST(f.attr("type") == "list-single");
+  BOOST_TEST(f.child_text("value", ns::kDataForms) == "default");
+  std::vector<std::string> options, labels;
+  for (const Element* o : f.elements("option", ns::kDataForms)) {
+    options.push_back(o->child_text("value", ns::kDataForms));
+    labels.push_back(std::string(o->attr("label")));
+  }
+  BOOST_TEST((options == std::vector<std::string>{"default", "1d", "7d", "30d", "90d"}));
+  BOOST_TEST(labels[0] == "The service's default (30 days)");
+  BOOST_TEST(labels[2] == "7 days");
+  for (const char* bad : {"180d", "91d", "soon", "0s"}) {
+    Element r = configure(field(kPeriod, bad));
+    BOOST_TEST(r.attr("type") == "error", bad);
+    BOOST_TEST(error_condition(r) == "not-acceptable", bad);
+    BOOST_TEST(r.child("error", ns::kClient)->attr("type") == "modify", bad);
+  }
+  BOOST_TEST(period_field().child_text("value", ns::kDataForms) == "default");  // nothing changed
+  BOOST_TEST(configure(field(kPeriod, "36h")).attr("type") == "result");  // any duration within the bound
+  f = period_field();
+  BOOST_TEST(f.child_text("value", ns::kDataForms) == "36h");
+  options.clear();
+  for (const Element* o : f.elements("option", ns::kDataForms)) options.push_back(o->child_text("value", ns::kDataForms));
+  BOOST_TEST((options == std::vector<std::string>{"default", "1d", "36h", "7d", "30d", "90d"}));
+  // Occupants see how long a logged room keeps their messages (disco#info, XEP-0128).
+  Element info = host.iq(bob, std::string("<iq type='get' id='d' to='") + kRoom +
+                                  "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  std::string shown;
+  for (const Element* x : info.child("query", ns::kDiscoInfo)->elements("x", ns::kDataForms))
+    for (const Element* g : x->elements("field", ns::kDataForms))
+      if (g->attr("var") == kPeriod) shown = g->child_text("value", ns::kDataForms);
+  BOOST_TEST(shown == "36h");
+}
+
+// The purge honours a room's own period: a room with a day loses a two-day-old message that the
+// room on the host's 30 days keeps, and one with 60 days keeps a 40-day-old message the host's
+// period would have taken.
+BOOST_FIXTURE_TEST_CASE(a_rooms_own_period_is_what_the_purge_applies_to_its_messages, Fixture) {
+  const std::string short_room = "krotki@conference.example.org", long_room = "dlugi@conference.example.org";
+  make_room(field("muc#roomconfig_enablelogging", "1") + field(kPeriod, "1d"), short_room);
+  make_room(field("muc#roomconfig_enablelogging", "1") + field(kPeriod, "60d"), long_room);
+  make_room(field("muc#roomconfig_enablelogging", "1"));
+  say(alice, "krótko", short_room);
+  say(alice, "długo", long_room);
+  say(alice, "domyślnie");
+  std::int64_t now = host.core().now_us();
+  BOOST_TEST(purge_at(now + 2 * kDay) == 1);
+  BOOST_TEST(archive_of(short_room).records.empty());
+  BOOST_TEST(archive_of(long_room).records.size() == 1u);
+  BOOST_TEST(archive_of(kRoom).records.size() == 1u);
+  BOOST_TEST(purge_at(now + 40 * kDay) == 1);  // the host's 30 days
+  BOOST_TEST(archive_of(long_room).records.size() == 1u);
+  BOOST_TEST(archive_of(kRoom).records.empty());
+  // Back to the default: the host's period again.
+  BOOST_TEST(configure(field(kPeriod, "default"), long_room).attr("type") == "result");
+  BOOST_TEST(purge_at(now + 40 * kDay) == 1);
+  BOOST_TEST(archive_of(long_room).records.empty());
+}
+
+// A destroyed room's records keep the period it had (they stay until it passes, as before); a room
+// created again under the same name starts on the host's period, and its records follow that.
+BOOST_FIXTURE_TEST_CASE(a_destroyed_rooms_records_keep_its_period_and_its_successor_has_its_own, Fixture) {
+  make_room(field("muc#roomconfig_enablelogging", "1") + field(kPeriod, "1d"));
+  say(alice, "stary");
+  Element r = host.iq(alice, std::string("<iq type='set' id='x' to='") + kRoom +
+                                 "'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>");
+  BOOST_REQUIRE_EQUAL(r.attr("type"), "result");
+  host.take(alice);
+  make_room(field("muc#roomconfig_enablelogging", "1"));
+  BOOST_TEST(period_field().child_text("value", ns::kDataForms) == "default");
+  say(alice, "nowy");
+  BOOST_TEST(archive_of(kRoom).records.size() == 2u);
+  BOOST_TEST(purge_at(host.core().now_us() + 2 * kDay) == 1);
+  ArchivePage page = archive_of(kRoom);
+  BOOST_REQUIRE_EQUAL(page.records.size(), 1u);
+  auto kept = parse_element(page.records[0].xml);
+  BOOST_REQUIRE(kept);
+  BOOST_TEST(kept->child_text("body", ns::kClient) == "nowy");
 }

@@ -393,6 +393,16 @@ BOOST_AUTO_TEST_CASE(xep0045_10_2_config_form_round_trip_and_bad_values) {
   Element bad = xml("<x xmlns='jabber:x:data' type='submit'>" + field("muc#roomconfig_membersonly", "maybe") + "</x>");
   BOOST_TEST(muc::apply_config_form(bad, c, 1000)->condition == "not-acceptable");
   BOOST_TEST((c == unchanged));
+  // The archive period (issue 5) when the host has a room archive; without one it is ignored.
+  RoomRetention retention{std::chrono::hours(24 * 30), std::chrono::hours(24 * 90)};
+  Element period = xml("<x xmlns='jabber:x:data' type='submit'>" + field(muc::kArchivePeriodField, "7d") + "</x>");
+  BOOST_TEST(!muc::apply_config_form(period, c, 1000));
+  BOOST_TEST(!c.archive_period);
+  BOOST_TEST(!muc::apply_config_form(period, c, 1000, &retention));
+  BOOST_TEST((c.archive_period == std::chrono::seconds(7 * 86400)));
+  BOOST_TEST((muc::config_from_json(muc::config_to_json(c), MucRoomConfig{}) == c));
+  BOOST_TEST(muc::period_text(std::chrono::seconds(90)) == "90s");
+  BOOST_TEST(muc::period_text(std::chrono::seconds(5400)) == "90m");
 }
 
 BOOST_FIXTURE_TEST_CASE(xep0045_7_5_private_messages_and_switching_them_off, Users) {

@@ -90,6 +90,32 @@ struct ArchivePage {
   std::optional<std::int64_t> first_index;  // XEP-0059 §2.4: position of the first record
 };
 
+// One retention run over one host's archives (Archive::purge; DESIGN.md privacy: "every class
+// has a retention period with a safe default, and a purge job").
+struct ArchivePurge {
+  std::string data_class;
+  std::string host;            // the archives whose owner is a bare JID ending in "@host"
+  std::int64_t before_us = 0;  // the host's period: records archived before this go
+  // Records covered by an own period (Archive::set_own_periods) are left out of `before_us`; with
+  // `now_us` those archived more than that period before it go, without it they are not touched.
+  std::optional<std::int64_t> now_us;
+  std::int64_t own_period_max_us = INT64_MAX;  // an own period counts at most this long
+};
+
+// An archive's own retention period for one data class (issue 5, per-room archive periods: a room
+// owner chooses the room's, the mam module bounds it), instead of its host's. It covers the
+// records archived (ids are times) from `since_us` on, and until `until_us` once it ended (the room
+// was destroyed): a room of the same name created later has its own. Where periods overlap, the
+// shorter wins (a record goes when any period covering it has passed).
+struct ArchiveOwnPeriod {
+  std::string owner;                     // the archive (a bare JID)
+  std::string data_class = "message";
+  std::int64_t since_us = 0;             // e.g. the room's creation
+  std::optional<std::int64_t> until_us;  // unset: open, also for records archived later
+  std::optional<std::int64_t> keep_us;   // microseconds; unset: removes the period (owner, since)
+  friend bool operator==(const ArchiveOwnPeriod&, const ArchiveOwnPeriod&) = default;
+};
+
 class Archive {
  public:
   virtual ~Archive() = default;
@@ -109,10 +135,21 @@ class Archive {
   }
   // Reads one archive. Throws StorageError.
   virtual Task<ArchivePage> query(ArchiveQuery query) = 0;
-  // Deletes the records of `data_class` archived before `before_us` (retention) whose owner is
-  // on `host` (a bare JID ending in "@host"; each host has its own period), then has the search
-  // index drop what it no longer needs; returns how many were deleted.
-  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) = 0;
+  // Deletes the records of one data class of one host's archives that are past their period
+  // (ArchivePurge), except those of a livechat client under legal hold, then has the search index
+  // drop what it no longer needs; returns how many were deleted.
+  virtual Task<std::int64_t> purge(ArchivePurge purge) = 0;
+  // The records of `data_class` archived before `before_us` whose owner is on `host` (each host
+  // has its own period) and has no period of its own.
+  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) {
+    return purge(ArchivePurge{std::move(data_class), std::move(host), before_us, std::nullopt, INT64_MAX});
+  }
+  // Sets (or, with keep_us unset, removes) archives' own periods, in one write. They are stored:
+  // they hold across restarts, and once ended for the records the owner (a room) left.
+  virtual Task<void> set_own_periods(std::vector<ArchiveOwnPeriod> periods) = 0;
+  // After a restart: every open period of `host`'s archives ends at `ended_us` (its owner may be
+  // gone: a temporary room is), then `open` (the owners still there) are set, in one write.
+  virtual Task<void> reset_own_periods(std::string host, std::int64_t ended_us, std::vector<ArchiveOwnPeriod> open) = 0;
 };
 
 // The storage side, implemented by each backend (xmppd/storage.hpp Storage::archive()).
@@ -122,7 +159,12 @@ class ArchiveStore {
   // Writes the records in the order given, in one group-committed job; folds their text.
   virtual Task<void> append(std::vector<ArchiveRecord> records) = 0;
   virtual Task<ArchivePage> query(ArchiveQuery query) = 0;
-  virtual Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) = 0;
+  virtual Task<std::int64_t> purge(ArchivePurge purge) = 0;
+  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) {
+    return purge(ArchivePurge{std::move(data_class), std::move(host), before_us, std::nullopt, INT64_MAX});
+  }
+  virtual Task<void> set_own_periods(std::vector<ArchiveOwnPeriod> periods) = 0;
+  virtual Task<void> reset_own_periods(std::string host, std::int64_t ended_us, std::vector<ArchiveOwnPeriod> open) = 0;
   // The greatest id stored (0 when none). Blocking: called once at start, before any append.
   virtual std::int64_t newest_id() = 0;
 };

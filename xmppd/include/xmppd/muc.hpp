@@ -5,11 +5,13 @@
 // XEP-0359 stanza id. The MUC module keeps history in memory unless a module on the room host
 // provides a RoomHistory (the message archive, XEP-0313, does).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "xmppd/awaitable.hpp"
@@ -64,6 +66,11 @@ struct MucRoomConfig {
   std::uint32_t max_users = 0;     // muc#roomconfig_maxusers; 0: no limit
   // History sent on join at most (muc#maxhistoryfetch); capped by the module's history_max.
   std::uint32_t history_fetch = 20;
+  // How long the archive keeps the room's messages ({urn:xmppd:muc:0}archive_expires_after, a
+  // field of our own in a registered form, named as XEP-0068 §3.4/§4.2 says): nullopt is the
+  // host's period (the mam module's archive_expires_after); a room's own is at most
+  // RoomRetention::max_period.
+  std::optional<std::chrono::seconds> archive_period;
   friend bool operator==(const MucRoomConfig&, const MucRoomConfig&) = default;
 };
 
@@ -108,9 +115,33 @@ struct RoomArchiveAccess {
   std::int64_t since_us = 0;
 };
 
+// Retention of the rooms' archives on a host (issue 5, per-room archive periods): a room may keep
+// its messages for a period of its own instead of the host's, shorter (privacy by default) or
+// longer up to the operator's bound.
+struct RoomRetention {
+  std::chrono::seconds host_period{0};  // a room without its own period
+  std::chrono::seconds max_period{0};   // the longest a room may choose
+};
+
+// A room's own period as the archive keeps it: for the room's records from its creation on (an
+// earlier room of the same name had its own), until the room ends; they keep it after that.
+struct RoomPeriod {
+  Jid room;
+  std::int64_t created_us = 0;
+  std::optional<std::chrono::seconds> period;  // nullopt: the host's
+};
+
 class RoomArchive {
  public:
   virtual ~RoomArchive() = default;
+  virtual RoomRetention retention() const = 0;
+  // The room's period from now on (longer than max_period counts as max_period).
+  virtual void set_period(const RoomPeriod& room) = 0;
+  // The room was destroyed (or, temporary, ended with its last occupant).
+  virtual void room_ended(const RoomPeriod& room) = 0;
+  // At start, once the stored rooms are loaded: every room there is; the periods of rooms that
+  // did not survive the restart (temporary ones) end.
+  virtual void rooms_loaded(const std::vector<RoomPeriod>& rooms) = 0;
   // Answers <query xmlns='urn:xmpp:mam:2'/> from `asker` (get: the form, §5.1; set: the
   // results as messages to `asker`, then the IQ result with <fin/>).
   virtual Task<IqResult> query(Jid room, Jid asker, Element query, bool set, RoomArchiveAccess access) = 0;

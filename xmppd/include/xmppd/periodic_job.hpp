@@ -31,8 +31,6 @@ class PeriodicJob {
     st_->stopped = true;
     if (st_->timer) st_->timer->cancel();
   }
-  // True once stop() was called: a long run checks it between slices.
-  bool stopped() const { return st_->stopped; }
 
  private:
   struct State {

@@ -41,6 +41,9 @@ class Server {
   // The XEP-0030 disco#info <query/> a host answers itself (no node): the identities and
   // features of the core and of the modules running on it. Empty query for an unknown host.
   virtual Element disco_info(const std::string& host) = 0;
+  // Changes whenever disco_info(host) may have: what a module computes from it (XEP-0115's
+  // ver, sent in every authenticated stream's features) stays valid while this stays the same.
+  virtual std::uint64_t disco_generation(const std::string& host) = 0;
 
   virtual Storage& storage() = 0;
   // The one message archive (xmppd/archive.hpp): XEP-0359 ids, ordered writes, queries.

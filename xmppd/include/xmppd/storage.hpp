@@ -352,6 +352,18 @@ struct LivechatRetentionCutoffs {
 struct LivechatPurged {
   std::int64_t conversations = 0, tickets = 0, callbacks = 0, audit = 0, clients = 0;
   std::int64_t total() const { return conversations + tickets + callbacks + audit + clients; }
+  // True when some kind reached `max`: a slice that may have left more of that kind behind.
+  bool any_reached(std::int64_t max) const {
+    return conversations >= max || tickets >= max || callbacks >= max || audit >= max || clients >= max;
+  }
+  LivechatPurged& operator+=(const LivechatPurged& o) {
+    conversations += o.conversations;
+    tickets += o.tickets;
+    callbacks += o.callbacks;
+    audit += o.audit;
+    clients += o.clients;
+    return *this;
+  }
   friend bool operator==(const LivechatPurged&, const LivechatPurged&) = default;
 };
 

@@ -40,8 +40,13 @@ class ArchiveService final : public Archive {
   // Nothing reserved, queued or being written (shutdown waits for it).
   bool idle() const { return pending_.empty() && !writing_; }
   Task<ArchivePage> query(ArchiveQuery query) override;
-  Task<std::int64_t> purge(std::string data_class, std::int64_t before_us, std::string host) override {
-    return store_.purge(std::move(data_class), before_us, std::move(host));
+  using Archive::purge;
+  Task<std::int64_t> purge(ArchivePurge purge) override { return store_.purge(std::move(purge)); }
+  Task<void> set_own_periods(std::vector<ArchiveOwnPeriod> periods) override {
+    return store_.set_own_periods(std::move(periods));
+  }
+  Task<void> reset_own_periods(std::string host, std::int64_t ended_us, std::vector<ArchiveOwnPeriod> open) override {
+    return store_.reset_own_periods(std::move(host), ended_us, std::move(open));
   }
 
  private:

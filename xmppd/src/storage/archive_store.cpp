@@ -63,15 +63,61 @@ constexpr const char* kNewest = "SELECT COALESCE(MAX(id), 0) FROM archive";
 constexpr std::int64_t kPurgeSlice = 1000;
 // A record of a livechat client under legal hold (migration 0025) stays (DESIGN.md privacy).
 #define XMPPD_NOT_HELD "(client IS NULL OR client NOT IN (SELECT id FROM livechat_clients WHERE legal_hold = 1))"
+// A record covered by an own period (migration 0026) goes by that, not by the host's.
+#define XMPPD_NO_OWN_PERIOD                                                                        \
+  "NOT EXISTS (SELECT 1 FROM archive_own_periods p WHERE p.owner = archive.owner AND "             \
+  "p.data_class = archive.data_class AND p.since_us <= archive.id AND archive.id < p.until_us)"
 // Only the host's archives ("…@host"): each host purges with its own period. The suffix is
 // compared as text (a LIKE pattern would read '_' in a name as a wildcard).
 constexpr const char* kPurgeSqlite =
     "DELETE FROM archive WHERE id IN (SELECT id FROM archive WHERE data_class = ? AND "
-    "stamp_us < ? AND substr(owner, -length(?)) = ? AND " XMPPD_NOT_HELD " LIMIT ?)";
+    "stamp_us < ? AND substr(owner, -length(?)) = ? AND " XMPPD_NOT_HELD " AND " XMPPD_NO_OWN_PERIOD " LIMIT ?)";
 constexpr const char* kPurgeMariadb =
     "DELETE FROM archive WHERE data_class = ? AND stamp_us < ? AND RIGHT(owner, CHAR_LENGTH(?)) = ? AND "
+    XMPPD_NOT_HELD " AND " XMPPD_NO_OWN_PERIOD " LIMIT ?";
+// The range of one own period, read through archive_owner (owner, id). Ids are reserved before a
+// record's stamp is taken, so `id < cut` holds for every record with `stamp_us < cut` but one
+// whose id ran ahead of the clock, which then goes at a later run.
+constexpr const char* kPurgeOwnSqlite =
+    "DELETE FROM archive WHERE id IN (SELECT id FROM archive WHERE owner = ? AND id >= ? AND id < ? AND "
+    "data_class = ? AND stamp_us < ? AND " XMPPD_NOT_HELD " LIMIT ?)";
+constexpr const char* kPurgeOwnMariadb =
+    "DELETE FROM archive WHERE owner = ? AND id >= ? AND id < ? AND data_class = ? AND stamp_us < ? AND "
     XMPPD_NOT_HELD " LIMIT ?";
+#undef XMPPD_NO_OWN_PERIOD
 #undef XMPPD_NOT_HELD
+constexpr std::int64_t kOpen = INT64_MAX;  // until_us of a period that has not ended
+constexpr const char* kOwnPeriods =
+    "SELECT owner, since_us, until_us, keep_us FROM archive_own_periods WHERE host = ? AND data_class = ?";
+constexpr const char* kOwnPeriodSqlite =
+    "INSERT INTO archive_own_periods (owner, data_class, since_us, until_us, host, keep_us) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (owner, data_class, since_us) DO UPDATE SET until_us = excluded.until_us, keep_us = excluded.keep_us";
+constexpr const char* kOwnPeriodMariadb =
+    "INSERT INTO archive_own_periods (owner, data_class, since_us, until_us, host, keep_us) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON DUPLICATE KEY UPDATE until_us = VALUES(until_us), keep_us = VALUES(keep_us)";
+constexpr const char* kOwnPeriodRemove =
+    "DELETE FROM archive_own_periods WHERE owner = ? AND data_class = ? AND since_us = ?";
+constexpr const char* kOwnPeriodsEnd = "UPDATE archive_own_periods SET until_us = ? WHERE host = ? AND until_us = ?";
+constexpr const char* kOwnPeriodDropEmpty =
+    "DELETE FROM archive_own_periods WHERE owner = ? AND data_class = ? AND since_us = ? AND NOT EXISTS "
+    "(SELECT 1 FROM archive WHERE owner = ? AND id >= ? AND id < ? AND data_class = ?)";
+
+// What follows the '@' of a bare JID: the host whose purge covers the archive.
+std::string_view host_of(const std::string& owner) {
+  auto at = owner.find('@');
+  return at == std::string::npos ? std::string_view(owner) : std::string_view(owner).substr(at + 1);
+}
+
+void write_own_periods(Connection& c, const char* upsert, const std::vector<ArchiveOwnPeriod>& periods) {
+  for (const ArchiveOwnPeriod& p : periods) {
+    if (!p.keep_us) {
+      c.exec(kOwnPeriodRemove, {p.owner, p.data_class, p.since_us});
+      continue;
+    }
+    c.exec(upsert, {p.owner, p.data_class, p.since_us, p.until_us.value_or(kOpen), host_of(p.owner), *p.keep_us});
+  }
+}
+
 // FTS5 merges its b-trees, so deleted entries leave the index (and the disk).
 constexpr const char* kOptimizeSqlite = "INSERT INTO archive_fts (archive_fts) VALUES ('optimize')";
 // InnoDB keeps deleted documents' words in its auxiliary tables until OPTIMIZE TABLE, which
@@ -219,17 +265,72 @@ Task<int> SqlArchiveStore::optimize_index() {
   });
 }
 
-Task<std::int64_t> SqlArchiveStore::purge(std::string data_class, std::int64_t before_us, std::string host) {
+Task<std::vector<ArchiveOwnPeriod>> SqlArchiveStore::own_periods(std::string host, std::string data_class) {
+  return engine_.read([host = std::move(host), data_class = std::move(data_class)](Connection& c) {
+    std::vector<ArchiveOwnPeriod> out;
+    c.query(kOwnPeriods, {host, data_class}, [&](const Row& r) {
+      ArchiveOwnPeriod p{r.str(0), data_class, r.i64(1), r.i64(2), r.i64(3)};
+      if (*p.until_us == kOpen) p.until_us.reset();
+      out.push_back(std::move(p));
+    });
+    return out;
+  });
+}
+
+Task<std::uint64_t> SqlArchiveStore::purge_own_slice(ArchiveOwnPeriod p, std::int64_t before_us) {
+  const char* sql = backend_ == SqlBackend::sqlite ? kPurgeOwnSqlite : kPurgeOwnMariadb;
+  std::int64_t below = std::min(p.until_us.value_or(kOpen), before_us);
+  return engine_.write([sql, p = std::move(p), below, before_us](Connection& c) {
+    return c.exec(sql, {p.owner, p.since_us, below, p.data_class, before_us, kPurgeSlice});
+  });
+}
+
+Task<std::uint64_t> SqlArchiveStore::drop_own_period_if_empty(ArchiveOwnPeriod p) {
+  return engine_.write([p = std::move(p)](Connection& c) {
+    return c.exec(kOwnPeriodDropEmpty,
+                  {p.owner, p.data_class, p.since_us, p.owner, p.since_us, *p.until_us, p.data_class});
+  });
+}
+
+Task<std::int64_t> SqlArchiveStore::purge(ArchivePurge p) {
   std::int64_t total = 0;
-  std::string owner_suffix = "@" + host;
+  std::string owner_suffix = "@" + p.host;
   for (;;) {
-    std::uint64_t n = co_await purge_slice(data_class, before_us, owner_suffix);
+    std::uint64_t n = co_await purge_slice(p.data_class, p.before_us, owner_suffix);
     total += static_cast<std::int64_t>(n);
     if (static_cast<std::int64_t>(n) < kPurgeSlice) break;
+  }
+  if (p.now_us) {
+    // Own periods: few (rooms whose owner chose one), each read by its archive's own index.
+    std::vector<ArchiveOwnPeriod> periods = co_await own_periods(p.host, p.data_class);
+    for (const ArchiveOwnPeriod& period : periods) {
+      std::int64_t keep = std::min(*period.keep_us, p.own_period_max_us);
+      if (keep <= 0 || keep >= *p.now_us) continue;  // nothing that old
+      std::int64_t cut = *p.now_us - keep;
+      for (;;) {
+        std::uint64_t n = co_await purge_own_slice(period, cut);
+        total += static_cast<std::int64_t>(n);
+        if (static_cast<std::int64_t>(n) < kPurgeSlice) break;
+      }
+      if (period.until_us && *period.until_us <= cut) co_await drop_own_period_if_empty(period);
+    }
   }
   // Nothing purged, nothing to drop: OPTIMIZE TABLE rebuilds the whole full-text index.
   if (total > 0) co_await optimize_index();
   co_return total;
+}
+
+Task<void> SqlArchiveStore::set_own_periods(std::vector<ArchiveOwnPeriod> periods) {
+  const char* upsert = backend_ == SqlBackend::sqlite ? kOwnPeriodSqlite : kOwnPeriodMariadb;
+  return engine_.write([upsert, periods = std::move(periods)](Connection& c) { write_own_periods(c, upsert, periods); });
+}
+
+Task<void> SqlArchiveStore::reset_own_periods(std::string host, std::int64_t ended_us, std::vector<ArchiveOwnPeriod> open) {
+  const char* upsert = backend_ == SqlBackend::sqlite ? kOwnPeriodSqlite : kOwnPeriodMariadb;
+  return engine_.write([upsert, host = std::move(host), ended_us, open = std::move(open)](Connection& c) {
+    c.exec(kOwnPeriodsEnd, {ended_us, host, kOpen});
+    write_own_periods(c, upsert, open);
+  });
 }
 
 std::int64_t SqlArchiveStore::newest_id() {

@@ -133,28 +133,6 @@ Task<IqResult> RoomArchiveService::query(Jid room, Jid asker, Element query, boo
   co_return IqResult::ok(mam_fin(page));
 }
 
-namespace {
-
-// A write of periods: logged, never thrown, when the database refuses it (the room's own
-// configuration is stored apart; the next start writes its period again).
-Task<void> write_periods(Server& server, std::vector<ArchiveOwnPeriod> periods) {
-  try {
-    co_await server.archive().set_own_periods(std::move(periods));
-  } catch (const std::exception& e) {
-    log::error("mam", "a room's archive period could not be stored: ", e.what());
-  }
-}
-
-Task<void> reset_periods(Server& server, std::string host, std::int64_t now, std::vector<ArchiveOwnPeriod> open) {
-  try {
-    co_await server.archive().reset_own_periods(std::move(host), now, std::move(open));
-  } catch (const std::exception& e) {
-    log::error("mam", "the rooms' archive periods could not be stored: ", e.what());
-  }
-}
-
-}  // namespace
-
 ArchiveOwnPeriod RoomArchiveService::own_period(const RoomPeriod& room, std::optional<std::int64_t> until_us) const {
   ArchiveOwnPeriod p;
   p.owner = room.room.bare_str();
@@ -169,19 +147,21 @@ ArchiveOwnPeriod RoomArchiveService::own_period(const RoomPeriod& room, std::opt
 }
 
 void RoomArchiveService::set_period(const RoomPeriod& room) {
-  server_.spawn(write_periods(server_, {own_period(room)}), "room archive: period");
+  server_.spawn(server_.archive().set_own_periods({own_period(room)}), "room archive: period");
 }
 
 void RoomArchiveService::room_ended(const RoomPeriod& room) {
   // Its records keep the period it had; a room of the same name created later has its own.
-  if (room.period) server_.spawn(write_periods(server_, {own_period(room, server_.now_us())}), "room archive: period");
+  if (room.period)
+    server_.spawn(server_.archive().set_own_periods({own_period(room, server_.now_us())}), "room archive: period");
 }
 
 void RoomArchiveService::rooms_loaded(const std::vector<RoomPeriod>& rooms) {
   std::vector<ArchiveOwnPeriod> open;
   for (const RoomPeriod& r : rooms)
     if (r.period) open.push_back(own_period(r));
-  server_.spawn(reset_periods(server_, host_, server_.now_us(), std::move(open)), "room archive: periods");
+  // A refused write is logged by spawn; the next start writes the periods again.
+  server_.spawn(server_.archive().reset_own_periods(host_, server_.now_us(), std::move(open)), "room archive: periods");
 }
 
 std::vector<std::string> RoomArchiveService::features() const {

@@ -112,9 +112,8 @@ Task<void> MucHost::load() {
   if (archive) {
     std::vector<RoomPeriod> periods;
     for (auto& entry : rooms_) {
-      MucRoomConfig c = entry.second->config();
-      bound_period(c);  // the operator may have lowered the bound since
-      entry.second->set_config(std::move(c));
+      // The operator may have lowered the bound since.
+      entry.second->set_config(bound_period(entry.second->config()));
       periods.push_back(period_of(*entry.second));
     }
     archive->rooms_loaded(periods);
@@ -146,9 +145,10 @@ std::optional<RoomRetention> MucHost::retention() {
   return archive->retention();
 }
 
-void MucHost::bound_period(MucRoomConfig& c) {
+MucRoomConfig MucHost::bound_period(MucRoomConfig c) {
   auto r = retention();
   if (r && c.archive_period && *c.archive_period > r->max_period) c.archive_period = r->max_period;
+  return c;
 }
 
 Room* MucHost::find(const std::string& name) {
@@ -1082,9 +1082,7 @@ void MucHost::persist(const Room& room) {
 
 bool MucHost::create_room(const Jid& jid, const MucRoomConfig& config) {
   if (jid.domain() != settings_.host || jid.local().empty() || find(jid.local())) return false;
-  MucRoomConfig bounded = config;
-  bound_period(bounded);
-  auto room = new_room(jid, bounded);
+  auto room = new_room(jid, bound_period(config));
   room->set_kept_by_service(true);
   Room& r = *room;
   rooms_[jid.local()] = std::move(room);
@@ -1097,9 +1095,7 @@ bool MucHost::create_room(const Jid& jid, const MucRoomConfig& config) {
 bool MucHost::configure_room(const Jid& jid, const MucRoomConfig& config) {
   Room* room = find(jid.local());
   if (!room) return false;
-  MucRoomConfig bounded = config;
-  bound_period(bounded);
-  apply_config(*room, std::move(bounded));
+  apply_config(*room, bound_period(config));
   drop_if_unused(*room);
   return true;
 }

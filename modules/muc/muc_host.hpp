@@ -89,7 +89,7 @@ class MucHost final : public MucRooms {
   RoomArchive* room_archive();
   std::optional<RoomRetention> retention();
   // A room's own period within the operator's bound (a lower bound since it was chosen: capped).
-  void bound_period(MucRoomConfig& config);
+  MucRoomConfig bound_period(MucRoomConfig config);
   static RoomPeriod period_of(const Room& room) {
     return {room.jid(), room.created_us(), room.config().archive_period};
   }

@@ -18,10 +18,19 @@ constexpr const char* kInsertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 // the server) per message; a few sizes only, so each stays one cached prepared statement.
 constexpr std::size_t kInsertChunks[] = {64, 8, 1};
 
-std::string insert_sql(std::size_t rows) {
-  std::string sql = kInsert;
-  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : "") + std::string(kInsertRow);
-  return sql;
+// "head row, row, … tail": a statement of `rows` rows.
+std::string multi_row_sql(std::string_view head, std::string_view row, std::size_t rows, std::string_view tail = {}) {
+  std::string sql(head);
+  for (std::size_t i = 0; i < rows; ++i) (sql += i ? ", " : "") += row;
+  return sql += tail;
+}
+
+// Rows for the next statement: the largest of `sizes` (descending, ending in 1) within `left`.
+template <std::size_t N>
+std::size_t next_chunk(std::size_t left, const std::size_t (&sizes)[N]) {
+  for (std::size_t size : sizes)
+    if (left >= size) return size;
+  return 1;
 }
 
 // MariaDB: the batch's words added to archive_terms (migration 0027), aggregated per word, in
@@ -30,29 +39,20 @@ std::string insert_sql(std::size_t rows) {
 // messages. Rows per statement as for the records: a few sizes, each one cached statement.
 constexpr std::size_t kTermChunks[] = {256, 32, 4, 1};
 
-std::string term_upsert_sql(std::size_t rows) {
-  std::string sql = "INSERT INTO archive_terms (term, n) VALUES ";
-  for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?)" : "(?, ?)";
-  return sql + " ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
-}
-
 void add_term_counts(Connection& c, const std::map<std::string, std::int64_t>& counts) {
   auto it = counts.begin();
   std::size_t left = counts.size();
   std::vector<Param> params;
   while (left > 0) {
-    std::size_t rows = 1;
-    for (std::size_t chunk : kTermChunks)
-      if (left >= chunk) {
-        rows = chunk;
-        break;
-      }
+    std::size_t rows = next_chunk(left, kTermChunks);
     params.clear();
     for (std::size_t i = 0; i < rows; ++i, ++it) {
       params.emplace_back(std::string_view(it->first));
       params.emplace_back(it->second);
     }
-    c.exec_params(term_upsert_sql(rows), params);
+    c.exec_params(multi_row_sql("INSERT INTO archive_terms (term, n) VALUES ", "(?, ?)", rows,
+                                " ON DUPLICATE KEY UPDATE n = n + VALUES(n)"),
+                  params);
     left -= rows;
   }
 }
@@ -145,13 +145,7 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
     for (const ArchiveRecord& r : records) indexed.push_back(archive_indexed_text(r, backend));
     std::size_t at = 0;
     while (at < records.size()) {
-      std::size_t rows = 1;
-      if (multi_row)
-        for (std::size_t chunk : kInsertChunks)
-          if (records.size() - at >= chunk) {
-            rows = chunk;
-            break;
-          }
+      std::size_t rows = multi_row ? next_chunk(records.size() - at, kInsertChunks) : 1;
       std::vector<Param> params;
       params.reserve(rows * 13);
       for (std::size_t i = at; i < at + rows; ++i) {
@@ -163,7 +157,7 @@ Task<void> SqlArchiveStore::append(std::vector<ArchiveRecord> records) {
                         param(r.channel), Param(std::string_view(r.data_class))})
           params.push_back(p);
       }
-      c.exec_params(insert_sql(rows), params);
+      c.exec_params(multi_row_sql(kInsert, kInsertRow, rows), params);
       at += rows;
     }
     if (backend == SqlBackend::mariadb) add_term_counts(c, archive_term_counts(indexed));

@@ -103,7 +103,7 @@ def test():
         run(gone_from_mam(alice, short), timeout=60)
         results, _ = run(ra.query(alice, usual, max="10"))
         assert ra.bodies(results) == ["Zostaje na godzinę", "Też zostaje"], ra.bodies(results)
-        assert "archived messages past retention" in server.log_text()
+        server.wait_logged("archived messages past retention")
         run(alice.close())
         assert server.alive()
 

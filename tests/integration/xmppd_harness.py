@@ -222,6 +222,14 @@ class Server:
         except OSError:
             return ""
 
+    def wait_logged(self, text, timeout=30):
+        """Until the log holds text. A line written after the work it reports (a purge logs once its
+        index optimisation is done too) may trail what a client already sees."""
+        deadline = time.time() + timeout
+        while text not in self.log_text():
+            assert time.time() < deadline, "not in the log after %s s: %r" % (timeout, text)
+            time.sleep(0.05)
+
     def print_log(self):
         sys.stderr.write("----- xmppd log (%s) -----\n%s----- end of log -----\n" % (self.log_path, self.log_text()))
 

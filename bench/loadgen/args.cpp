@@ -14,7 +14,7 @@ namespace loadgen {
                "  --address A (loopback only) --domain D --anon-domain D --server-pid PID --label L\n"
                "  --mech anonymous|plain|scram --starttls | --websocket PATH --user-prefix u --password pw --first N --users N\n"
                "  --count N --concurrency K --duration S --drain S --settle S --source-addresses N\n"
-               "  --pairs P --rates 2000,10000,0 (0 = closed loop) --window W\n"
+               "  --pairs P --rates 2000,10000,0 (0 = closed loop) --window W --latency-log FILE\n"
                "  --groups G --contacts M --presence-rate R --max-seconds S\n"
                "  --rooms R --occupants K --room-domain D (rooms: --rates are groupchat messages/s)\n"
                "  livechat: --visitors V --consultants C --arrival-rate R --exchanges K --think-ms T\n"
@@ -51,6 +51,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--settle") a.settle = std::stod(v());
     else if (k == "--pairs") a.pairs = std::stoi(v());
     else if (k == "--window") a.window = std::stoi(v());
+    else if (k == "--latency-log") a.latency_log = v();
     else if (k == "--groups") a.groups = std::stoi(v());
     else if (k == "--contacts") a.contacts = std::stoi(v());
     else if (k == "--presence-rate") a.presence_rate = std::stod(v());

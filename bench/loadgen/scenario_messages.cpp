@@ -1,4 +1,6 @@
 // Scenario 3: one-to-one messages, open and closed loop.
+#include <fstream>
+
 #include "bench.hpp"
 
 namespace loadgen {
@@ -11,6 +13,7 @@ struct MsgPhase {
   std::vector<std::int64_t> seq;                // next sequence number per sender
   std::vector<std::vector<std::uint8_t>> seen;  // per sender, per sequence number
   std::vector<std::int64_t> latency_ns;
+  std::vector<std::int64_t> received_at_ns;  // --latency-log only
 };
 
 std::string message_to(int s, std::int64_t seq, int phase, const std::string& to) {
@@ -55,7 +58,9 @@ awaitable<void> Bench::messages() {
       return;
     }
     ++ph->received;
-    ph->latency_ns.push_back(now_ns() - st->sent_ns);
+    std::int64_t t = now_ns();
+    ph->latency_ns.push_back(t - st->sent_ns);
+    if (!a_.latency_log.empty()) ph->received_at_ns.push_back(t);
     if (ph->closed_loop && ph->sending) send_one(st->sender);
   };
   auto keep = [&](std::shared_ptr<Client> c) -> awaitable<void> {
@@ -81,6 +86,7 @@ awaitable<void> Bench::messages() {
     phase.seq.assign(n, 0);
     phase.seen.assign(n, {});
     phase.latency_ns.reserve(static_cast<std::size_t>(rate > 0 ? rate * a_.duration * 1.1 : 1 << 20));
+    if (!a_.latency_log.empty()) phase.received_at_ns.reserve(phase.latency_ns.capacity());
     ph = &phase;
     Meter meter(a_.server_pid);
     meter.start();
@@ -102,6 +108,11 @@ awaitable<void> Bench::messages() {
     meter.stop();
     int alive = 0;
     for (auto& c : cl) alive += !c->closed();
+    if (!a_.latency_log.empty()) {
+      std::ofstream log(a_.latency_log, std::ios::app);
+      for (std::size_t i = 0; i < phase.received_at_ns.size(); ++i)
+        log << phase.id << ' ' << phase.received_at_ns[i] - phase.latency_ns[i] << ' ' << phase.received_at_ns[i] << '\n';
+    }
     auto lat = percentiles_ms(phase.latency_ns);
     Json j = base(phase.closed_loop ? "closed" : "open");
     j.num("pairs", a_.pairs)

@@ -2,9 +2,8 @@
 // parking, coalesced writes (RFC 6120 §4-§5, XEP-0368). See tcp_connection.hpp.
 #include "net/tcp_connection.hpp"
 
-#include <malloc.h>
-
 #include "core.hpp"
+#include "memory_return.hpp"
 #include "net/limiter.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
@@ -16,16 +15,6 @@ std::string remote_ip(const asio::ip::tcp::socket& socket) {
   error_code ec;
   auto ep = socket.remote_endpoint(ec);
   return ec ? std::string() : ep.address().to_string();
-}
-
-// Parked parsers free their memory into malloc's free lists; giving whole free pages back to
-// the system at most once a second turns that into a smaller RSS for idle servers.
-void release_parked_memory() {
-  static auto last = std::chrono::steady_clock::time_point();
-  auto now = std::chrono::steady_clock::now();
-  if (now - last < std::chrono::seconds(1)) return;
-  last = now;
-  malloc_trim(0);
 }
 
 // Every connection reads into this one buffer and hands the bytes to its parser before it
@@ -112,15 +101,9 @@ Task<void> TcpConnection::run() {
     }
   }
 
-  auto last_read = std::chrono::steady_clock::now();
   for (;;) {
     std::size_t n = co_await read_some(ec);
     if (ec) break;
-    auto now = std::chrono::steady_clock::now();
-    // A connection that was quiet before this read is likely quiet after it: park its parser
-    // once the read is handled (below). Busy connections keep theirs.
-    bool was_quiet = now - last_read > std::chrono::seconds(1);
-    last_read = now;
     stream_.on_input();
     ParseError pe = parser_.feed(g_read_buffer, n);
     while (!inbox_.empty() && !stream_.closing()) {
@@ -131,7 +114,6 @@ Task<void> TcpConnection::run() {
     }
     if (pe != ParseError::none && !stream_.closing())
       stream_.close_stream(stream_error_name(pe), parser_.error_text());
-    if (was_quiet && stream_.bound()) idle();
     if (stream_.closing()) break;
     if (tls_requested_) {
       // RFC 6120 §5.4.3.3: bytes after <starttls/> are discarded (no plaintext injection).
@@ -183,7 +165,7 @@ bool TcpConnection::idle() {
     std::string().swap(out_);
     std::string().swap(inflight_);
   }
-  release_parked_memory();
+  note_parked();  // its freed memory goes back to the system after the wave (memory_return.cpp)
   return true;
 }
 

@@ -9,7 +9,12 @@
 #include <iostream>
 #include <string>
 
+#if XMPPD_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include "config.hpp"
+#include "memory_return.hpp"
 #include "server.hpp"
 #include "xmppd/module.hpp"
 
@@ -33,10 +38,26 @@ void pin_malloc_thresholds() {
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 }
+
+#if XMPPD_MIMALLOC
+// xmppd is linked against mimalloc (CMake option XMPPD_MIMALLOC; xmppd-leakcheck and the
+// sanitizer build keep glibc's malloc, which the sanitizers replace). Its size classes keep a
+// login's short-lived memory (parser tables, SASL, write buffers) out of the pages where parked
+// sessions live, so fewer pages stay half used once a wave of logins has parked
+// (docs/benchmarks.md, "Idle memory: allocator"). Freed pages go back to the system through
+// mi_collect, where glibc needs malloc_trim.
+void give_back_mimalloc_pages() { mi_collect(true); }
+
+void use_mimalloc() { xmppd::set_return_free_memory(give_back_mimalloc_pages); }
+#endif
 }  // namespace
 
 int main(int argc, char** argv) {
+#if XMPPD_MIMALLOC
+  use_mimalloc();
+#else
   pin_malloc_thresholds();
+#endif
   std::string config_path, ports_file;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

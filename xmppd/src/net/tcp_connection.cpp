@@ -2,9 +2,8 @@
 // parking, coalesced writes (RFC 6120 §4-§5, XEP-0368). See tcp_connection.hpp.
 #include "net/tcp_connection.hpp"
 
-#include <malloc.h>
-
 #include "core.hpp"
+#include "memory_return.hpp"
 #include "net/limiter.hpp"
 #include "xmppd/log.hpp"
 #include "xmppd/namespaces.hpp"
@@ -18,14 +17,14 @@ std::string remote_ip(const asio::ip::tcp::socket& socket) {
   return ec ? std::string() : ep.address().to_string();
 }
 
-// Parked parsers free their memory into malloc's free lists; giving whole free pages back to
-// the system at most once a second turns that into a smaller RSS for idle servers.
+// Parked parsers free their memory into the allocator's free lists; giving whole free pages
+// back to the system at most once a second turns that into a smaller RSS for idle servers.
 void release_parked_memory() {
   static auto last = std::chrono::steady_clock::time_point();
   auto now = std::chrono::steady_clock::now();
   if (now - last < std::chrono::seconds(1)) return;
   last = now;
-  malloc_trim(0);
+  return_free_memory();
 }
 
 // Every connection reads into this one buffer and hands the bytes to its parser before it

@@ -28,6 +28,12 @@ const char* stream_error_name(ParseError e) {
 namespace {
 constexpr char kSep = '\xff';  // cannot occur in UTF-8, so never in a namespace URI
 
+// Null until set_parser_memory(): expat then uses malloc.
+XML_Memory_Handling_Suite g_parser_memory{};
+const XML_Memory_Handling_Suite* parser_memory() {
+  return g_parser_memory.malloc_fcn ? &g_parser_memory : nullptr;
+}
+
 // Expat reports names as triplets "uri\xfflocal\xffprefix" (XML_SetReturnNSTriplet):
 // → (uri, local); "local" → ("", local). The prefix matters only for the stream element.
 std::pair<std::string, std::string> split_name(const char* expanded, std::string* prefix = nullptr) {
@@ -75,7 +81,8 @@ struct StreamParser::Impl {
     if (parser) {
       XML_ParserReset(parser, "UTF-8");  // keeps the allocations for the next stream
     } else {
-      parser = XML_ParserCreateNS("UTF-8", kSep);
+      const XML_Char separator[] = {kSep, 0};
+      parser = XML_ParserCreate_MM("UTF-8", parser_memory(), separator);
     }
     XML_SetUserData(parser, this);
     XML_SetReturnNSTriplet(parser, XML_TRUE);
@@ -370,6 +377,10 @@ ParseError StreamParser::feed(const char* data, std::size_t size) {
     return s.error;
   }
   return ParseError::none;
+}
+
+void set_parser_memory(const ParserMemory& memory) {
+  g_parser_memory = XML_Memory_Handling_Suite{memory.malloc_fn, memory.realloc_fn, memory.free_fn};
 }
 
 std::optional<Element> parse_element(std::string_view xml) {

@@ -5,7 +5,7 @@ set -eu
 mode=${1:-build}
 packages="cmake ninja-build g++ pkg-config ccache
   libboost1.74-dev libboost-test1.74-dev libssl-dev libexpat1-dev libsqlite3-dev libmariadb-dev
-  libicu-dev libtomlplusplus-dev nlohmann-json3-dev libphonenumber-dev"
+  libicu-dev libtomlplusplus-dev nlohmann-json3-dev libphonenumber-dev libmimalloc-dev"
 if [ "$mode" = test ]; then
   # The browser scenarios drive Debian's chromium with playwright-core (tests/web, npm): never a
   # browser build of Playwright's own.

@@ -3,7 +3,7 @@
 // system instead of staying in glibc's heaps, so RSS follows what the server holds: what
 // operators watch, and what the memory rules of bad-input.md measure. glibc gives back only the
 // top of a heap by itself; malloc_trim(0) also releases the free pages inside every arena
-// (madvise).
+// (madvise); on mimalloc, its collect does the same for its pages (return_free_memory).
 //
 // That walk holds the I/O thread: 4 ms with 100 connections and 9-15 ms with 2,000 (perf probe
 // on malloc_trim, docs/benchmarks.md "p99 at 10,000/s: where the tail comes from"). So it runs
@@ -25,7 +25,16 @@ namespace {
 constexpr std::uint64_t kCrowd = 256;
 constexpr std::chrono::milliseconds kTick{250};
 std::atomic<std::uint64_t> g_parked{0};
+
+void trim_glibc_heaps() { malloc_trim(0); }
+
+// Set once by main() before the server starts its I/O thread; read only on that thread.
+void (*g_give_back)() = trim_glibc_heaps;
 }  // namespace
+
+void return_free_memory() { g_give_back(); }
+
+void set_return_free_memory(void (*give_back)()) { g_give_back = give_back; }
 
 void note_parked() { g_parked.fetch_add(1, std::memory_order_relaxed); }
 
@@ -40,7 +49,7 @@ Task<void> return_memory_after_crowds(const ConnectionLimiter& limiter) {
     if (ec) co_return;
     std::uint64_t now = gone();
     if (now == at_last_tick && now - at_last_trim >= kCrowd) {
-      malloc_trim(0);
+      return_free_memory();
       at_last_trim = now;
     }
     at_last_tick = now;

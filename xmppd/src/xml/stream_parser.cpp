@@ -41,6 +41,12 @@ unsigned long hash_salt() {
   return salt;
 }
 
+// Null until set_parser_memory(): expat then uses malloc.
+XML_Memory_Handling_Suite g_parser_memory{};
+const XML_Memory_Handling_Suite* parser_memory() {
+  return g_parser_memory.malloc_fcn ? &g_parser_memory : nullptr;
+}
+
 // Expat reports names as triplets "uri\xfflocal\xffprefix" (XML_SetReturnNSTriplet):
 // → (uri, local); "local" → ("", local). The prefix matters only for the stream element.
 std::pair<std::string, std::string> split_name(const char* expanded, std::string* prefix = nullptr) {
@@ -88,7 +94,8 @@ struct StreamParser::Impl {
     if (parser) {
       XML_ParserReset(parser, "UTF-8");  // keeps the allocations for the next stream
     } else {
-      parser = XML_ParserCreateNS("UTF-8", kSep);
+      const XML_Char separator[] = {kSep, 0};
+      parser = XML_ParserCreate_MM("UTF-8", parser_memory(), separator);
     }
     XML_SetHashSalt(parser, hash_salt());
     XML_SetUserData(parser, this);
@@ -384,6 +391,10 @@ ParseError StreamParser::feed(const char* data, std::size_t size) {
     return s.error;
   }
   return ParseError::none;
+}
+
+void set_parser_memory(const ParserMemory& memory) {
+  g_parser_memory = XML_Memory_Handling_Suite{memory.malloc_fn, memory.realloc_fn, memory.free_fn};
 }
 
 std::optional<Element> parse_element(std::string_view xml) {

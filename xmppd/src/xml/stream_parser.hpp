@@ -78,6 +78,17 @@ class StreamParser {
   std::string error_text_;
 };
 
+// Where expat's own memory (the parser, its buffer and name tables: ~9 KiB while a stream is
+// being read) comes from. By default malloc. A program may give parsers an allocator of their own
+// once at start, before the first parser: parked parsers then free whole pages instead of holes
+// between the long-lived objects allocated meanwhile (apps/xmppd_main.cpp, mimalloc).
+struct ParserMemory {
+  void* (*malloc_fn)(std::size_t size);
+  void* (*realloc_fn)(void* ptr, std::size_t size);
+  void (*free_fn)(void* ptr);
+};
+void set_parser_memory(const ParserMemory& memory);
+
 // parse_element() (one element from stored text) is declared in xmppd/element.hpp for modules.
 
 }  // namespace xmppd

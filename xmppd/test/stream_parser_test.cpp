@@ -248,3 +248,30 @@ BOOST_AUTO_TEST_CASE(element_in_no_namespace_keeps_it_on_a_round_trip) {
   BOOST_REQUIRE(q);
   BOOST_TEST(q->child("x", "") != nullptr);
 }
+
+// parse_elements() reuses one parser per thread: nothing of a text refused, cut off or holding
+// two elements reaches the next call (RFC 7395 §3.3.3 frames every WebSocket message this way).
+BOOST_AUTO_TEST_CASE(parsed_texts_share_a_parser_but_nothing_else) {
+  ParserLimits limits;
+  std::optional<Element> first;
+  int count = 0;
+  std::string error;
+  BOOST_TEST(parse_elements("<a><b></a>", limits, first, count, error) == ParseError::not_well_formed);
+  BOOST_TEST(!error.empty());
+  BOOST_TEST(!parse_element("<message><body>cut off"));
+  BOOST_TEST(!parse_element("<a/><b/>"));
+  BOOST_TEST(!parse_element("<!-- c --><a/>"));
+  first.reset();
+  error.clear();
+  // A second top-level element is junk after the document (XML 1.0 §2.1): the first is
+  // reported, then the error.
+  BOOST_TEST(parse_elements("<a/><b/>", limits, first, count, error) == ParseError::not_well_formed);
+  BOOST_TEST(count == 1);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->name() == "a");
+  auto m = parse_element("<message xmlns='jabber:client' to='a@b'><body>ok</body></message>");
+  BOOST_REQUIRE(m);
+  BOOST_TEST(m->name() == "message");
+  BOOST_TEST(m->ns() == "jabber:client");
+  BOOST_TEST(m->child("body", "jabber:client")->text() == "ok");
+}

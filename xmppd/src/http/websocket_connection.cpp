@@ -18,43 +18,16 @@ namespace {
 
 constexpr std::string_view kFraming = "urn:ietf:params:xml:ns:xmpp-framing";  // RFC 7395 §3.3.2
 
-// One parser per thread, reset for every message: a new expat parser per message (its
-// allocations, its tables) was the largest part of parsing a WebSocket message. A message is
-// parsed to the end before anything else runs on the thread, and connections keep no parser of
-// their own, so an idle WebSocket holds none.
-struct MessageParser {
-  int count = 0;
-  std::optional<Element>* out = nullptr;
-  StreamParser parser{ParserLimits{}, callbacks(), /*stream_framed=*/false};
-
-  StreamParser::Callbacks callbacks() {
-    StreamParser::Callbacks cb;
-    cb.stanza = [this](Element&& e) {
-      if (count++ == 0) *out = std::move(e);
-    };
-    return cb;
-  }
-};
-
 // RFC 7395 §3.3.3: each message is one complete element that declares its namespaces. Anything
 // else (two elements, a fragment, text) is refused like bad XML on a TCP stream.
 ParseError parse_message(std::string_view text, std::size_t max_bytes, std::optional<Element>& out,
                          std::string& error_text) {
-  thread_local MessageParser p;
   ParserLimits limits;
   limits.max_stanza_bytes = max_bytes;
   limits.max_unreported_bytes = std::max<std::size_t>(max_bytes, limits.max_unreported_bytes);
-  p.parser.set_limits(limits);
-  p.parser.reset();
-  p.count = 0;
-  p.out = &out;
-  ParseError pe = p.parser.feed(text.data(), text.size());
-  int count = p.count;
-  p.out = nullptr;
-  if (pe != ParseError::none) {
-    error_text = std::string(p.parser.error_text());
-    return pe;
-  }
+  int count = 0;
+  ParseError pe = parse_elements(text, limits, out, count, error_text);
+  if (pe != ParseError::none) return pe;
   if (count != 1) {
     error_text = "a WebSocket message carries exactly one complete element (RFC 7395 §3.3.3)";
     return ParseError::not_well_formed;

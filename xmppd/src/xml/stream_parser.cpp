@@ -397,18 +397,47 @@ void set_parser_memory(const ParserMemory& memory) {
   g_parser_memory = XML_Memory_Handling_Suite{memory.malloc_fn, memory.realloc_fn, memory.free_fn};
 }
 
-std::optional<Element> parse_element(std::string_view xml) {
-  std::optional<Element> out;
+namespace {
+// One parser per thread, reset for every text: a new expat parser per call (its allocations,
+// its tables) was the largest part of parsing a WebSocket message. A text is parsed to the end
+// before anything else runs on the thread, and callers keep no parser of their own.
+struct TextParser {
   int count = 0;
-  StreamParser::Callbacks cb;
-  cb.stanza = [&](Element&& e) {
-    if (count++ == 0) out = std::move(e);
-  };
+  std::optional<Element>* out = nullptr;
+  StreamParser parser{ParserLimits{}, callbacks(), /*stream_framed=*/false};
+
+  StreamParser::Callbacks callbacks() {
+    StreamParser::Callbacks cb;
+    cb.stanza = [this](Element&& e) {
+      if (count++ == 0) *out = std::move(e);
+    };
+    return cb;
+  }
+};
+}  // namespace
+
+ParseError parse_elements(std::string_view text, const ParserLimits& limits, std::optional<Element>& first,
+                          int& count, std::string& error_text) {
+  thread_local TextParser p;
+  p.parser.set_limits(limits);
+  p.parser.reset();
+  p.count = 0;
+  p.out = &first;
+  ParseError pe = p.parser.feed(text.data(), text.size());
+  p.out = nullptr;
+  count = p.count;
+  if (pe != ParseError::none) error_text = std::string(p.parser.error_text());
+  return pe;
+}
+
+std::optional<Element> parse_element(std::string_view xml) {
   ParserLimits limits;
   limits.max_stanza_bytes = xml.size() + 1;
   limits.max_unreported_bytes = xml.size() + 1;
-  StreamParser parser(limits, std::move(cb), /*stream_framed=*/false);
-  if (parser.feed(xml.data(), xml.size()) != ParseError::none || count != 1) return std::nullopt;
+  std::optional<Element> out;
+  int count = 0;
+  std::string error_text;
+  if (parse_elements(xml, limits, out, count, error_text) != ParseError::none || count != 1) return std::nullopt;
   return out;
 }
 

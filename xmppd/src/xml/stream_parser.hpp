@@ -89,6 +89,10 @@ struct ParserMemory {
 };
 void set_parser_memory(const ParserMemory& memory);
 
-// parse_element() (one element from stored text) is declared in xmppd/element.hpp for modules.
+// The top-level elements of a complete text (not a stream): the first in `first`, how many in
+// `count`; on a parse error, its text. Through one parser per thread, reset for each call.
+// parse_element() (exactly one element from stored text, for modules) is in xmppd/element.hpp.
+ParseError parse_elements(std::string_view text, const ParserLimits& limits, std::optional<Element>& first,
+                          int& count, std::string& error_text);
 
 }  // namespace xmppd
